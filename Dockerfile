@@ -1,0 +1,17 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+# Static files are collected at build time and served by WhiteNoise.
+RUN DEBUG=true python manage.py collectstatic --noinput
+
+RUN useradd --create-home pytake
+USER pytake
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "pytake.asgi:application"]

@@ -1,0 +1,62 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+EVENT ?= PAUSED
+TEMPLATE ?= order_update
+
+.PHONY: run webhook test lint bench migrate demo schema clean
+
+# The local server and `make webhook` share a development secret; production sets its own.
+run webhook: export WHATSAPP_WEBHOOK_APP_SECRET ?= dev-app-secret
+run webhook: export WHATSAPP_WEBHOOK_VERIFY_TOKEN ?= dev-verify-token
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+migrate: $(VENV)/.runtime-installed
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo_data
+
+run: demo
+	@echo ""
+	@echo "  PyTake is starting on http://$(HOST):$(PORT)/"
+	@echo "  Admin:    http://$(HOST):$(PORT)/admin/      (admin / admin)"
+	@echo "  API docs: http://$(HOST):$(PORT)/api/docs/"
+	@echo "  Webhook:  http://$(HOST):$(PORT)/api/v1/whatsapp/webhook"
+	@echo ""
+	$(PY) -m daphne -b $(HOST) -p $(PORT) pytake.asgi:application
+
+# Sends a signed Meta-shaped event to the server `make run` started: make webhook EVENT=REINSTATED
+webhook: $(VENV)/.runtime-installed
+	$(PY) manage.py send_test_webhook $(EVENT) $(TEMPLATE) --url http://$(HOST):$(PORT)/api/v1/whatsapp/webhook
+
+test: $(VENV)/.dev-installed
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+schema: $(VENV)/.runtime-installed
+	$(PY) manage.py spectacular --validate --fail-on-warn --file schema.yml
+
+bench: $(VENV)/.dev-installed
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,51 @@
+import uuid
+
+from django.db import models
+
+from organizations.models import Organization
+from templates_app.models import WhatsAppTemplate
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT"
+        SCHEDULED = "SCHEDULED"
+        ACTIVE = "ACTIVE"
+        PAUSED = "PAUSED"
+        COMPLETED = "COMPLETED"
+        CANCELLED = "CANCELLED"
+
+    # The statuses in which a campaign sends, or will send, its template.
+    SENDING_STATUSES = (Status.ACTIVE, Status.SCHEDULED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    name = models.CharField(max_length=200)
+    template = models.ForeignKey(
+        WhatsAppTemplate, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    pause_reason = models.TextField(blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_by_template = models.BooleanField(
+        default=False, help_text="Paused because Meta blocked its template, not by a person."
+    )
+    status_before_pause = models.CharField(max_length=10, choices=Status.choices, blank=True)
+    auto_resume = models.BooleanField(
+        default=False, help_text="Resume by itself when Meta reinstates the template."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["template", "status"], name="campaign_template_status_idx"),
+            models.Index(fields=["organization", "status"], name="campaign_org_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

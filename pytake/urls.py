@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from organizations.api.views import ObtainTokenView
+
+api_v1 = [
+    path("auth/token", ObtainTokenView.as_view(), name="auth-token"),
+    path("organizations/", include("organizations.api.urls")),
+    path("whatsapp/", include("templates_app.api.urls")),
+    path("campaigns/", include("campaigns.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from templates_app.api.views import (
+    BusinessAccountListCreateView,
+    PhoneNumberListCreateView,
+    TemplateDetailView,
+    TemplateListCreateView,
+)
+
+urlpatterns = [
+    path("accounts/", BusinessAccountListCreateView.as_view(), name="business-account-list"),
+    path("numbers/", PhoneNumberListCreateView.as_view(), name="phone-number-list"),
+    path("<uuid:number_id>/templates/", TemplateListCreateView.as_view(), name="template-list"),
+    path(
+        "<uuid:number_id>/templates/<uuid:template_id>/",
+        TemplateDetailView.as_view(),
+        name="template-detail",
+    ),
+]

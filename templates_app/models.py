@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.db import models
+
+from organizations.models import Organization
+
+
+class BusinessAccount(models.Model):
+    """A WhatsApp Business Account (WABA); Meta's webhooks name it by `waba_id`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="business_accounts"
+    )
+    waba_id = models.CharField("WABA id", max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.waba_id})"
+
+
+class PhoneNumber(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    business_account = models.ForeignKey(
+        BusinessAccount, on_delete=models.PROTECT, related_name="phone_numbers"
+    )
+    phone_number_id = models.CharField(max_length=32, unique=True)
+    display_phone_number = models.CharField(max_length=32)
+    verified_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_phone_number"]
+
+    def __str__(self) -> str:
+        return self.display_phone_number
+
+    @property
+    def organization_id(self) -> uuid.UUID:
+        return self.business_account.organization_id
+
+
+class TemplateStatus(models.TextChoices):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    PAUSED = "PAUSED"
+    DISABLED = "DISABLED"
+    FLAGGED = "FLAGGED"
+    IN_APPEAL = "IN_APPEAL"
+    PENDING_DELETION = "PENDING_DELETION"
+    DELETED = "DELETED"
+    ARCHIVED = "ARCHIVED"
+    LOCKED = "LOCKED"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+
+
+# Statuses under which Meta refuses to send the template; a FLAGGED template still sends.
+BLOCKED_STATUSES: frozenset[str] = frozenset(
+    {
+        TemplateStatus.PAUSED,
+        TemplateStatus.DISABLED,
+        TemplateStatus.REJECTED,
+        TemplateStatus.PENDING_DELETION,
+        TemplateStatus.DELETED,
+        TemplateStatus.ARCHIVED,
+        TemplateStatus.LOCKED,
+        TemplateStatus.LIMIT_EXCEEDED,
+    }
+)
+
+
+class QualityScore(models.TextChoices):
+    GREEN = "GREEN"
+    YELLOW = "YELLOW"
+    RED = "RED"
+    UNKNOWN = "UNKNOWN"
+
+
+class TemplateCategory(models.TextChoices):
+    MARKETING = "MARKETING"
+    UTILITY = "UTILITY"
+    AUTHENTICATION = "AUTHENTICATION"
+
+
+class WhatsAppTemplate(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="templates"
+    )
+    business_account = models.ForeignKey(
+        BusinessAccount, on_delete=models.PROTECT, related_name="templates"
+    )
+    phone_number = models.ForeignKey(
+        PhoneNumber, on_delete=models.SET_NULL, related_name="templates", null=True, blank=True
+    )
+    # NULL, not "", for templates Meta has not numbered yet: the unique constraint skips NULLs.
+    meta_template_id = models.CharField(  # noqa: DJ001
+        "Meta template id", max_length=32, null=True, blank=True, help_text="int64, kept exact"
+    )
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=16, help_text="Meta's code, e.g. en_US")
+    # Free text: Meta adds categories; TemplateCategory lists the ones known today.
+    category = models.CharField(max_length=32, blank=True)
+    status = models.CharField(
+        max_length=20, choices=TemplateStatus.choices, default=TemplateStatus.PENDING
+    )
+    quality_score = models.CharField(
+        max_length=10, choices=QualityScore.choices, default=QualityScore.UNKNOWN
+    )
+
+    rejection_reason = models.CharField(max_length=64, blank=True)
+    rejection_recommendation = models.TextField(blank=True)
+    disabled_reason = models.CharField(max_length=64, blank=True)
+    disable_date = models.DateTimeField(null=True, blank=True)
+    paused_title = models.CharField(max_length=64, blank=True)
+    pause_description = models.TextField(blank=True)
+    status_before_archive = models.CharField(
+        max_length=20, choices=TemplateStatus.choices, blank=True
+    )
+    upcoming_category = models.CharField(max_length=32, blank=True)
+    category_change_at = models.DateTimeField(null=True, blank=True)
+    components = models.JSONField(default=dict, blank=True)
+
+    pending_since = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    quality_updated_at = models.DateTimeField(null=True, blank=True)
+
+    # Meta's time of the last event applied, one per dimension: each is ordered on its own.
+    status_event_at = models.DateTimeField(null=True, blank=True)
+    quality_event_at = models.DateTimeField(null=True, blank=True)
+    category_event_at = models.DateTimeField(null=True, blank=True)
+    components_event_at = models.DateTimeField(null=True, blank=True)
+
+    sent_count = models.PositiveBigIntegerField(default=0)
+    failed_count = models.PositiveBigIntegerField(default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "language"]
+        verbose_name = "WhatsApp template"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meta_template_id"],
+                condition=models.Q(meta_template_id__isnull=False),
+                name="template_unique_meta_template_id",
+            ),
+            models.UniqueConstraint(
+                fields=["business_account", "name", "language"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="template_unique_name_language_per_waba",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status"], name="template_org_status_idx"),
+            models.Index(fields=["organization", "quality_score"], name="template_org_quality_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.status in BLOCKED_STATUSES
+
+    @property
+    def last_event_at(self) -> datetime | None:
+        times = [
+            t
+            for t in (
+                self.status_event_at,
+                self.quality_event_at,
+                self.category_event_at,
+                self.components_event_at,
+            )
+            if t is not None
+        ]
+        return max(times, default=None)
+
+
+class WebhookDelivery(models.Model):
+    """One POST from Meta, stored as received before anything is applied."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received"
+        PROCESSED = "processed"
+        FAILED = "failed"
+        IGNORED = "ignored"
+
+    body = models.BinaryField(help_text="The raw bytes Meta signed.")
+    body_sha256 = models.CharField(max_length=64, unique=True)
+    headers = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    fields = models.CharField(
+        max_length=200, blank=True, help_text="Meta's `field` of each change, comma-separated."
+    )
+    waba_ids = models.CharField(max_length=200, blank=True)
+    outcomes = models.JSONField(default=list, blank=True, help_text="One entry per change.")
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [models.Index(fields=["status", "received_at"], name="delivery_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Delivery {self.pk} ({self.status})"
+
+    @property
+    def body_text(self) -> str:
+        return bytes(self.body).decode("utf-8", errors="replace")

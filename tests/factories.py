@@ -1,0 +1,131 @@
+"""factory-boy factories for every model."""
+
+from __future__ import annotations
+
+import hashlib
+
+import factory
+from django.utils import timezone
+
+from alerts.models import Alert
+from audit.models import AuditLog
+from campaigns.models import Campaign
+from organizations.models import Organization, User
+from templates_app.models import (
+    BusinessAccount,
+    PhoneNumber,
+    QualityScore,
+    TemplateStatus,
+    WebhookDelivery,
+    WhatsAppTemplate,
+)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    organization = factory.SubFactory(OrganizationFactory)
+    role = User.Role.MEMBER
+    password = factory.django.Password("correct-horse-battery")
+
+
+class OrgAdminFactory(UserFactory):
+    role = User.Role.ORG_ADMIN
+
+
+class SuperAdminFactory(UserFactory):
+    organization = None
+    is_superuser = True
+    is_staff = True
+
+
+class BusinessAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BusinessAccount
+
+    organization = factory.SubFactory(OrganizationFactory)
+    waba_id = factory.Sequence(lambda n: f"{102290129340398 + n}")
+    name = factory.Sequence(lambda n: f"WABA {n}")
+
+
+class PhoneNumberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PhoneNumber
+
+    business_account = factory.SubFactory(BusinessAccountFactory)
+    phone_number_id = factory.Sequence(lambda n: f"{106540352242922 + n}")
+    display_phone_number = factory.Sequence(lambda n: f"+1 555 {n:07d}")
+    verified_name = "Acme Shop"
+
+
+class WhatsAppTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WhatsAppTemplate
+
+    phone_number = factory.SubFactory(PhoneNumberFactory)
+    business_account = factory.SelfAttribute("phone_number.business_account")
+    organization = factory.SelfAttribute("business_account.organization")
+    meta_template_id = factory.Sequence(lambda n: f"{1234567890123456 + n}")
+    name = factory.Sequence(lambda n: f"template_{n}")
+    language = "en_US"
+    category = "UTILITY"
+    status = TemplateStatus.APPROVED
+    quality_score = QualityScore.GREEN
+    approved_at = factory.LazyFunction(timezone.now)
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    template = factory.SubFactory(WhatsAppTemplateFactory)
+    organization = factory.SelfAttribute("template.organization")
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    status = Campaign.Status.ACTIVE
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Alert
+
+    template = factory.SubFactory(WhatsAppTemplateFactory)
+    organization = factory.SelfAttribute("template.organization")
+    kind = "quality_red"
+    severity = Alert.Severity.CRITICAL
+    title = factory.LazyAttribute(lambda a: f"{a.template.name} quality is RED")
+
+
+class AuditLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditLog
+
+    organization = factory.SubFactory(OrganizationFactory)
+    actor_type = AuditLog.ActorType.SYSTEM
+    action = "template.status_changed"
+    target_type = "template"
+    target_id = factory.Sequence(lambda n: f"target-{n}")
+    target_name = "order_update (en_US)"
+    changes = factory.LazyFunction(lambda: {"status": ["APPROVED", "PAUSED"]})
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    body = factory.Sequence(
+        lambda n: f'{{"object": "whatsapp_business_account", "entry": [], "n": {n}}}'.encode()
+    )
+    body_sha256 = factory.LazyAttribute(lambda d: hashlib.sha256(bytes(d.body)).hexdigest())
