@@ -1,0 +1,68 @@
+"""Meta's WhatsApp template webhooks: signature check, typed events and a parser.
+
+Stdlib only, no Django: the one place that knows Meta's wire format.
+"""
+
+from .builders import (
+    category_update_body,
+    combine,
+    components_update_body,
+    encode,
+    quality_update_body,
+    status_update_body,
+)
+from .events import (
+    KNOWN_CATEGORIES,
+    KNOWN_OTHER_INFO_TITLES,
+    KNOWN_REASONS,
+    CategoryUpdate,
+    ComponentsUpdate,
+    Field,
+    IgnoredChange,
+    QualityScore,
+    QualityUpdate,
+    StatusEvent,
+    StatusUpdate,
+    TemplateEvent,
+    TemplateRef,
+    normalize_language,
+)
+from .parser import (
+    MetaPayloadError,
+    ParsedDelivery,
+    parse_body,
+    parse_delivery_body,
+    parse_payload,
+)
+from .signature import SIGNATURE_HEADER, sign, signature_is_valid
+
+__all__ = [
+    "KNOWN_CATEGORIES",
+    "KNOWN_OTHER_INFO_TITLES",
+    "KNOWN_REASONS",
+    "SIGNATURE_HEADER",
+    "CategoryUpdate",
+    "ComponentsUpdate",
+    "Field",
+    "IgnoredChange",
+    "MetaPayloadError",
+    "ParsedDelivery",
+    "QualityScore",
+    "QualityUpdate",
+    "StatusEvent",
+    "StatusUpdate",
+    "TemplateEvent",
+    "TemplateRef",
+    "category_update_body",
+    "combine",
+    "components_update_body",
+    "encode",
+    "normalize_language",
+    "parse_body",
+    "parse_delivery_body",
+    "parse_payload",
+    "quality_update_body",
+    "sign",
+    "signature_is_valid",
+    "status_update_body",
+]
