@@ -68,3 +68,13 @@ def super_admin_client(super_admin) -> APIClient:
 @pytest.fixture
 def phone_number(organization):
     return factories.PhoneNumberFactory(business_account__organization=organization)
+
+
+@pytest.fixture
+def webhook_settings(settings):
+    """The webhook's secrets, as Meta's app dashboard would hold them."""
+    from tests.webhooks import TEST_APP_SECRET, TEST_VERIFY_TOKEN
+
+    settings.WHATSAPP_WEBHOOK_APP_SECRET = TEST_APP_SECRET
+    settings.WHATSAPP_WEBHOOK_VERIFY_TOKEN = TEST_VERIFY_TOKEN
+    return settings

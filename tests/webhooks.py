@@ -1,0 +1,41 @@
+"""Send webhook requests the way Meta does: signed raw bytes, POSTed to the one endpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.test import Client
+from django.test.client import RequestFactory
+
+from templates_app.meta import SIGNATURE_HEADER, encode, sign
+
+WEBHOOK_URL = "/api/v1/whatsapp/webhook"
+TEST_APP_SECRET = "test-app-secret"
+TEST_VERIFY_TOKEN = "test-verify-token"
+PAYLOADS_DIR = Path(__file__).resolve().parents[2] / "shared" / "payloads"
+
+
+def payload_bytes(name: str) -> bytes:
+    """A body from shared/payloads/, byte for byte."""
+    return (PAYLOADS_DIR / name).read_bytes()
+
+
+def payload(name: str) -> dict[str, Any]:
+    return json.loads(payload_bytes(name))
+
+
+def signed_post(
+    client: Client | RequestFactory,
+    body: bytes | dict[str, Any],
+    *,
+    app_secret: str = TEST_APP_SECRET,
+    signature: str | None = None,
+):
+    """POST `body` (bytes as they are, a dict encoded once) signed with `app_secret`."""
+    raw = body if isinstance(body, bytes) else encode(body)
+    headers = {
+        SIGNATURE_HEADER: signature if signature is not None else sign(raw, app_secret=app_secret)
+    }
+    return client.post(WEBHOOK_URL, data=raw, content_type="application/json", headers=headers)
