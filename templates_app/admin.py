@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
 from organizations.admin import OrganizationScopedAdmin
-from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
+from templates_app import services
+from templates_app.models import BusinessAccount, PhoneNumber, WebhookDelivery, WhatsAppTemplate
 
 
 @admin.register(BusinessAccount)
@@ -34,3 +37,75 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
     search_fields = ["name", "meta_template_id"]
     list_select_related = ["business_account"]
     readonly_fields = ["id", "created_at", "updated_at"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """Meta's deliveries as received: a record, read-only but for reprocessing."""
+
+    list_display = ["id", "received_at", "status", "fields", "waba_ids", "attempts", "short_error"]
+    list_filter = ["status", "fields", "received_at"]
+    search_fields = ["body_sha256", "waba_ids", "error"]
+    date_hierarchy = "received_at"
+    actions = ["reprocess"]
+    fields = [
+        "status",
+        "received_at",
+        "processed_at",
+        "attempts",
+        "fields",
+        "waba_ids",
+        "body_sha256",
+        "headers",
+        "raw_body",
+        "change_outcomes",
+        "error",
+    ]
+    readonly_fields = fields
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        # Deliveries mix every organization's WABAs: only superusers see them.
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="error")
+    def short_error(self, delivery: WebhookDelivery) -> str:
+        return delivery.error.strip().splitlines()[-1][:120] if delivery.error else ""
+
+    @admin.display(description="body")
+    def raw_body(self, delivery: WebhookDelivery) -> str:
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", delivery.body_text)
+
+    @admin.display(description="outcome of each change")
+    def change_outcomes(self, delivery: WebhookDelivery) -> str:
+        return format_html_join(
+            "",
+            "<div><code>{}</code> {} <strong>{}</strong> {}</div>",
+            (
+                (o["position"], o["field"], o["result"], o["detail"])
+                for o in delivery.outcomes or []
+            ),
+        )
+
+    @admin.action(description="Reprocess selected deliveries")
+    def reprocess(self, request: HttpRequest, queryset) -> None:
+        results = [
+            services.process_delivery(delivery=delivery, force=True).status
+            for delivery in queryset.order_by("received_at")
+        ]
+        failed = results.count(WebhookDelivery.Status.FAILED)
+        level = messages.ERROR if failed else messages.SUCCESS
+        self.message_user(
+            request, f"Reprocessed {len(results)} deliveries, {failed} failed.", level=level
+        )

@@ -116,7 +116,7 @@ class WhatsAppTemplate(models.Model):
         max_length=10, choices=QualityScore.choices, default=QualityScore.UNKNOWN
     )
 
-    rejection_reason = models.CharField(max_length=64, blank=True)
+    rejection_reason = models.TextField(blank=True)
     rejection_recommendation = models.TextField(blank=True)
     disabled_reason = models.CharField(max_length=64, blank=True)
     disable_date = models.DateTimeField(null=True, blank=True)

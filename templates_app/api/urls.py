@@ -6,8 +6,10 @@ from templates_app.api.views import (
     TemplateDetailView,
     TemplateListCreateView,
 )
+from templates_app.webhooks import WhatsAppWebhookView
 
 urlpatterns = [
+    path("webhook", WhatsAppWebhookView.as_view(), name="whatsapp-webhook"),
     path("accounts/", BusinessAccountListCreateView.as_view(), name="business-account-list"),
     path("numbers/", PhoneNumberListCreateView.as_view(), name="phone-number-list"),
     path("<uuid:number_id>/templates/", TemplateListCreateView.as_view(), name="template-list"),

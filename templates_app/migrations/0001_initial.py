@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('category', models.CharField(blank=True, max_length=32)),
                 ('status', models.CharField(choices=[('PENDING', 'Pending'), ('APPROVED', 'Approved'), ('REJECTED', 'Rejected'), ('PAUSED', 'Paused'), ('DISABLED', 'Disabled'), ('FLAGGED', 'Flagged'), ('IN_APPEAL', 'In Appeal'), ('PENDING_DELETION', 'Pending Deletion'), ('DELETED', 'Deleted'), ('ARCHIVED', 'Archived'), ('LOCKED', 'Locked'), ('LIMIT_EXCEEDED', 'Limit Exceeded')], default='PENDING', max_length=20)),
                 ('quality_score', models.CharField(choices=[('GREEN', 'Green'), ('YELLOW', 'Yellow'), ('RED', 'Red'), ('UNKNOWN', 'Unknown')], default='UNKNOWN', max_length=10)),
-                ('rejection_reason', models.CharField(blank=True, max_length=64)),
+                ('rejection_reason', models.TextField(blank=True)),
                 ('rejection_recommendation', models.TextField(blank=True)),
                 ('disabled_reason', models.CharField(blank=True, max_length=64)),
                 ('disable_date', models.DateTimeField(blank=True, null=True)),

@@ -1,0 +1,119 @@
+"""Meta's webhook endpoint: the subscription handshake and signed template deliveries."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from templates_app import services
+from templates_app.meta import SIGNATURE_HEADER, MetaPayloadError, parse_body, signature_is_valid
+from templates_app.models import WebhookDelivery
+
+ERROR = inline_serializer("WebhookError", fields={"detail": serializers.CharField()})
+ACCEPTED = inline_serializer(
+    "WebhookAccepted",
+    fields={"delivery": serializers.IntegerField(), "status": serializers.CharField()},
+)
+
+
+def _error(message: str, status_code: int) -> Response:
+    return Response({"detail": message}, status=status_code)
+
+
+class WhatsAppWebhookView(APIView):
+    """Meta calls this; nobody logs in. The signature on the raw body is the authentication."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["webhook"],
+        parameters=[
+            OpenApiParameter("hub.mode", str, required=True),
+            OpenApiParameter("hub.verify_token", str, required=True),
+            OpenApiParameter("hub.challenge", str, required=True),
+        ],
+        responses={
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The challenge"),
+            403: ERROR,
+        },
+    )
+    def get(self, request: Request) -> HttpResponse:
+        """Meta's subscription handshake: echo the challenge when the verify token matches."""
+        expected = settings.WHATSAPP_WEBHOOK_VERIFY_TOKEN
+        token = request.query_params.get("hub.verify_token", "")
+        if (
+            not expected
+            or request.query_params.get("hub.mode") != "subscribe"
+            or not hmac.compare_digest(token.encode(), expected.encode())
+        ):
+            return _error("Verification failed.", status.HTTP_403_FORBIDDEN)
+        challenge = request.query_params.get("hub.challenge", "")
+        return HttpResponse(challenge, content_type="text/plain")
+
+    @extend_schema(
+        tags=["webhook"],
+        request={"application/json": OpenApiTypes.OBJECT},
+        parameters=[OpenApiParameter(SIGNATURE_HEADER, str, OpenApiParameter.HEADER, True)],
+        responses={
+            200: ACCEPTED,
+            400: ERROR,
+            403: ERROR,
+            413: ERROR,
+            500: ERROR,
+            503: ERROR,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """A signed delivery: stored first, then applied in one transaction."""
+        app_secret = settings.WHATSAPP_WEBHOOK_APP_SECRET
+        if not app_secret:
+            return _error(
+                "The webhook app secret is not configured; unsigned data is refused.",
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        limit = settings.WHATSAPP_WEBHOOK_MAX_BODY_BYTES
+        too_large = _error(
+            f"Request body exceeds {limit} bytes.", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        )
+        try:
+            declared_length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared_length = 0
+        if declared_length > limit:
+            return too_large
+        body = request.body
+        if len(body) > limit:
+            return too_large
+        if not signature_is_valid(
+            body, header_value=request.headers.get(SIGNATURE_HEADER), app_secret=app_secret
+        ):
+            return _error("Missing or invalid X-Hub-Signature-256.", status.HTTP_403_FORBIDDEN)
+        try:
+            parse_body(body)
+        except MetaPayloadError as exc:
+            return _error(str(exc), status.HTTP_400_BAD_REQUEST)
+
+        delivery, _ = services.store_delivery(body=body, headers=request.headers)
+        delivery = services.process_delivery(delivery=delivery)
+        if delivery.status == WebhookDelivery.Status.FAILED:
+            # 500 makes Meta retry; the delivery stays stored with its error meanwhile.
+            return _error(
+                f"Delivery {delivery.pk} could not be processed; it is kept for retry.",
+                status.HTTP_500_INTERNAL_SERVER_ERROR,
+            )
+        return Response({"delivery": delivery.pk, "status": delivery.status})
