@@ -439,3 +439,11 @@ def _apply_delivery(delivery: WebhookDelivery) -> list[ChangeOutcome]:
                 )
             )
     return outcomes
+
+
+def prune_deliveries(*, older_than: datetime) -> int:
+    """Delete deliveries fully handled before `older_than`; failed or pending ones stay."""
+    deleted, _ = WebhookDelivery.objects.filter(
+        status__in=DONE_STATUSES, received_at__lt=older_than
+    ).delete()
+    return deleted
