@@ -201,6 +201,23 @@ def _locked_template(account: BusinessAccount, event: TemplateEvent) -> WhatsApp
             template.save(update_fields=["meta_template_id", "updated_at"])
         return template
     if isinstance(event, StatusUpdate) and event.event in CREATING_EVENTS and ref.name:
+        if (
+            ref.meta_template_id
+            and WhatsAppTemplate.objects.filter(meta_template_id=ref.meta_template_id).exists()
+        ):
+            return None  # Meta's id is another business account's template: not ours to touch.
+        same_name_and_language = WhatsAppTemplate.objects.filter(
+            business_account=account,
+            deleted_at__isnull=True,
+            name=ref.name,
+            language__iexact=canonical_language(ref.language or ""),
+        )
+        # Meta lets a deleted template's name be used again, under a new id.
+        same_name_and_language.filter(status=TemplateStatus.DELETED).update(
+            deleted_at=timezone.now()
+        )
+        if same_name_and_language.exists():
+            return None  # A live template holds this name under another Meta id.
         return WhatsAppTemplate.objects.create(
             organization_id=account.organization_id,
             business_account=account,
