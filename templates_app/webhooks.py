@@ -20,7 +20,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from templates_app import services
-from templates_app.meta import SIGNATURE_HEADER, MetaPayloadError, parse_body, signature_is_valid
+from templates_app.meta import (
+    SIGNATURE_HEADER,
+    MetaPayloadError,
+    parse_delivery_body,
+    signature_is_valid,
+)
 from templates_app.models import WebhookDelivery
 
 ERROR = inline_serializer("WebhookError", fields={"detail": serializers.CharField()})
@@ -104,7 +109,8 @@ class WhatsAppWebhookView(APIView):
         ):
             return _error("Missing or invalid X-Hub-Signature-256.", status.HTTP_403_FORBIDDEN)
         try:
-            parse_body(body)
+            # The envelope too (`object`, `entry`): a body that is not Meta's is refused, not kept.
+            parse_delivery_body(body)
         except MetaPayloadError as exc:
             return _error(str(exc), status.HTTP_400_BAD_REQUEST)
 
