@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from organizations.models import Organization, User
-from organizations.permissions import scope_to_organization
 
 
 def organizations_visible_to(user: User) -> QuerySet[Organization]:
@@ -15,5 +14,9 @@ def organizations_visible_to(user: User) -> QuerySet[Organization]:
 
 
 def users_of(organization: Organization, *, viewer: User) -> QuerySet[User]:
-    users = User.objects.filter(organization=organization).order_by("username")
-    return scope_to_organization(users, viewer)
+    """Users of one organization, if the viewer may see that organization."""
+    # Scoped like the organizations themselves: a super admin who also belongs to an
+    # organization still sees the users of every other one.
+    return User.objects.filter(
+        organization=organization, organization__in=organizations_visible_to(viewer)
+    ).order_by("username")
