@@ -78,3 +78,31 @@ def webhook_settings(settings):
     settings.WHATSAPP_WEBHOOK_APP_SECRET = TEST_APP_SECRET
     settings.WHATSAPP_WEBHOOK_VERIFY_TOKEN = TEST_VERIFY_TOKEN
     return settings
+
+
+@pytest.fixture
+def other_organization():
+    return factories.OrganizationFactory()
+
+
+@pytest.fixture
+def other_org_admin(other_organization):
+    return factories.OrgAdminFactory(organization=other_organization)
+
+
+@pytest.fixture
+def other_admin_client(other_org_admin) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(other_org_admin)
+    return client
+
+
+@pytest.fixture
+def other_phone_number(other_organization):
+    return factories.PhoneNumberFactory(business_account__organization=other_organization)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Hashing with the production hasher costs ~0.3 s a user; tests need no such strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,168 @@
+"""Settings come from the environment only: each case starts a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Every variable pytake/settings.py reads; a case sets only the ones it is about.
+SETTINGS_VARIABLES = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DATABASE_URL",
+    "CONN_MAX_AGE",
+    "REDIS_URL",
+    "TASKS_BACKEND",
+    "EMAIL_URL",
+    "DEFAULT_FROM_EMAIL",
+    "WHATSAPP_WEBHOOK_VERIFY_TOKEN",
+    "WHATSAPP_WEBHOOK_APP_SECRET",
+    "WHATSAPP_WEBHOOK_MAX_BODY_BYTES",
+    "LOG_LEVEL",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+)
+
+PRINT_SETTINGS = """
+import json
+import django
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "SECRET_KEY": settings.SECRET_KEY,
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "DB_ENGINE": settings.DATABASES["default"]["ENGINE"],
+    "DB_NAME": str(settings.DATABASES["default"]["NAME"]),
+    "DB_HOST": settings.DATABASES["default"].get("HOST", ""),
+    "CHANNEL_BACKEND": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "CHANNEL_CONFIG": settings.CHANNEL_LAYERS["default"].get("CONFIG"),
+    "TASKS_BACKEND": settings.TASKS["default"]["BACKEND"],
+    "EMAIL_BACKEND": settings.EMAIL_BACKEND,
+    "EMAIL_HOST": settings.EMAIL_HOST,
+    "STATICFILES_BACKEND": settings.STORAGES["staticfiles"]["BACKEND"],
+}))
+"""
+
+
+def _environment(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    env["DJANGO_SETTINGS_MODULE"] = "pytake.settings"
+    env.update(overrides)
+    return env
+
+
+def _run(code: str, **overrides: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env=_environment(**overrides),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _settings(**overrides: str) -> dict:
+    result = _run(PRINT_SETTINGS, **overrides)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_no_environment_runs_on_the_embedded_default():
+    settings = _settings()
+
+    assert settings["DEBUG"] is True
+    assert settings["DB_ENGINE"] == "django.db.backends.sqlite3"
+    assert settings["DB_NAME"] == str(REPO_ROOT / "db.sqlite3")
+    assert settings["CHANNEL_BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    assert settings["TASKS_BACKEND"] == "django_tasks.backends.immediate.ImmediateBackend"
+    assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_database_url_selects_postgresql():
+    settings = _settings(DATABASE_URL="postgres://pytake:secret@db.example:5432/pytake")
+
+    assert settings["DB_ENGINE"] == "django.db.backends.postgresql"
+    assert settings["DB_NAME"] == "pytake"
+    assert settings["DB_HOST"] == "db.example"
+
+
+def test_redis_url_selects_the_redis_channel_layer():
+    settings = _settings(REDIS_URL="redis://redis.example:6379/0")
+
+    assert settings["CHANNEL_BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings["CHANNEL_CONFIG"] == {"hosts": ["redis://redis.example:6379/0"]}
+
+
+def test_tasks_backend_switches_to_the_database_backend():
+    settings = _settings(TASKS_BACKEND="django_tasks_db.DatabaseBackend")
+
+    assert settings["TASKS_BACKEND"] == "django_tasks_db.DatabaseBackend"
+
+
+def test_email_url_selects_smtp():
+    settings = _settings(EMAIL_URL="smtp+tls://user:pw@smtp.example.com:587")
+
+    assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert settings["EMAIL_HOST"] == "smtp.example.com"
+
+
+def test_production_settings_start_with_debug_off():
+    settings = _settings(
+        DEBUG="false", SECRET_KEY="a-long-production-secret", ALLOWED_HOSTS="pytake.example.com"
+    )
+
+    assert settings["DEBUG"] is False
+    assert settings["SECRET_KEY"] == "a-long-production-secret"
+    assert settings["ALLOWED_HOSTS"] == ["pytake.example.com"]
+    assert (
+        settings["STATICFILES_BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+
+
+@pytest.mark.parametrize(
+    ("present", "missing"),
+    [
+        ({}, "SECRET_KEY, ALLOWED_HOSTS"),
+        ({"ALLOWED_HOSTS": "pytake.example.com"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "a-long-production-secret"}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_debug_off_without_secrets_refuses_to_start_with_one_line(present, missing):
+    result = _run(PRINT_SETTINGS, DEBUG="false", **present)
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert lines[0].startswith("pytake: DEBUG is off")
+    assert missing in lines[0]
+
+
+def test_manage_py_refuses_to_start_with_debug_off_and_no_secret():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=REPO_ROOT,
+        env=_environment(DEBUG="false"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("pytake: DEBUG is off")
+    assert "SECRET_KEY" in lines[0]
+    assert "ALLOWED_HOSTS" in lines[0]
