@@ -19,7 +19,7 @@ DEBUG = env.bool("DEBUG", default=True)
 if not DEBUG:
     _missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS") if not env.str(name, default="")]
     if _missing:
-        raise SystemExit(f"pytake: DEBUG is off but {', '.join(_missing)} is not set.")
+        raise SystemExit(f"pytake: DEBUG is off, so {' and '.join(_missing)} must be set.")
 
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-embedded-default-only-for-debug")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])

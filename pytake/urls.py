@@ -8,7 +8,9 @@ api_v1 = [
     path("auth/token", ObtainTokenView.as_view(), name="auth-token"),
     path("organizations/", include("organizations.api.urls")),
     path("whatsapp/", include("templates_app.api.urls")),
+    path("whatsapp/", include("audit.api.template_urls")),
     path("campaigns/", include("campaigns.api.urls")),
+    path("audit/", include("audit.api.urls")),
 ]
 
 urlpatterns = [
@@ -17,3 +19,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+handler404 = "pytake.api.views.page_not_found"
+handler500 = "pytake.api.views.server_error"

@@ -11,11 +11,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from organizations.models import Organization
+from pytake.exceptions import ApplicationError
 from templates_app.meta import (
     SIGNATURE_HEADER,
     CategoryUpdate,
@@ -67,7 +68,6 @@ def create_phone_number(
     )
 
 
-@transaction.atomic
 def create_template(
     *,
     phone_number: PhoneNumber,
@@ -78,16 +78,24 @@ def create_template(
 ) -> WhatsAppTemplate:
     """A template submitted through PyTake: PENDING with quality UNKNOWN until Meta rules."""
     account = phone_number.business_account
-    return WhatsAppTemplate.objects.create(
-        organization_id=account.organization_id,
-        business_account=account,
-        phone_number=phone_number,
-        name=name,
-        language=canonical_language(language),
-        category=category,
-        meta_template_id=meta_template_id or None,
-        pending_since=timezone.now(),
-    )
+    try:
+        with transaction.atomic():
+            return WhatsAppTemplate.objects.create(
+                organization_id=account.organization_id,
+                business_account=account,
+                phone_number=phone_number,
+                name=name,
+                language=canonical_language(language),
+                category=category,
+                meta_template_id=meta_template_id or None,
+                pending_since=timezone.now(),
+            )
+    except IntegrityError as exc:
+        # A concurrent request took the name or the Meta id between validation and insert.
+        raise ApplicationError(
+            "A template with this name and language, or this Meta id, already exists.",
+            extra={"name": ["This business account already has this template."]},
+        ) from exc
 
 
 # --- Meta's template events ---------------------------------------------------------------------

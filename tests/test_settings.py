@@ -133,7 +133,7 @@ def test_production_settings_start_with_debug_off():
 @pytest.mark.parametrize(
     ("present", "missing"),
     [
-        ({}, "SECRET_KEY, ALLOWED_HOSTS"),
+        ({}, "SECRET_KEY and ALLOWED_HOSTS"),
         ({"ALLOWED_HOSTS": "pytake.example.com"}, "SECRET_KEY"),
         ({"SECRET_KEY": "a-long-production-secret"}, "ALLOWED_HOSTS"),
     ],

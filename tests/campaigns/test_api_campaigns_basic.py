@@ -252,10 +252,6 @@ def test_unauthenticated_campaign_detail_gets_401(api_client, template):
     assert api_client.get(campaign_url(campaign.pk)).status_code == 401
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a URL whose id is not a UUID falls through to Django's HTML 404 (no JSON handler404)",
-)
 def test_malformed_campaign_id_is_a_json_404(member_client):
     response = member_client.get(campaign_url("123"))
 

@@ -501,11 +501,6 @@ def test_unknown_template_is_a_404(member_client, phone_number):
     assert member_client.get(template_url(phone_number.pk, uuid.uuid4())).status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates_app.services.create_template lets the IntegrityError of a concurrent "
-    "duplicate escape as a 500",
-)
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicate_template_is_a_400_not_a_500():
