@@ -106,3 +106,84 @@ def other_phone_number(other_organization):
 def fast_password_hasher(settings):
     """Hashing with the production hasher costs ~0.3 s a user; tests need no such strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Meta webhook pipeline ------------------------------------------------------------------------
+
+# The WABA and template that the bodies in shared/payloads/ name.
+PAYLOADS_WABA_ID = "102290129340398"
+PAYLOADS_TEMPLATE_ID = "1234567890123456"
+
+
+@pytest.fixture
+def meta_waba(organization):
+    """The business account the payload files are addressed to."""
+    return factories.BusinessAccountFactory(organization=organization, waba_id=PAYLOADS_WABA_ID)
+
+
+@pytest.fixture
+def meta_number(meta_waba):
+    return factories.PhoneNumberFactory(business_account=meta_waba)
+
+
+@pytest.fixture
+def order_update(meta_number):
+    """`order_update` (en_US), APPROVED and GREEN, as most payload files expect to find it."""
+    return factories.WhatsAppTemplateFactory(
+        phone_number=meta_number,
+        meta_template_id=PAYLOADS_TEMPLATE_ID,
+        name="order_update",
+        language="en_US",
+        category="UTILITY",
+    )
+
+
+class SignalLog:
+    """Every call of the template signals, with the keyword arguments each receiver got."""
+
+    def __init__(self) -> None:
+        self.status: list[dict] = []
+        self.quality: list[dict] = []
+
+    def on_status(self, **kwargs) -> None:
+        self.status.append(kwargs)
+
+    def on_quality(self, **kwargs) -> None:
+        self.quality.append(kwargs)
+
+
+@pytest.fixture
+def signal_log():
+    from templates_app.signals import template_quality_changed, template_status_changed
+
+    log = SignalLog()
+    template_status_changed.connect(log.on_status, dispatch_uid="test-signal-log-status")
+    template_quality_changed.connect(log.on_quality, dispatch_uid="test-signal-log-quality")
+    yield log
+    template_status_changed.disconnect(dispatch_uid="test-signal-log-status")
+    template_quality_changed.disconnect(dispatch_uid="test-signal-log-quality")
+
+
+class FailingReceiver:
+    """A status receiver that raises while `armed`, as a broken receiver of another app would."""
+
+    message = "status receiver exploded"
+
+    def __init__(self) -> None:
+        self.armed = True
+        self.calls = 0
+
+    def __call__(self, **kwargs) -> None:
+        self.calls += 1
+        if self.armed:
+            raise RuntimeError(self.message)
+
+
+@pytest.fixture
+def failing_status_receiver():
+    from templates_app.signals import template_status_changed
+
+    receiver = FailingReceiver()
+    template_status_changed.connect(receiver, dispatch_uid="test-failing-status-receiver")
+    yield receiver
+    template_status_changed.disconnect(dispatch_uid="test-failing-status-receiver")

@@ -1,0 +1,291 @@
+"""A delivery that fails is rolled back whole, kept as failed, and can be applied later."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from templates_app.meta import combine, encode, quality_update_body, status_update_body
+from templates_app.models import QualityScore, TemplateStatus, WebhookDelivery, WhatsAppTemplate
+from tests import factories
+from tests.conftest import PAYLOADS_TEMPLATE_ID, PAYLOADS_WABA_ID
+from tests.webhooks import payload_bytes, signed_post
+
+pytestmark = pytest.mark.django_db
+
+T0 = 1732435200
+DELIVERIES_ADMIN = "/admin/templates_app/webhookdelivery/"
+
+
+def reloaded(instance):
+    instance.refresh_from_db()
+    return instance
+
+
+@pytest.fixture
+def failed_delivery(client, webhook_settings, order_update, failing_status_receiver):
+    """status_paused.json, posted while a status receiver raises."""
+    response = signed_post(client, payload_bytes("status_paused.json"))
+    assert response.status_code == 500
+    return WebhookDelivery.objects.get()
+
+
+def reprocess(*args: str) -> str:
+    out = StringIO()
+    call_command("reprocess_webhooks", *args, stdout=out)
+    return out.getvalue()
+
+
+# --- one transaction per delivery -----------------------------------------------------------------
+
+
+def test_failing_receiver_rolls_back_every_change_of_the_delivery(
+    client, webhook_settings, meta_number, failing_status_receiver
+):
+    # Found by name, the template learns its id; its quality changes; then the status receiver
+    # raises. None of it may stay.
+    template = factories.WhatsAppTemplateFactory(
+        phone_number=meta_number, name="order_update", meta_template_id=None
+    )
+    quality = quality_update_body(
+        waba_id=PAYLOADS_WABA_ID,
+        new_quality="RED",
+        template_id=PAYLOADS_TEMPLATE_ID,
+        name="order_update",
+        occurred_at=T0,
+    )
+    paused = status_update_body(
+        waba_id=PAYLOADS_WABA_ID,
+        event="PAUSED",
+        template_id=PAYLOADS_TEMPLATE_ID,
+        name="order_update",
+        occurred_at=T0,
+    )
+    body = encode(combine(quality, paused))
+
+    response = signed_post(client, body)
+
+    assert failing_status_receiver.calls == 1
+    assert response.status_code == 500
+    delivery = WebhookDelivery.objects.get()
+    assert response.json() == {
+        "detail": f"Delivery {delivery.pk} could not be processed; it is kept for retry."
+    }
+    template = reloaded(template)
+    assert template.status == TemplateStatus.APPROVED
+    assert template.quality_score == QualityScore.GREEN
+    assert template.meta_template_id is None
+    assert template.status_event_at is None
+    assert template.quality_event_at is None
+
+
+def test_failed_delivery_is_kept_with_its_error(failed_delivery):
+    delivery = failed_delivery
+
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert "RuntimeError: status receiver exploded" in delivery.error
+    assert "Traceback" in delivery.error
+    assert delivery.attempts == 1
+    assert delivery.processed_at is not None
+    assert bytes(delivery.body) == payload_bytes("status_paused.json")
+    assert delivery.outcomes == []
+
+
+def test_failed_delivery_fails_again_while_the_receiver_still_raises(
+    client, failed_delivery, order_update
+):
+    response = signed_post(client, payload_bytes("status_paused.json"))
+
+    assert response.status_code == 500
+    delivery = reloaded(failed_delivery)
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert delivery.attempts == 2
+    assert reloaded(order_update).status == TemplateStatus.APPROVED
+
+
+def test_failure_of_one_delivery_does_not_undo_an_earlier_one(
+    client, webhook_settings, order_update, failing_status_receiver
+):
+    failing_status_receiver.armed = False
+    assert signed_post(client, payload_bytes("quality_update.json")).status_code == 200
+    failing_status_receiver.armed = True
+
+    assert signed_post(client, payload_bytes("status_paused.json")).status_code == 500
+
+    template = reloaded(order_update)
+    assert (template.status, template.quality_score) == (TemplateStatus.APPROVED, "YELLOW")
+
+
+# --- reprocess_webhooks ---------------------------------------------------------------------------
+
+
+def test_reprocess_command_applies_a_failed_delivery_once_the_receiver_is_fixed(
+    failed_delivery, failing_status_receiver, order_update
+):
+    failing_status_receiver.armed = False
+
+    output = reprocess()
+
+    delivery = reloaded(failed_delivery)
+    assert delivery.status == WebhookDelivery.Status.PROCESSED
+    assert delivery.attempts == 2
+    assert delivery.error == ""
+    assert [o["result"] for o in delivery.outcomes] == ["applied"]
+    template = reloaded(order_update)
+    assert template.status == TemplateStatus.PAUSED
+    assert template.paused_title == "FIRST_PAUSE"
+    assert f"delivery {delivery.pk}: processed" in output
+
+
+def test_reprocess_command_applies_a_delivery_never_processed(webhook_settings, order_update):
+    delivery = factories.WebhookDeliveryFactory(body=payload_bytes("status_flagged.json"))
+    assert delivery.status == WebhookDelivery.Status.RECEIVED
+
+    reprocess()
+
+    assert reloaded(delivery).status == WebhookDelivery.Status.PROCESSED
+    assert reloaded(order_update).status == TemplateStatus.FLAGGED
+
+
+def test_reprocess_command_leaves_processed_deliveries_alone(
+    client, webhook_settings, order_update, signal_log
+):
+    signed_post(client, payload_bytes("status_paused.json"))
+
+    output = reprocess()
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.attempts == 1
+    assert len(signal_log.status) == 1
+    assert "Reprocessed: nothing." in output
+
+
+def test_reprocess_command_with_failed_option_skips_received_deliveries(
+    failed_delivery, failing_status_receiver, order_update
+):
+    received = factories.WebhookDeliveryFactory(body=payload_bytes("quality_update.json"))
+    failing_status_receiver.armed = False
+
+    reprocess("--failed")
+
+    assert reloaded(failed_delivery).status == WebhookDelivery.Status.PROCESSED
+    assert reloaded(received).status == WebhookDelivery.Status.RECEIVED
+    template = reloaded(order_update)
+    assert (template.status, template.quality_score) == (TemplateStatus.PAUSED, "GREEN")
+
+
+def test_reprocess_command_with_id_applies_only_that_delivery(
+    client, failed_delivery, failing_status_receiver, order_update
+):
+    other = factories.WebhookDeliveryFactory(body=payload_bytes("quality_update.json"))
+    failing_status_receiver.armed = False
+
+    reprocess("--id", str(failed_delivery.pk))
+
+    assert reloaded(failed_delivery).status == WebhookDelivery.Status.PROCESSED
+    assert reloaded(other).status == WebhookDelivery.Status.RECEIVED
+    assert reloaded(order_update).status == TemplateStatus.PAUSED
+
+
+def test_reprocess_command_with_id_runs_even_a_processed_delivery_again(
+    client, webhook_settings, order_update
+):
+    signed_post(client, payload_bytes("status_paused.json"))
+    delivery = WebhookDelivery.objects.get()
+
+    reprocess("--id", str(delivery.pk))
+
+    delivery = reloaded(delivery)
+    assert delivery.status == WebhookDelivery.Status.PROCESSED
+    assert delivery.attempts == 2
+    # Applied once already: the same event again changes nothing.
+    assert [o["result"] for o in delivery.outcomes] == ["unchanged"]
+
+
+def test_reprocess_command_with_an_unknown_id_is_an_error(db):
+    with pytest.raises(CommandError, match="No delivery with id 999"):
+        reprocess("--id", "999")
+
+
+def test_reprocess_command_reports_a_delivery_that_fails_again(failed_delivery, order_update):
+    with pytest.raises(CommandError, match="failed again"):
+        reprocess()
+
+    delivery = reloaded(failed_delivery)
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert delivery.attempts == 2
+    assert reloaded(order_update).status == TemplateStatus.APPROVED
+
+
+# --- the admin's reprocess action -----------------------------------------------------------------
+
+
+def run_admin_reprocess(client, user, *deliveries: WebhookDelivery):
+    client.force_login(user)
+    return client.post(
+        DELIVERIES_ADMIN,
+        {"action": "reprocess", "_selected_action": [d.pk for d in deliveries]},
+        follow=True,
+    )
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_admin_reprocess_action_applies_a_failed_delivery(
+    client, super_admin, failed_delivery, failing_status_receiver, order_update
+):
+    failing_status_receiver.armed = False
+
+    response = run_admin_reprocess(client, super_admin, failed_delivery)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[0][1] == 302
+    assert messages_of(response) == ["Reprocessed 1 deliveries, 0 failed."]
+    delivery = reloaded(failed_delivery)
+    assert delivery.status == WebhookDelivery.Status.PROCESSED
+    assert delivery.attempts == 2
+    assert reloaded(order_update).status == TemplateStatus.PAUSED
+
+
+def test_admin_reprocess_action_reports_a_delivery_that_fails_again(
+    client, super_admin, failed_delivery, order_update
+):
+    response = run_admin_reprocess(client, super_admin, failed_delivery)
+
+    assert messages_of(response) == ["Reprocessed 1 deliveries, 1 failed."]
+    assert reloaded(failed_delivery).attempts == 2
+    assert reloaded(order_update).status == TemplateStatus.APPROVED
+
+
+def test_admin_reprocess_action_runs_a_processed_delivery_again(
+    client, super_admin, webhook_settings, order_update
+):
+    signed_post(client, payload_bytes("status_paused.json"))
+    delivery = WebhookDelivery.objects.get()
+
+    response = run_admin_reprocess(client, super_admin, delivery)
+
+    assert messages_of(response) == ["Reprocessed 1 deliveries, 0 failed."]
+    delivery = reloaded(delivery)
+    assert delivery.attempts == 2
+    assert [o["result"] for o in delivery.outcomes] == ["unchanged"]
+
+
+def test_admin_reprocess_action_is_refused_to_staff_who_are_not_superusers(
+    client, organization, failed_delivery, failing_status_receiver, order_update
+):
+    staff = factories.OrgAdminFactory(organization=organization, is_staff=True)
+    failing_status_receiver.armed = False
+
+    client.force_login(staff)
+    response = client.post(
+        DELIVERIES_ADMIN, {"action": "reprocess", "_selected_action": [failed_delivery.pk]}
+    )
+
+    assert response.status_code == 403
+    assert reloaded(failed_delivery).status == WebhookDelivery.Status.FAILED
+    assert WhatsAppTemplate.objects.get(pk=order_update.pk).status == TemplateStatus.APPROVED
