@@ -179,7 +179,7 @@ def _describe(ref: TemplateRef) -> str:
 
 
 def _locked_template(account: BusinessAccount, event: TemplateEvent) -> WhatsAppTemplate | None:
-    """Meta's template id, else name + language, else the only template of that name.
+    """Meta's template id, else name + language, else the only namesake of no other language.
 
     A template found by name learns its Meta id; one not found at all is created from an
     APPROVED, PENDING or REJECTED event.
@@ -201,8 +201,12 @@ def _locked_template(account: BusinessAccount, event: TemplateEvent) -> WhatsApp
                 name=ref.name, language__iexact=canonical_language(ref.language)
             ).first()
         if template is None:
-            same_name = list(templates.filter(name=ref.name)[:2])
-            template = same_name[0] if len(same_name) == 1 else None
+            same_name = templates.filter(name=ref.name)
+            if ref.language:
+                # Another language is another template: only one stored without a language fits.
+                same_name = same_name.filter(language="")
+            candidates = list(same_name[:2])
+            template = candidates[0] if len(candidates) == 1 else None
     if template is not None:
         if ref.meta_template_id:
             template.meta_template_id = ref.meta_template_id
