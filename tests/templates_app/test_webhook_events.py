@@ -577,6 +577,40 @@ def test_template_is_not_guessed_by_name_when_several_share_it(
     assert set(WhatsAppTemplate.objects.values_list("status", flat=True)) == {"APPROVED"}
 
 
+def test_only_namesake_in_another_language_is_not_taken_for_the_template(
+    client, webhook_settings, meta_number
+):
+    # Meta's `order_update` (pt_BR) is not our `order_update` (en_US), even as the only namesake.
+    template = factories.WhatsAppTemplateFactory(
+        phone_number=meta_number, name="order_update", language="en_US", meta_template_id=None
+    )
+
+    delivery = deliver(client, status_event("PAUSED", occurred_at=T0, language="pt_BR"))
+
+    assert outcome(delivery)["detail"] == (
+        f"unknown template order_update (pt_BR) id {PAYLOADS_TEMPLATE_ID}"
+    )
+    template = reloaded(template)
+    assert (template.status, template.meta_template_id) == (TemplateStatus.APPROVED, None)
+
+
+def test_only_namesake_stored_without_a_language_is_found_by_name(
+    client, webhook_settings, meta_number
+):
+    # Learned from a body that named no language (the seed shape): the name is all we have.
+    template = factories.WhatsAppTemplateFactory(
+        phone_number=meta_number, name="order_update", language="", meta_template_id=None
+    )
+
+    deliver(client, status_event("PAUSED", occurred_at=T0, language="en_US"))
+
+    template = reloaded(template)
+    assert (template.status, template.meta_template_id) == (
+        TemplateStatus.PAUSED,
+        PAYLOADS_TEMPLATE_ID,
+    )
+
+
 def test_template_with_another_meta_id_is_not_matched_by_name(
     client, webhook_settings, meta_number
 ):
