@@ -71,8 +71,10 @@ def test_handshake_is_forbidden_when_no_verify_token_is_configured(
 
 
 def test_webhook_url_has_no_trailing_slash(client, webhook_settings):
-    assert WEBHOOK_URL == "/api/v1/whatsapp/webhook"
-    assert handshake(client).status_code == 200
+    query = {"hub.mode": "subscribe", "hub.verify_token": TEST_VERIFY_TOKEN, "hub.challenge": "1"}
+
+    assert client.get("/api/v1/whatsapp/webhook", query).content == b"1"
+    assert client.get("/api/v1/whatsapp/webhook/", query).status_code == 404
 
 
 # --- POST: signature ------------------------------------------------------------------------------
