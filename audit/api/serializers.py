@@ -1,0 +1,52 @@
+from rest_framework import serializers
+
+from audit.models import AuditLog
+
+
+class AuditLogSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AuditLog
+        fields = [
+            "id",
+            "created_at",
+            "actor_type",
+            "actor",
+            "action",
+            "target_type",
+            "target_id",
+            "target_name",
+            "changes",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+class StatusHistoryQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+    offset = serializers.IntegerField(min_value=0, default=0)
+
+
+class HistoryTemplateSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    current_status = serializers.CharField(source="status")
+    current_quality = serializers.CharField(source="quality_score")
+
+
+class HistoryRowSerializer(serializers.Serializer):
+    timestamp = serializers.DateTimeField()
+    event_type = serializers.CharField(allow_null=True)
+    previous_status = serializers.CharField(allow_null=True)
+    new_status = serializers.CharField(allow_null=True)
+    quality_score = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(allow_null=True)
+
+
+class StatusHistorySerializer(serializers.Serializer):
+    template = HistoryTemplateSerializer()
+    history = HistoryRowSerializer(many=True)
+    total = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    offset = serializers.IntegerField()

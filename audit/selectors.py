@@ -1,0 +1,64 @@
+"""Reads of the audit trail, scoped by organization first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from audit.models import AuditLog
+from audit.services import TEMPLATE_HISTORY_ACTIONS, TargetType
+from organizations.models import User
+from organizations.permissions import scope_to_organization
+from templates_app.models import WhatsAppTemplate
+
+
+def audit_entries_for(user: User) -> QuerySet[AuditLog]:
+    """The entries of the user's organization (every one for a super admin), newest first."""
+    entries = AuditLog.objects.select_related("actor").order_by("-created_at", "-id")
+    return scope_to_organization(entries, user)
+
+
+def template_status_history(*, template: WhatsAppTemplate) -> QuerySet[AuditLog]:
+    """Meta's status and quality changes of one template, newest first by Meta's event time."""
+    return AuditLog.objects.filter(
+        organization_id=template.organization_id,
+        target_type=TargetType.TEMPLATE,
+        target_id=str(template.pk),
+        action__in=TEMPLATE_HISTORY_ACTIONS,
+    ).order_by("-event_at", "-id")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    timestamp: datetime
+    event_type: str | None
+    previous_status: str | None
+    new_status: str | None
+    quality_score: str | None
+    reason: str | None
+
+
+def history_row(entry: AuditLog) -> HistoryRow:
+    """One history line: a field that changed is `[before, after]`, one that did not is a value."""
+    changes = entry.changes or {}
+    status = changes.get("status")
+    quality = changes.get("quality_score")
+    return HistoryRow(
+        timestamp=entry.event_at or entry.created_at,
+        event_type=changes.get("event"),
+        previous_status=_before(status),
+        new_status=_after(status),
+        quality_score=_after(quality),
+        reason=entry.reason or None,
+    )
+
+
+def _before(value: Any) -> str | None:
+    return value[0] if isinstance(value, list) else value
+
+
+def _after(value: Any) -> str | None:
+    return value[-1] if isinstance(value, list) else value
