@@ -49,3 +49,12 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def resumable(self) -> bool:
+        """Paused, and its template would send again: a person may resume it."""
+        return (
+            self.status == self.Status.PAUSED
+            and self.deleted_at is None
+            and not self.template.is_blocked
+        )

@@ -1,12 +1,25 @@
-"""Writes to campaigns."""
+"""Writes to campaigns: creation, a person's pause and resume, and following Meta's verdicts.
+
+Lock order where writers meet: the template row first, then its campaigns. Meta's events lock
+the template before they reach here; `resume_campaign` and `create_campaign` do the same.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+from datetime import datetime
 
+from django.db import transaction
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import JSONArray
+from django.utils import timezone
+
+from audit import services as audit
+from audit.models import AuditLog
 from campaigns.models import Campaign
-from pytake.exceptions import ApplicationError
-from templates_app.models import WhatsAppTemplate
+from organizations.models import User
+from pytake.exceptions import ApplicationError, ConflictError
+from templates_app.meta import StatusUpdate
+from templates_app.models import BLOCKED_STATUSES, WebhookDelivery, WhatsAppTemplate
 
 
 @transaction.atomic
@@ -17,6 +30,8 @@ def create_campaign(
     status: str = Campaign.Status.DRAFT,
     auto_resume: bool = False,
 ) -> Campaign:
+    # Locked so that a blocking event cannot slip between this check and the insert.
+    template = WhatsAppTemplate.objects.select_for_update().get(pk=template.pk)
     if status in Campaign.SENDING_STATUSES and template.is_blocked:
         raise ApplicationError(
             f"Template {template.name} ({template.language}) is {template.status}: "
@@ -29,4 +44,262 @@ def create_campaign(
         name=name,
         status=status,
         auto_resume=auto_resume,
+    )
+
+
+# --- a person's pause and resume ----------------------------------------------------------------
+
+
+@transaction.atomic
+def pause_campaign(campaign: Campaign, *, actor: User | None, reason: str) -> Campaign:
+    """A person (or the system, with no actor) pauses a campaign; Meta never resumes it.
+
+    A campaign the template paused may be paused again by a person: it then waits for them.
+    """
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _refuse_deleted(campaign)
+    if campaign.status == Campaign.Status.PAUSED and not campaign.paused_by_template:
+        raise ConflictError(
+            f"Campaign {campaign.name} is already paused.",
+            extra={"campaign": str(campaign.pk), "status": campaign.status},
+        )
+    if campaign.status not in (*Campaign.SENDING_STATUSES, Campaign.Status.PAUSED):
+        raise ConflictError(
+            f"Campaign {campaign.name} is {campaign.status}: only an active or scheduled "
+            "campaign can be paused.",
+            extra={"campaign": str(campaign.pk), "status": campaign.status},
+        )
+    changes: dict[str, list] = {"status": [campaign.status, Campaign.Status.PAUSED]}
+    if campaign.paused_by_template:
+        changes["paused_by_template"] = [True, False]
+    if campaign.status in Campaign.SENDING_STATUSES:
+        campaign.status_before_pause = campaign.status
+    campaign.status = Campaign.Status.PAUSED
+    campaign.paused_by_template = False
+    campaign.pause_reason = reason
+    campaign.paused_at = timezone.now()
+    campaign.save(
+        update_fields=[
+            "status",
+            "status_before_pause",
+            "paused_by_template",
+            "pause_reason",
+            "paused_at",
+            "updated_at",
+        ]
+    )
+    audit.record(
+        organization_id=campaign.organization_id,
+        actor_type=audit.actor_type_of(actor),
+        actor=actor,
+        action=audit.Action.CAMPAIGN_PAUSED,
+        target_type=audit.TargetType.CAMPAIGN,
+        target_id=campaign.pk,
+        target_name=campaign.name,
+        changes=changes,
+        reason=reason,
+    )
+    return campaign
+
+
+@transaction.atomic
+def resume_campaign(campaign: Campaign, *, actor: User | None, reason: str = "") -> Campaign:
+    """A person resumes a paused campaign to the status it had before the pause.
+
+    Refused (409) while the template is blocked: Meta would not send it.
+    """
+    template = WhatsAppTemplate.objects.select_for_update().get(pk=campaign.template_id)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _refuse_deleted(campaign)
+    if campaign.status != Campaign.Status.PAUSED:
+        raise ConflictError(
+            f"Campaign {campaign.name} is {campaign.status}, not paused.",
+            extra={"campaign": str(campaign.pk), "status": campaign.status},
+        )
+    if template.is_blocked:
+        raise ConflictError(
+            f"Template {template.name} ({template.language}) is {template.status}: campaign "
+            f"{campaign.name} stays paused until Meta makes the template sendable again.",
+            extra={
+                "template": str(template.pk),
+                "template_name": template.name,
+                "template_language": template.language,
+                "template_status": template.status,
+            },
+        )
+    new_status = _status_to_resume(campaign)
+    campaign.status = new_status
+    campaign.status_before_pause = ""
+    campaign.paused_by_template = False
+    campaign.pause_reason = ""
+    campaign.paused_at = None
+    campaign.template = template
+    campaign.save(
+        update_fields=[
+            "status",
+            "status_before_pause",
+            "paused_by_template",
+            "pause_reason",
+            "paused_at",
+            "updated_at",
+        ]
+    )
+    audit.record(
+        organization_id=campaign.organization_id,
+        actor_type=audit.actor_type_of(actor),
+        actor=actor,
+        action=audit.Action.CAMPAIGN_RESUMED,
+        target_type=audit.TargetType.CAMPAIGN,
+        target_id=campaign.pk,
+        target_name=campaign.name,
+        changes={"status": [Campaign.Status.PAUSED, new_status]},
+        reason=reason,
+    )
+    return campaign
+
+
+def _refuse_deleted(campaign: Campaign) -> None:
+    if campaign.deleted_at is not None:
+        raise ConflictError(
+            f"Campaign {campaign.name} is deleted.", extra={"campaign": str(campaign.pk)}
+        )
+
+
+def _status_to_resume(campaign: Campaign) -> str:
+    if campaign.status_before_pause in Campaign.SENDING_STATUSES:
+        return campaign.status_before_pause
+    return Campaign.Status.ACTIVE
+
+
+# --- Meta's verdicts on a template --------------------------------------------------------------
+
+
+def template_reason(template: WhatsAppTemplate, event: StatusUpdate) -> str:
+    """`Template <name> (<language>) was <EVENT>: <reason>`, Meta's words where it gave some."""
+    why = (
+        audit.meta_reason(event.reason)
+        or event.other_info_description
+        or event.rejection_reason
+        or "no reason given"
+    )
+    return f"Template {template.name} ({template.language}) was {event.event}: {why}"
+
+
+def follow_template_status(
+    *,
+    template: WhatsAppTemplate,
+    previous_status: str,
+    new_status: str,
+    event: StatusUpdate,
+    delivery: WebhookDelivery | None,
+) -> None:
+    """A blocked template pauses its campaigns; one sendable again resumes those it paused."""
+    if new_status in BLOCKED_STATUSES:
+        pause_campaigns_for_template(template=template, event=event, delivery=delivery)
+    elif previous_status in BLOCKED_STATUSES:
+        resume_campaigns_for_template(template=template, event=event, delivery=delivery)
+
+
+# Inside the caller's transaction (the delivery's), which holds the template's row lock: no
+# savepoint, and a failure here fails the whole delivery, to be retried. Each of the two
+# functions below is two statements whatever the number of campaigns: an INSERT … SELECT that
+# locks the campaigns and records them, then one UPDATE of the same campaigns. The UPDATE's
+# filter finds exactly the locked rows, since no campaign starts sending on a template (or is
+# paused by it) without the template's row lock, which this transaction holds.
+
+
+@transaction.atomic(savepoint=False)
+def pause_campaigns_for_template(
+    *, template: WhatsAppTemplate, event: StatusUpdate, delivery: WebhookDelivery | None = None
+) -> int:
+    """Pause every active or scheduled campaign of a blocked template; returns how many.
+
+    Each is marked paused by the template and remembers the status to return to.
+    """
+    now = timezone.now()
+    reason = template_reason(template, event)
+    sending = Campaign.objects.filter(
+        template=template, status__in=Campaign.SENDING_STATUSES, deleted_at__isnull=True
+    )
+    _record_meta_action(
+        sending.select_for_update(),
+        template=template,
+        event=event,
+        delivery=delivery,
+        action=audit.Action.CAMPAIGN_PAUSED,
+        status=JSONArray(F("status"), Value(Campaign.Status.PAUSED)),
+        reason=reason,
+        now=now,
+    )
+    # In an UPDATE, `status` on the right-hand side is the value before this statement.
+    return sending.update(
+        status=Campaign.Status.PAUSED,
+        status_before_pause=F("status"),
+        paused_by_template=True,
+        pause_reason=reason,
+        paused_at=now,
+        updated_at=now,
+    )
+
+
+@transaction.atomic(savepoint=False)
+def resume_campaigns_for_template(
+    *, template: WhatsAppTemplate, event: StatusUpdate, delivery: WebhookDelivery | None = None
+) -> int:
+    """Resume the campaigns this template paused that may resume by themselves; returns how many.
+
+    They return to the status they had. Those without `auto_resume` stay paused, resumable by a
+    person (`selectors.resumable_campaigns`); so does every campaign a person paused.
+    """
+    now = timezone.now()
+    resuming = Campaign.objects.filter(
+        template=template,
+        status=Campaign.Status.PAUSED,
+        paused_by_template=True,
+        auto_resume=True,
+        status_before_pause__in=Campaign.SENDING_STATUSES,
+        deleted_at__isnull=True,
+    )
+    _record_meta_action(
+        resuming.select_for_update(),
+        template=template,
+        event=event,
+        delivery=delivery,
+        action=audit.Action.CAMPAIGN_RESUMED,
+        status=JSONArray(Value(Campaign.Status.PAUSED), F("status_before_pause")),
+        reason=template_reason(template, event),
+        now=now,
+    )
+    return resuming.update(
+        status=F("status_before_pause"),
+        status_before_pause="",
+        paused_by_template=False,
+        pause_reason="",
+        paused_at=None,
+        updated_at=now,
+    )
+
+
+def _record_meta_action(
+    campaigns: QuerySet[Campaign],
+    *,
+    template: WhatsAppTemplate,
+    event: StatusUpdate,
+    delivery: WebhookDelivery | None,
+    action: str,
+    status: JSONArray,
+    reason: str,
+    now: datetime,
+) -> int:
+    return audit.record_rows(
+        campaigns,
+        organization_id=template.organization_id,
+        actor_type=AuditLog.ActorType.META,
+        action=action,
+        target_type=audit.TargetType.CAMPAIGN,
+        target_name=F("name"),
+        changes={"event": Value(str(event.event)), "status": status},
+        reason=reason,
+        event_at=event.occurred_at or now,
+        delivery_id=delivery.pk if delivery is not None else None,
     )

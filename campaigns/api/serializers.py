@@ -23,6 +23,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     template = serializers.PrimaryKeyRelatedField(read_only=True)
     template_name = serializers.CharField(source="template.name", read_only=True)
     template_status = serializers.CharField(source="template.status", read_only=True)
+    resumable = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Campaign
@@ -35,8 +36,14 @@ class CampaignSerializer(serializers.ModelSerializer):
             "status",
             "pause_reason",
             "paused_at",
+            "paused_by_template",
+            "resumable",
             "auto_resume",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class CampaignPauseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, help_text="Why the campaign is paused.")

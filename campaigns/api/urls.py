@@ -1,8 +1,15 @@
 from django.urls import path
 
-from campaigns.api.views import CampaignDetailView, CampaignListCreateView
+from campaigns.api.views import (
+    CampaignDetailView,
+    CampaignListCreateView,
+    CampaignPauseView,
+    CampaignResumeView,
+)
 
 urlpatterns = [
     path("", CampaignListCreateView.as_view(), name="campaign-list"),
     path("<uuid:pk>/", CampaignDetailView.as_view(), name="campaign-detail"),
+    path("<uuid:pk>/pause", CampaignPauseView.as_view(), name="campaign-pause"),
+    path("<uuid:pk>/resume", CampaignResumeView.as_view(), name="campaign-resume"),
 ]

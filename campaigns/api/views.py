@@ -1,20 +1,43 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from campaigns import selectors, services
-from campaigns.api.serializers import CampaignCreateSerializer, CampaignSerializer
-from organizations.permissions import IsOrgAdminOrReadOnly
+from campaigns.api.filters import CampaignFilter
+from campaigns.api.serializers import (
+    CampaignCreateSerializer,
+    CampaignPauseSerializer,
+    CampaignSerializer,
+)
+from campaigns.models import Campaign
+from organizations.permissions import IsOrgAdmin, IsOrgAdminOrReadOnly
 from templates_app.selectors import templates_for
+
+CONFLICT = OpenApiResponse(
+    inline_serializer(
+        "CampaignConflict",
+        fields={
+            "detail": serializers.CharField(),
+            "template": serializers.UUIDField(required=False),
+            "template_name": serializers.CharField(required=False),
+            "template_language": serializers.CharField(required=False),
+            "template_status": serializers.CharField(required=False),
+        },
+    ),
+    description="The campaign's state (or its blocked template) forbids it.",
+)
 
 
 @extend_schema(tags=["campaigns"])
 class CampaignListCreateView(generics.ListAPIView):
     serializer_class = CampaignSerializer
     permission_classes = [IsOrgAdminOrReadOnly]
+    filterset_class = CampaignFilter
 
     def get_queryset(self):
         return selectors.campaigns_for(self.request.user)
@@ -36,3 +59,37 @@ class CampaignDetailView(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return selectors.campaigns_for(self.request.user)
+
+
+class CampaignActionView(APIView):
+    """A write on one campaign of the caller's organization, by its admin or a super admin."""
+
+    permission_classes = [IsOrgAdmin]
+
+    def get_campaign(self, pk: str) -> Campaign:
+        return get_object_or_404(selectors.campaigns_for(self.request.user), pk=pk)
+
+
+@extend_schema(tags=["campaigns"])
+class CampaignPauseView(CampaignActionView):
+    @extend_schema(
+        request=CampaignPauseSerializer, responses={200: CampaignSerializer, 409: CONFLICT}
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        """Pause the campaign; Meta's events will not resume it."""
+        campaign = self.get_campaign(pk)
+        serializer = CampaignPauseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        campaign = services.pause_campaign(
+            campaign, actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(CampaignSerializer(campaign).data)
+
+
+@extend_schema(tags=["campaigns"])
+class CampaignResumeView(CampaignActionView):
+    @extend_schema(request=None, responses={200: CampaignSerializer, 409: CONFLICT})
+    def post(self, request: Request, pk: str) -> Response:
+        """Resume a paused campaign as it was; refused (409) while its template is blocked."""
+        campaign = services.resume_campaign(self.get_campaign(pk), actor=request.user)
+        return Response(CampaignSerializer(campaign).data)

@@ -1,0 +1,52 @@
+"""On PostgreSQL, a template's block pauses 10,000 campaigns with one UPDATE."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from audit.models import AuditLog
+from campaigns.models import Campaign
+from tests import factories
+from tests.meta_events import apply, status_update
+
+CAMPAIGNS = 10_000
+
+
+def statements_on(queries: CaptureQueriesContext, verb: str, table: str) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith(verb) and f'"{table}"' in q["sql"].split("(")[0].split("SET")[0]
+    ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_blocked_template_pauses_10000_campaigns_with_one_update_and_one_audit_insert(
+    phone_number,
+):
+    template = factories.WhatsAppTemplateFactory(phone_number=phone_number)
+    Campaign.objects.bulk_create(
+        Campaign(
+            organization_id=template.organization_id,
+            template=template,
+            name=f"Campaign {n}",
+            status=Campaign.Status.SCHEDULED if n % 2 else Campaign.Status.ACTIVE,
+        )
+        for n in range(CAMPAIGNS)
+    )
+    paused = status_update(template, "PAUSED")
+
+    with CaptureQueriesContext(connection) as queries:
+        apply(paused)
+
+    campaign_updates = statements_on(queries, "UPDATE", "campaigns_campaign")
+    audit_inserts = statements_on(queries, "INSERT INTO", "audit_auditlog")
+    assert len(campaign_updates) == 1
+    # One for the 10,000 campaigns, one for the template's own status change.
+    assert len(audit_inserts) == 2
+    assert len(queries.captured_queries) <= 10
+    assert Campaign.objects.filter(status=Campaign.Status.PAUSED).count() == CAMPAIGNS
+    assert AuditLog.objects.filter(action="campaign.paused").count() == CAMPAIGNS
