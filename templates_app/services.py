@@ -130,13 +130,6 @@ class ChangeOutcome:
         }
 
 
-FIELD_OF_EVENT: dict[type, str] = {
-    StatusUpdate: Field.STATUS,
-    QualityUpdate: Field.QUALITY,
-    CategoryUpdate: Field.CATEGORY,
-    ComponentsUpdate: Field.COMPONENTS,
-}
-
 # Events for which an unknown template is learned: Meta's news of a template created in its manager.
 CREATING_EVENTS = frozenset({StatusEvent.APPROVED, StatusEvent.PENDING, StatusEvent.REJECTED})
 
@@ -156,7 +149,8 @@ def apply_template_event(
     older than the last one applied to its dimension is recorded as stale and changes nothing.
     Status and quality changes send their signal, in this transaction, for other apps to react.
     """
-    field = FIELD_OF_EVENT[type(event)]
+    dimension = DIMENSIONS[type(event)]
+    field = dimension.field
     account = BusinessAccount.objects.filter(waba_id=event.waba_id).first()
     if account is None:
         return _ignored(event, field, f"unknown WABA {event.waba_id}")
@@ -164,8 +158,18 @@ def apply_template_event(
     if template is None:
         return _ignored(event, field, f"unknown template {_describe(event.template)}")
     occurred_at = event.occurred_at or received_at
-    apply = EVENT_APPLIERS[type(event)]
-    result, detail = apply(template, event, occurred_at=occurred_at, delivery=delivery)
+    last_applied_at = getattr(template, dimension.applied_at)
+    if _is_stale(last_applied_at, occurred_at):
+        result, detail = (
+            Result.STALE,
+            f"{dimension.name} event of {occurred_at.isoformat()} is older than the last one "
+            f"applied ({last_applied_at.isoformat()})",
+        )
+    else:
+        setattr(template, dimension.applied_at, occurred_at)
+        result, detail = dimension.apply(
+            template, event, occurred_at=occurred_at, delivery=delivery
+        )
     return ChangeOutcome(event.position, field, result, detail, str(template.pk))
 
 
@@ -245,14 +249,6 @@ def _is_stale(last_applied_at: datetime | None, occurred_at: datetime) -> bool:
     return last_applied_at is not None and occurred_at < last_applied_at
 
 
-def _stale(dimension: str, occurred_at: datetime, last_applied_at: datetime) -> tuple[Result, str]:
-    return (
-        Result.STALE,
-        f"{dimension} event of {occurred_at.isoformat()} is older than the last one applied "
-        f"({last_applied_at.isoformat()})",
-    )
-
-
 def _apply_status(
     template: WhatsAppTemplate,
     event: StatusUpdate,
@@ -260,8 +256,6 @@ def _apply_status(
     occurred_at: datetime,
     delivery: WebhookDelivery | None,
 ) -> tuple[Result, str]:
-    if _is_stale(template.status_event_at, occurred_at):
-        return _stale("status", occurred_at, template.status_event_at)
     previous_status = template.status
     if event.event is StatusEvent.UNARCHIVED:
         new_status = template.status_before_archive or TemplateStatus.APPROVED
@@ -294,7 +288,6 @@ def _apply_status(
         template.status_before_archive = previous_status
 
     template.status = new_status
-    template.status_event_at = occurred_at
     if event.category and not _is_stale(template.category_event_at, occurred_at):
         template.category = event.category
         template.category_event_at = occurred_at
@@ -320,11 +313,9 @@ def _apply_quality(
     occurred_at: datetime,
     delivery: WebhookDelivery | None,
 ) -> tuple[Result, str]:
-    if _is_stale(template.quality_event_at, occurred_at):
-        return _stale("quality", occurred_at, template.quality_event_at)
     previous_quality = template.quality_score
     template.quality_score = event.new_quality
-    template.quality_updated_at = template.quality_event_at = occurred_at
+    template.quality_updated_at = occurred_at
     template.save()
     if previous_quality == event.new_quality:
         return Result.UNCHANGED, f"quality stays {event.new_quality}"
@@ -346,8 +337,6 @@ def _apply_category(
     occurred_at: datetime,
     delivery: WebhookDelivery | None,
 ) -> tuple[Result, str]:
-    if _is_stale(template.category_event_at, occurred_at):
-        return _stale("category", occurred_at, template.category_event_at)
     previous_category = template.category
     if event.new_category:
         template.category = event.new_category
@@ -358,7 +347,6 @@ def _apply_category(
     elif template.upcoming_category == template.category:
         template.upcoming_category = ""
         template.category_change_at = None
-    template.category_event_at = occurred_at
     template.save()
     if event.is_announcement:
         return Result.APPLIED, (
@@ -377,19 +365,28 @@ def _apply_components(
     occurred_at: datetime,
     delivery: WebhookDelivery | None,
 ) -> tuple[Result, str]:
-    if _is_stale(template.components_event_at, occurred_at):
-        return _stale("components", occurred_at, template.components_event_at)
     template.components = event.as_components()
-    template.components_event_at = occurred_at
     template.save()
     return Result.APPLIED, "components updated"
 
 
-EVENT_APPLIERS: dict[type, Callable[..., tuple[Result, str]]] = {
-    StatusUpdate: _apply_status,
-    QualityUpdate: _apply_quality,
-    CategoryUpdate: _apply_category,
-    ComponentsUpdate: _apply_components,
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    """What one kind of event changes, and where the time of the last one applied is kept."""
+
+    name: str
+    field: str
+    applied_at: str
+    apply: Callable[..., tuple[Result, str]]
+
+
+DIMENSIONS: dict[type, Dimension] = {
+    StatusUpdate: Dimension("status", Field.STATUS, "status_event_at", _apply_status),
+    QualityUpdate: Dimension("quality", Field.QUALITY, "quality_event_at", _apply_quality),
+    CategoryUpdate: Dimension("category", Field.CATEGORY, "category_event_at", _apply_category),
+    ComponentsUpdate: Dimension(
+        "components", Field.COMPONENTS, "components_event_at", _apply_components
+    ),
 }
 
 
