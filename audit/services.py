@@ -251,7 +251,7 @@ def record_template_status_change(
             "quality_score": template.quality_score,
         },
         reason=meta_reason(event.reason),
-        event_at=event.occurred_at or timezone.now(),
+        event_at=event.occurred_at,
         delivery_id=delivery.pk if delivery is not None else None,
     )
 
@@ -279,7 +279,7 @@ def record_template_quality_change(
             "status": template.status,
         },
         reason=", ".join(event.reasons),
-        event_at=event.occurred_at or timezone.now(),
+        event_at=event.occurred_at,
         delivery_id=delivery.pk if delivery is not None else None,
     )
 

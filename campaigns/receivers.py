@@ -21,7 +21,6 @@ def template_status_changed(
 ) -> None:
     services.follow_template_status(
         template=template,
-        previous_status=previous_status,
         new_status=new_status,
         event=event,
         delivery=delivery,

@@ -19,7 +19,12 @@ from campaigns.models import Campaign
 from organizations.models import User
 from pytake.exceptions import ApplicationError, ConflictError
 from templates_app.meta import StatusUpdate
-from templates_app.models import BLOCKED_STATUSES, WebhookDelivery, WhatsAppTemplate
+from templates_app.models import (
+    BLOCKED_STATUSES,
+    SENDABLE_STATUSES,
+    WebhookDelivery,
+    WhatsAppTemplate,
+)
 
 
 @transaction.atomic
@@ -188,15 +193,18 @@ def template_reason(template: WhatsAppTemplate, event: StatusUpdate) -> str:
 def follow_template_status(
     *,
     template: WhatsAppTemplate,
-    previous_status: str,
     new_status: str,
     event: StatusUpdate,
     delivery: WebhookDelivery | None,
 ) -> None:
-    """A blocked template pauses its campaigns; one sendable again resumes those it paused."""
+    """A blocked template pauses its campaigns; one sendable again resumes those it paused.
+
+    Sendable, not merely unblocked: REJECTED → IN_APPEAL resumes nothing, and the APPROVED that
+    ends the appeal resumes what the rejection paused.
+    """
     if new_status in BLOCKED_STATUSES:
         pause_campaigns_for_template(template=template, event=event, delivery=delivery)
-    elif previous_status in BLOCKED_STATUSES:
+    elif new_status in SENDABLE_STATUSES:
         resume_campaigns_for_template(template=template, event=event, delivery=delivery)
 
 
@@ -300,6 +308,6 @@ def _record_meta_action(
         target_name=F("name"),
         changes={"event": Value(str(event.event)), "status": status},
         reason=reason,
-        event_at=event.occurred_at or now,
+        event_at=event.occurred_at,
         delivery_id=delivery.pk if delivery is not None else None,
     )

@@ -77,6 +77,10 @@ BLOCKED_STATUSES: frozenset[str] = frozenset(
 )
 
 
+# Statuses under which Meta sends the template; PENDING and IN_APPEAL await its verdict.
+SENDABLE_STATUSES: frozenset[str] = frozenset({TemplateStatus.APPROVED, TemplateStatus.FLAGGED})
+
+
 class QualityScore(models.TextChoices):
     GREEN = "GREEN"
     YELLOW = "YELLOW"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import traceback
@@ -157,7 +158,10 @@ def apply_template_event(
     template = _locked_template(account, event)
     if template is None:
         return _ignored(event, field, f"unknown template {_describe(event.template)}")
-    occurred_at = event.occurred_at or received_at
+    if event.occurred_at is None:
+        # Meta gave no time: the receipt time stands in, for this service and every receiver.
+        event = dataclasses.replace(event, occurred_at=received_at)
+    occurred_at = event.occurred_at
     last_applied_at = getattr(template, dimension.applied_at)
     if _is_stale(last_applied_at, occurred_at):
         result, detail = (

@@ -8,14 +8,15 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from audit.models import AuditLog
 from campaigns import services as campaign_services
 from campaigns.models import Campaign
-from templates_app.models import TemplateStatus
+from templates_app.meta import status_update_body
+from templates_app.models import TemplateStatus, WebhookDelivery
 from tests import factories
 from tests.meta_events import apply, apply_status, quality_update, status_update
+from tests.webhooks import signed_post
 
 pytestmark = pytest.mark.django_db
 
@@ -52,14 +53,27 @@ def test_template_status_change_records_values_event_reason_time_and_delivery(te
     assert entry.delivery_id == delivery.pk
 
 
-def test_template_status_change_without_metas_time_is_stamped_now(template):
-    before = timezone.now()
+def test_event_without_metas_time_is_dated_by_its_delivery_everywhere(
+    template, client, webhook_settings
+):
+    campaign = factories.CampaignFactory(template=template, status="ACTIVE")
+    body = status_update_body(
+        waba_id=template.business_account.waba_id,
+        event="PAUSED",
+        template_id=template.meta_template_id,
+        name=template.name,
+        language=template.language,
+        occurred_at=None,  # like the seed's bodies: no entry.time
+    )
 
-    apply_status(template, "PAUSED")
+    assert signed_post(client, body).status_code == 200
 
-    entry = AuditLog.objects.get(action="template.status_changed")
-    assert entry.event_at >= before
-    assert entry.reason == ""
+    received_at = WebhookDelivery.objects.get().received_at
+    template.refresh_from_db()
+    assert template.status_event_at == received_at
+    template_entry = AuditLog.objects.get(action="template.status_changed")
+    campaign_entry = AuditLog.objects.get(action="campaign.paused", target_id=str(campaign.pk))
+    assert template_entry.event_at == campaign_entry.event_at == received_at
 
 
 def test_template_quality_change_records_previous_and_new_quality(template):

@@ -145,3 +145,18 @@ def test_template_resume_is_one_audit_insert_and_one_update(template):
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
     assert statements == ["INSERT", "UPDATE"]
     assert Campaign.objects.filter(status=Campaign.Status.PAUSED).count() == 1
+
+
+def test_appeal_resumes_nothing_until_meta_approves_the_template(template):
+    rejected_with = campaign(template, Campaign.Status.ACTIVE, auto_resume=True)
+    apply_status(template, "REJECTED", reason="INVALID_FORMAT")
+
+    apply_status(template, "IN_APPEAL")
+
+    rejected_with.refresh_from_db()
+    assert (rejected_with.status, rejected_with.paused_by_template) == ("PAUSED", True)
+
+    apply_status(template, "APPROVED")
+
+    rejected_with.refresh_from_db()
+    assert (rejected_with.status, rejected_with.paused_by_template) == ("ACTIVE", False)
