@@ -83,26 +83,8 @@ def pause_campaign(campaign: Campaign, *, actor: User | None, reason: str) -> Ca
     campaign.paused_by_template = False
     campaign.pause_reason = reason
     campaign.paused_at = timezone.now()
-    campaign.save(
-        update_fields=[
-            "status",
-            "status_before_pause",
-            "paused_by_template",
-            "pause_reason",
-            "paused_at",
-            "updated_at",
-        ]
-    )
-    audit.record(
-        organization_id=campaign.organization_id,
-        actor_type=audit.actor_type_of(actor),
-        actor=actor,
-        action=audit.Action.CAMPAIGN_PAUSED,
-        target_type=audit.TargetType.CAMPAIGN,
-        target_id=campaign.pk,
-        target_name=campaign.name,
-        changes=changes,
-        reason=reason,
+    _save_pause_state(
+        campaign, actor=actor, action=audit.Action.CAMPAIGN_PAUSED, changes=changes, reason=reason
     )
     return campaign
 
@@ -138,29 +120,42 @@ def resume_campaign(campaign: Campaign, *, actor: User | None, reason: str = "")
     campaign.paused_by_template = False
     campaign.pause_reason = ""
     campaign.paused_at = None
-    campaign.template = template
-    campaign.save(
-        update_fields=[
-            "status",
-            "status_before_pause",
-            "paused_by_template",
-            "pause_reason",
-            "paused_at",
-            "updated_at",
-        ]
-    )
-    audit.record(
-        organization_id=campaign.organization_id,
-        actor_type=audit.actor_type_of(actor),
+    _save_pause_state(
+        campaign,
         actor=actor,
         action=audit.Action.CAMPAIGN_RESUMED,
-        target_type=audit.TargetType.CAMPAIGN,
-        target_id=campaign.pk,
-        target_name=campaign.name,
         changes={"status": [Campaign.Status.PAUSED, new_status]},
         reason=reason,
     )
     return campaign
+
+
+PAUSE_STATE_FIELDS = [
+    "status",
+    "status_before_pause",
+    "paused_by_template",
+    "pause_reason",
+    "paused_at",
+    "updated_at",
+]
+
+
+def _save_pause_state(
+    campaign: Campaign, *, actor: User | None, action: str, changes: dict, reason: str
+) -> None:
+    """Save what a person's pause or resume changed, and record who did it and why."""
+    campaign.save(update_fields=PAUSE_STATE_FIELDS)
+    audit.record(
+        organization_id=campaign.organization_id,
+        actor_type=audit.actor_type_of(actor),
+        actor=actor,
+        action=action,
+        target_type=audit.TargetType.CAMPAIGN,
+        target_id=campaign.pk,
+        target_name=campaign.name,
+        changes=changes,
+        reason=reason,
+    )
 
 
 def _refuse_deleted(campaign: Campaign) -> None:
