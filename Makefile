@@ -6,6 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EVENT ?= PAUSED
 TEMPLATE ?= order_update
+QUALITY ?= RED
 
 .PHONY: run webhook test lint bench migrate demo schema clean
 
@@ -42,7 +43,8 @@ run: demo
 
 # Sends a signed Meta-shaped event to the server `make run` started: make webhook EVENT=REINSTATED
 webhook: $(VENV)/.runtime-installed
-	$(PY) manage.py send_test_webhook $(EVENT) $(TEMPLATE) --url http://$(HOST):$(PORT)/api/v1/whatsapp/webhook
+	$(PY) manage.py send_test_webhook $(EVENT) $(TEMPLATE) $(if $(filter QUALITY,$(EVENT)),--quality $(QUALITY)) \
+	    --url http://$(HOST):$(PORT)/api/v1/whatsapp/webhook
 
 test: $(VENV)/.dev-installed
 	$(PY) manage.py makemigrations --check --dry-run
