@@ -24,6 +24,7 @@ from templates_app.meta import (
     ComponentsUpdate,
     Field,
     IgnoredChange,
+    ParsedDelivery,
     QualityUpdate,
     StatusEvent,
     StatusUpdate,
@@ -412,19 +413,22 @@ def store_delivery(*, body: bytes, headers: Mapping[str, str]) -> tuple[WebhookD
     )
 
 
-def process_delivery(*, delivery: WebhookDelivery, force: bool = False) -> WebhookDelivery:
+def process_delivery(
+    *, delivery: WebhookDelivery, parsed: ParsedDelivery | None = None, force: bool = False
+) -> WebhookDelivery:
     """Apply every change of a stored delivery in one transaction, or none of them.
 
     A delivery already processed (or ignored) is left alone unless `force`; the row lock makes a
     concurrent copy of the same delivery wait and then find it done. On an error the delivery
     is kept as failed, with the traceback, for Meta's retry or `reprocess_webhooks`.
+    `parsed` spares a second parse when the caller has just parsed these very bytes.
     """
     try:
         with transaction.atomic():
             locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
             if locked.status in DONE_STATUSES and not force:
                 return locked
-            outcomes = _apply_delivery(locked)
+            outcomes = _apply_delivery(locked, parsed or parse_delivery_body(bytes(locked.body)))
             applied = any(outcome.result is not Result.IGNORED for outcome in outcomes)
             locked.status = (
                 WebhookDelivery.Status.PROCESSED if applied else WebhookDelivery.Status.IGNORED
@@ -450,8 +454,7 @@ def process_delivery(*, delivery: WebhookDelivery, force: bool = False) -> Webho
 DONE_STATUSES = frozenset({WebhookDelivery.Status.PROCESSED, WebhookDelivery.Status.IGNORED})
 
 
-def _apply_delivery(delivery: WebhookDelivery) -> list[ChangeOutcome]:
-    parsed = parse_delivery_body(bytes(delivery.body))
+def _apply_delivery(delivery: WebhookDelivery, parsed: ParsedDelivery) -> list[ChangeOutcome]:
     delivery.waba_ids = ",".join(
         dict.fromkeys(change.waba_id for change in parsed.events if change.waba_id)
     )[:200]

@@ -110,12 +110,12 @@ class WhatsAppWebhookView(APIView):
             return _error("Missing or invalid X-Hub-Signature-256.", status.HTTP_403_FORBIDDEN)
         try:
             # The envelope too (`object`, `entry`): a body that is not Meta's is refused, not kept.
-            parse_delivery_body(body)
+            parsed = parse_delivery_body(body)
         except MetaPayloadError as exc:
             return _error(str(exc), status.HTTP_400_BAD_REQUEST)
 
         delivery, _ = services.store_delivery(body=body, headers=request.headers)
-        delivery = services.process_delivery(delivery=delivery)
+        delivery = services.process_delivery(delivery=delivery, parsed=parsed)
         if delivery.status == WebhookDelivery.Status.FAILED:
             # 500 makes Meta retry; the delivery stays stored with its error meanwhile.
             return _error(
