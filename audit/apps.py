@@ -10,14 +10,10 @@ class AuditConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from audit import receivers
-        from templates_app.signals import template_quality_changed, template_status_changed
+        from templates_app.signals import SIGNALS_BY_KIND
 
-        template_status_changed.connect(
-            receivers.template_status_changed, dispatch_uid="audit.template_status_changed"
-        )
-        template_quality_changed.connect(
-            receivers.template_quality_changed, dispatch_uid="audit.template_quality_changed"
-        )
+        for kind, signal in SIGNALS_BY_KIND.items():
+            signal.connect(receivers.template_changed, dispatch_uid=f"audit.template_{kind}")
         post_save.connect(
             receivers.admin_log_entry_saved, sender=LogEntry, dispatch_uid="audit.admin_log_entry"
         )

@@ -25,6 +25,7 @@ class AuditLog(models.Model):
 
     class ActorType(models.TextChoices):
         META = "meta"
+        SYNC = "sync", "Sync with Meta"
         USER = "user"
         SYSTEM = "system"
 

@@ -1,4 +1,4 @@
-"""Audit entries for what other apps announce: Meta's template news and admin changes."""
+"""Audit entries for what other apps announce: template changes and admin changes."""
 
 from __future__ import annotations
 
@@ -7,46 +7,11 @@ from typing import Any
 from django.contrib.admin.models import LogEntry
 
 from audit import services
-from templates_app.meta import QualityUpdate, StatusUpdate
-from templates_app.models import WebhookDelivery, WhatsAppTemplate
+from templates_app.signals import TemplateChange
 
 
-def template_status_changed(
-    sender: type,
-    *,
-    template: WhatsAppTemplate,
-    previous_status: str,
-    new_status: str,
-    event: StatusUpdate,
-    delivery: WebhookDelivery | None,
-    **kwargs: Any,
-) -> None:
-    services.record_template_status_change(
-        template=template,
-        previous_status=previous_status,
-        new_status=new_status,
-        event=event,
-        delivery=delivery,
-    )
-
-
-def template_quality_changed(
-    sender: type,
-    *,
-    template: WhatsAppTemplate,
-    previous_quality: str,
-    new_quality: str,
-    event: QualityUpdate,
-    delivery: WebhookDelivery | None,
-    **kwargs: Any,
-) -> None:
-    services.record_template_quality_change(
-        template=template,
-        previous_quality=previous_quality,
-        new_quality=new_quality,
-        event=event,
-        delivery=delivery,
-    )
+def template_changed(sender: type, *, change: TemplateChange, **kwargs: Any) -> None:
+    services.record_template_change(change=change)
 
 
 def admin_log_entry_saved(

@@ -41,13 +41,15 @@ if TYPE_CHECKING:
     from django.db.models.sql.compiler import SQLCompiler
 
     from organizations.models import User
-    from templates_app.meta import QualityUpdate, StatusUpdate
-    from templates_app.models import WebhookDelivery, WhatsAppTemplate
+    from templates_app.signals import TemplateChange
 
 
 class Action(StrEnum):
     TEMPLATE_STATUS_CHANGED = "template.status_changed"
     TEMPLATE_QUALITY_CHANGED = "template.quality_changed"
+    TEMPLATE_CATEGORY_CHANGED = "template.category_changed"
+    TEMPLATE_CORRECT_CATEGORY_DETECTED = "template.correct_category_detected"
+    TEMPLATE_COMPONENTS_CHANGED = "template.components_changed"
     TEMPLATE_ADDED_IN_ADMIN = "template.admin_added"
     TEMPLATE_CHANGED_IN_ADMIN = "template.admin_changed"
     TEMPLATE_DELETED_IN_ADMIN = "template.admin_deleted"
@@ -68,7 +70,6 @@ class TargetType(StrEnum):
 
 # Meta's events on a template, the ones its status history shows.
 TEMPLATE_HISTORY_ACTIONS = (Action.TEMPLATE_STATUS_CHANGED, Action.TEMPLATE_QUALITY_CHANGED)
-QUALITY_CHANGE_EVENT = "QUALITY_CHANGE"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -220,67 +221,50 @@ def record_rows(
         return cursor.rowcount
 
 
-# --- Meta's events on templates -----------------------------------------------------------------
+# --- template changes (Meta's webhook, a sync) ---------------------------------------------------
+
+# The audit action of each kind of template change (`templates_app.signals.ChangeKind`).
+TEMPLATE_CHANGE_ACTIONS: dict[str, Action] = {
+    "status": Action.TEMPLATE_STATUS_CHANGED,
+    "quality": Action.TEMPLATE_QUALITY_CHANGED,
+    "category": Action.TEMPLATE_CATEGORY_CHANGED,
+    "correct_category": Action.TEMPLATE_CORRECT_CATEGORY_DETECTED,
+    "components": Action.TEMPLATE_COMPONENTS_CHANGED,
+}
+
+# Beside a status change the quality at the time, beside a quality change the status.
+TEMPLATE_CONTEXT_FIELDS: dict[str, str] = {"status": "quality_score", "quality": "status"}
+CHANGED_FIELD_OF_KIND: dict[str, str] = {"quality": "quality_score"}
 
 
-def meta_reason(reason: str | None) -> str:
-    """Meta's reason as stored: its `NONE` (or nothing) is no reason."""
-    return "" if reason in (None, "NONE") else reason
-
-
-@transaction.atomic(savepoint=False)
-def record_template_status_change(
-    *,
-    template: WhatsAppTemplate,
-    previous_status: str,
-    new_status: str,
-    event: StatusUpdate,
-    delivery: WebhookDelivery | None,
-) -> AuditLog:
-    """Meta moved a template from one status to another."""
-    return record(
-        organization_id=template.organization_id,
-        actor_type=AuditLog.ActorType.META,
-        action=Action.TEMPLATE_STATUS_CHANGED,
-        target_type=TargetType.TEMPLATE,
-        target_id=template.pk,
-        target_name=str(template),
-        changes={
-            "event": str(event.event),
-            "status": [previous_status, new_status],
-            "quality_score": template.quality_score,
-        },
-        reason=meta_reason(event.reason),
-        event_at=event.occurred_at,
-        delivery_id=delivery.pk if delivery is not None else None,
-    )
+def actor_type_of_source(source: str) -> AuditLog.ActorType:
+    """Who acted, for a template change: Meta, a sync with Meta, or a person."""
+    return AuditLog.ActorType(source)
 
 
 @transaction.atomic(savepoint=False)
-def record_template_quality_change(
-    *,
-    template: WhatsAppTemplate,
-    previous_quality: str,
-    new_quality: str,
-    event: QualityUpdate,
-    delivery: WebhookDelivery | None,
-) -> AuditLog:
-    """Meta rated a template's quality anew."""
+def record_template_change(*, change: TemplateChange) -> AuditLog:
+    """A template's status, quality, category, correct category or components changed."""
+    template = change.template
+    kind = str(change.kind)
+    changes: dict[str, Any] = {
+        "event": change.what_happened,
+        CHANGED_FIELD_OF_KIND.get(kind, kind): [change.previous, change.new],
+    }
+    if kind in TEMPLATE_CONTEXT_FIELDS:
+        context_field = TEMPLATE_CONTEXT_FIELDS[kind]
+        changes[context_field] = getattr(template, context_field)
     return record(
         organization_id=template.organization_id,
-        actor_type=AuditLog.ActorType.META,
-        action=Action.TEMPLATE_QUALITY_CHANGED,
+        actor_type=actor_type_of_source(change.source),
+        action=TEMPLATE_CHANGE_ACTIONS[kind],
         target_type=TargetType.TEMPLATE,
         target_id=template.pk,
         target_name=str(template),
-        changes={
-            "event": QUALITY_CHANGE_EVENT,
-            "quality_score": [previous_quality, new_quality],
-            "status": template.status,
-        },
-        reason=", ".join(event.reasons),
-        event_at=event.occurred_at,
-        delivery_id=delivery.pk if delivery is not None else None,
+        changes=changes,
+        reason=change.reason,
+        event_at=change.occurred_at,
+        delivery_id=change.delivery_id,
     )
 
 

@@ -79,7 +79,7 @@ def _bench() -> None:
     from organizations.models import Organization
     from templates_app.meta import StatusEvent, StatusUpdate, TemplateRef
     from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
-    from templates_app.services import apply_template_event
+    from templates_app.services.events import apply_template_event
 
     organization = Organization.objects.create(name="Bench", slug="bench-pause")
     account = BusinessAccount.objects.create(

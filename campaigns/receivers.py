@@ -1,27 +1,12 @@
-"""Campaigns follow their template: Meta's block pauses them, its return may resume them."""
+"""Campaigns follow their template: a block pauses them, its return may resume them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from campaigns import services
-from templates_app.meta import StatusUpdate
-from templates_app.models import WebhookDelivery, WhatsAppTemplate
+from templates_app.signals import TemplateChange
 
 
-def template_status_changed(
-    sender: type,
-    *,
-    template: WhatsAppTemplate,
-    previous_status: str,
-    new_status: str,
-    event: StatusUpdate,
-    delivery: WebhookDelivery | None,
-    **kwargs: Any,
-) -> None:
-    services.follow_template_status(
-        template=template,
-        new_status=new_status,
-        event=event,
-        delivery=delivery,
-    )
+def template_status_changed(sender: type, *, change: TemplateChange, **kwargs: Any) -> None:
+    services.follow_template_status(change=change)

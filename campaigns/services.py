@@ -14,17 +14,11 @@ from django.db.models.functions import JSONArray
 from django.utils import timezone
 
 from audit import services as audit
-from audit.models import AuditLog
 from campaigns.models import Campaign
 from organizations.models import User
 from pytake.exceptions import ApplicationError, ConflictError
-from templates_app.meta import StatusUpdate
-from templates_app.models import (
-    BLOCKED_STATUSES,
-    SENDABLE_STATUSES,
-    WebhookDelivery,
-    WhatsAppTemplate,
-)
+from templates_app.models import BLOCKED_STATUSES, SENDABLE_STATUSES, WhatsAppTemplate
+from templates_app.signals import TemplateChange
 
 
 @transaction.atomic
@@ -174,33 +168,23 @@ def _status_to_resume(campaign: Campaign) -> str:
 # --- Meta's verdicts on a template --------------------------------------------------------------
 
 
-def template_reason(template: WhatsAppTemplate, event: StatusUpdate) -> str:
-    """`Template <name> (<language>) was <EVENT>: <reason>`, Meta's words where it gave some."""
-    why = (
-        audit.meta_reason(event.reason)
-        or event.other_info_description
-        or event.rejection_reason
-        or "no reason given"
-    )
-    return f"Template {template.name} ({template.language}) was {event.event}: {why}"
+def template_reason(change: TemplateChange) -> str:
+    """`Template <name> (<language>): <why>`, the why in a sentence."""
+    template = change.template
+    why = change.reason or f"{change.new.replace('_', ' ').lower()}, no reason given"
+    return f"Template {template.name} ({template.language}): {why}"
 
 
-def follow_template_status(
-    *,
-    template: WhatsAppTemplate,
-    new_status: str,
-    event: StatusUpdate,
-    delivery: WebhookDelivery | None,
-) -> None:
+def follow_template_status(*, change: TemplateChange) -> None:
     """A blocked template pauses its campaigns; one sendable again resumes those it paused.
 
     Sendable, not merely unblocked: REJECTED → IN_APPEAL resumes nothing, and the APPROVED that
     ends the appeal resumes what the rejection paused.
     """
-    if new_status in BLOCKED_STATUSES:
-        pause_campaigns_for_template(template=template, event=event, delivery=delivery)
-    elif new_status in SENDABLE_STATUSES:
-        resume_campaigns_for_template(template=template, event=event, delivery=delivery)
+    if change.new in BLOCKED_STATUSES:
+        pause_campaigns_for_template(change=change)
+    elif change.new in SENDABLE_STATUSES:
+        resume_campaigns_for_template(change=change)
 
 
 # Inside the caller's transaction (the delivery's), which holds the template's row lock: no
@@ -212,23 +196,20 @@ def follow_template_status(
 
 
 @transaction.atomic(savepoint=False)
-def pause_campaigns_for_template(
-    *, template: WhatsAppTemplate, event: StatusUpdate, delivery: WebhookDelivery | None = None
-) -> int:
+def pause_campaigns_for_template(*, change: TemplateChange) -> int:
     """Pause every active or scheduled campaign of a blocked template; returns how many.
 
     Each is marked paused by the template and remembers the status to return to.
     """
     now = timezone.now()
-    reason = template_reason(template, event)
+    template = change.template
+    reason = template_reason(change)
     sending = Campaign.objects.filter(
         template=template, status__in=Campaign.SENDING_STATUSES, deleted_at__isnull=True
     )
     _record_meta_action(
         sending.select_for_update(),
-        template=template,
-        event=event,
-        delivery=delivery,
+        change=change,
         action=audit.Action.CAMPAIGN_PAUSED,
         status=JSONArray(F("status"), Value(Campaign.Status.PAUSED)),
         reason=reason,
@@ -246,9 +227,7 @@ def pause_campaigns_for_template(
 
 
 @transaction.atomic(savepoint=False)
-def resume_campaigns_for_template(
-    *, template: WhatsAppTemplate, event: StatusUpdate, delivery: WebhookDelivery | None = None
-) -> int:
+def resume_campaigns_for_template(*, change: TemplateChange) -> int:
     """Resume the campaigns this template paused that may resume by themselves; returns how many.
 
     They return to the status they had. Those without `auto_resume` stay paused, resumable by a
@@ -256,7 +235,7 @@ def resume_campaigns_for_template(
     """
     now = timezone.now()
     resuming = Campaign.objects.filter(
-        template=template,
+        template=change.template,
         status=Campaign.Status.PAUSED,
         paused_by_template=True,
         auto_resume=True,
@@ -265,12 +244,10 @@ def resume_campaigns_for_template(
     )
     _record_meta_action(
         resuming.select_for_update(),
-        template=template,
-        event=event,
-        delivery=delivery,
+        change=change,
         action=audit.Action.CAMPAIGN_RESUMED,
         status=JSONArray(Value(Campaign.Status.PAUSED), F("status_before_pause")),
-        reason=template_reason(template, event),
+        reason=template_reason(change),
         now=now,
     )
     return resuming.update(
@@ -286,9 +263,7 @@ def resume_campaigns_for_template(
 def _record_meta_action(
     campaigns: QuerySet[Campaign],
     *,
-    template: WhatsAppTemplate,
-    event: StatusUpdate,
-    delivery: WebhookDelivery | None,
+    change: TemplateChange,
     action: str,
     status: JSONArray,
     reason: str,
@@ -296,13 +271,13 @@ def _record_meta_action(
 ) -> int:
     return audit.record_rows(
         campaigns,
-        organization_id=template.organization_id,
-        actor_type=AuditLog.ActorType.META,
+        organization_id=change.template.organization_id,
+        actor_type=audit.actor_type_of_source(change.source),
         action=action,
         target_type=audit.TargetType.CAMPAIGN,
         target_name=F("name"),
-        changes={"event": Value(str(event.event)), "status": status},
+        changes={"event": Value(change.what_happened), "status": status},
         reason=reason,
-        event_at=event.occurred_at,
-        delivery_id=delivery.pk if delivery is not None else None,
+        event_at=change.occurred_at,
+        delivery_id=change.delivery_id,
     )

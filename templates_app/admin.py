@@ -3,8 +3,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from organizations.admin import OrganizationScopedAdmin
-from templates_app import services
 from templates_app.models import BusinessAccount, PhoneNumber, WebhookDelivery, WhatsAppTemplate
+from templates_app.services import deliveries
 
 
 @admin.register(BusinessAccount)
@@ -101,7 +101,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.action(description="Reprocess selected deliveries")
     def reprocess(self, request: HttpRequest, queryset) -> None:
         results = [
-            services.process_delivery(delivery=delivery, force=True).status
+            deliveries.process_delivery(delivery=delivery, force=True).status
             for delivery in queryset.order_by("received_at")
         ]
         failed = results.count(WebhookDelivery.Status.FAILED)

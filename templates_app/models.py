@@ -42,10 +42,6 @@ class PhoneNumber(models.Model):
     def __str__(self) -> str:
         return self.display_phone_number
 
-    @property
-    def organization_id(self) -> uuid.UUID:
-        return self.business_account.organization_id
-
 
 class TemplateStatus(models.TextChoices):
     PENDING = "PENDING"
@@ -107,7 +103,7 @@ class WhatsAppTemplate(models.Model):
     )
     # NULL, not "", for templates Meta has not numbered yet: the unique constraint skips NULLs.
     meta_template_id = models.CharField(  # noqa: DJ001
-        "Meta template id", max_length=32, null=True, blank=True, help_text="int64, kept exact"
+        "Meta template id", max_length=19, null=True, blank=True, help_text="int64, kept exact"
     )
     name = models.CharField(max_length=512)
     language = models.CharField(max_length=16, help_text="Meta's code, e.g. en_US")
@@ -131,6 +127,9 @@ class WhatsAppTemplate(models.Model):
     )
     upcoming_category = models.CharField(max_length=32, blank=True)
     category_change_at = models.DateTimeField(null=True, blank=True)
+    # Meta found the template is really of this category (and charges its messages as such).
+    correct_category = models.CharField(max_length=32, blank=True)
+    correct_category_detected_at = models.DateTimeField(null=True, blank=True)
     components = models.JSONField(default=dict, blank=True)
 
     pending_since = models.DateTimeField(null=True, blank=True)
@@ -157,10 +156,12 @@ class WhatsAppTemplate(models.Model):
         ordering = ["name", "language"]
         verbose_name = "WhatsApp template"
         constraints = [
+            # Meta's id is unique within its business account: another organization's claim
+            # to an id can never block the account that really owns it.
             models.UniqueConstraint(
-                fields=["meta_template_id"],
+                fields=["business_account", "meta_template_id"],
                 condition=models.Q(meta_template_id__isnull=False),
-                name="template_unique_meta_template_id",
+                name="template_unique_meta_id_per_waba",
             ),
             models.UniqueConstraint(
                 fields=["business_account", "name", "language"],
@@ -203,6 +204,8 @@ class WebhookDelivery(models.Model):
         PROCESSED = "processed"
         FAILED = "failed"
         IGNORED = "ignored"
+        # Signed by Meta's secret but unreadable (not JSON, not a WABA envelope): kept to show.
+        REJECTED = "rejected"
 
     body = models.BinaryField(help_text="The raw bytes Meta signed.")
     body_sha256 = models.CharField(max_length=64, unique=True)
@@ -213,7 +216,14 @@ class WebhookDelivery(models.Model):
         max_length=200, blank=True, help_text="Meta's `field` of each change, comma-separated."
     )
     waba_ids = models.CharField(max_length=200, blank=True)
-    outcomes = models.JSONField(default=list, blank=True, help_text="One entry per change.")
+    outcomes = models.JSONField(
+        default=list, blank=True, help_text="Where each change stands: its latest outcome."
+    )
+    history = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Every attempt to apply it: number, time, status, per-change outcomes, error.",
+    )
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -1,15 +1,86 @@
-"""Template signals: how other apps hear of Meta's news without templates_app knowing them.
+"""Template signals: how other apps hear of a template's news without knowing Meta's format.
 
-Both are sent inside the transaction that applied the event, after the template row is saved,
-so a receiver's writes commit or roll back with it.
+Each signal is sent with one keyword argument, `change`: a frozen `TemplateChange` of ours.
+They are sent inside the transaction that applied the change, after the template row is
+saved, so a receiver's writes commit or roll back with it.
 """
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from django.dispatch import Signal
 
-# kwargs: template (WhatsAppTemplate), previous_status (str), new_status (str),
-#         event (templates_app.meta.StatusUpdate), delivery (WebhookDelivery | None)
-template_status_changed = Signal()
+if TYPE_CHECKING:
+    from templates_app.models import WhatsAppTemplate
 
-# kwargs: template (WhatsAppTemplate), previous_quality (str), new_quality (str),
-#         event (templates_app.meta.QualityUpdate), delivery (WebhookDelivery | None)
+
+class ChangeKind(StrEnum):
+    """What about the template changed."""
+
+    STATUS = "status"
+    QUALITY = "quality"
+    CATEGORY = "category"
+    CORRECT_CATEGORY = "correct_category"
+    COMPONENTS = "components"
+
+
+class ChangeSource(StrEnum):
+    """Who told us: Meta's webhook, a sync with Meta's Graph API, or a person."""
+
+    META = "meta"
+    SYNC = "sync"
+    USER = "user"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TemplateChange:
+    """One change to one template, in this service's words.
+
+    `previous` and `new` are the values of the dimension `kind` (a status, a quality score, a
+    category; for components a short summary). `what_happened` names the news itself, which
+    may say more than the new value (`REINSTATED` and `UNPAUSED` both make a template
+    APPROVED). `reason` is a sentence for people, "" when nobody gave one. `reason_code` is the
+    short code the reason came from (e.g. `SCAM`), for machines.
+    """
+
+    template: WhatsAppTemplate
+    kind: ChangeKind
+    previous: str
+    new: str
+    what_happened: str
+    reason: str = ""
+    reason_code: str = ""
+    occurred_at: datetime
+    source: ChangeSource = ChangeSource.META
+    delivery_id: int | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def organization_id(self) -> Any:
+        return self.template.organization_id
+
+
+# Each: kwargs `change` (TemplateChange).
+template_status_changed = Signal()
 template_quality_changed = Signal()
+template_category_changed = Signal()
+template_correct_category_detected = Signal()
+template_components_changed = Signal()
+
+SIGNALS_BY_KIND: dict[ChangeKind, Signal] = {
+    ChangeKind.STATUS: template_status_changed,
+    ChangeKind.QUALITY: template_quality_changed,
+    ChangeKind.CATEGORY: template_category_changed,
+    ChangeKind.CORRECT_CATEGORY: template_correct_category_detected,
+    ChangeKind.COMPONENTS: template_components_changed,
+}
+
+
+def send_template_change(change: TemplateChange) -> None:
+    """Announce `change` on the signal of its kind; the template model is the sender."""
+    SIGNALS_BY_KIND[change.kind].send(sender=type(change.template), change=change)

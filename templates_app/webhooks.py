@@ -19,7 +19,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from templates_app import services
 from templates_app.meta import (
     SIGNATURE_HEADER,
     MetaPayloadError,
@@ -27,6 +26,7 @@ from templates_app.meta import (
     signature_is_valid,
 )
 from templates_app.models import WebhookDelivery
+from templates_app.services import deliveries
 
 ERROR = inline_serializer("WebhookError", fields={"detail": serializers.CharField()})
 ACCEPTED = inline_serializer(
@@ -114,8 +114,8 @@ class WhatsAppWebhookView(APIView):
         except MetaPayloadError as exc:
             return _error(str(exc), status.HTTP_400_BAD_REQUEST)
 
-        delivery, _ = services.store_delivery(body=body, headers=request.headers)
-        delivery = services.process_delivery(delivery=delivery, parsed=parsed)
+        delivery, _ = deliveries.store_delivery(body=body, headers=request.headers)
+        delivery = deliveries.process_delivery(delivery=delivery, parsed=parsed)
         if delivery.status == WebhookDelivery.Status.FAILED:
             # 500 makes Meta retry; the delivery stays stored with its error meanwhile.
             return _error(

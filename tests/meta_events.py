@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from templates_app.meta import QualityScore, QualityUpdate, StatusEvent, StatusUpdate, TemplateRef
 from templates_app.models import WebhookDelivery, WhatsAppTemplate
-from templates_app.services import ChangeOutcome, apply_template_event
+from templates_app.services.events import ChangeOutcome, apply_template_event
+from templates_app.signals import ChangeKind, TemplateChange
 
 
 def _ref(template: WhatsAppTemplate) -> TemplateRef:
@@ -53,12 +54,31 @@ def quality_update(
     )
 
 
+def status_change(
+    template: WhatsAppTemplate, previous: str, new: str, *, what_happened: str | None = None
+) -> TemplateChange:
+    """The value the status signal carries, as the webhook's state machine makes it."""
+    return TemplateChange(
+        template=template,
+        kind=ChangeKind.STATUS,
+        previous=previous,
+        new=new,
+        what_happened=what_happened or new,
+        reason=f"{(what_happened or new).capitalize()} by Meta",
+        occurred_at=timezone.now(),
+    )
+
+
 def apply(
     event: StatusUpdate | QualityUpdate, *, delivery: WebhookDelivery | None = None
 ) -> ChangeOutcome:
     """Apply `event` as a webhook delivery would, in its own transaction."""
     with transaction.atomic():
-        return apply_template_event(event=event, delivery=delivery, received_at=timezone.now())
+        return apply_template_event(
+            event=event,
+            delivery_id=delivery.pk if delivery is not None else None,
+            received_at=timezone.now(),
+        )
 
 
 def apply_status(template: WhatsAppTemplate, event: str, **kwargs: Any) -> ChangeOutcome:

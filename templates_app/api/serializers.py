@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from templates_app.models import BusinessAccount, PhoneNumber, TemplateCategory, WhatsAppTemplate
-from templates_app.services import canonical_language
+from templates_app.services.templates import canonical_language
 
 
 class BusinessAccountSerializer(serializers.ModelSerializer):

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from organizations.permissions import IsOrgAdminOrReadOnly, acting_organization
-from templates_app import selectors, services
+from templates_app import selectors
 from templates_app.api.serializers import (
     BusinessAccountSerializer,
     PhoneNumberSerializer,
@@ -15,6 +15,7 @@ from templates_app.api.serializers import (
     TemplateSerializer,
 )
 from templates_app.models import PhoneNumber, WhatsAppTemplate
+from templates_app.services import templates as services
 
 
 @extend_schema(tags=["whatsapp"])

@@ -42,6 +42,7 @@ class Field(StrEnum):
     QUALITY = "message_template_quality_update"
     CATEGORY = "template_category_update"
     COMPONENTS = "message_template_components_update"
+    CORRECT_CATEGORY = "template_correct_category_detection"
 
 
 KNOWN_REASONS: frozenset[str] = frozenset(
@@ -126,6 +127,14 @@ class CategoryUpdate(_TemplateEventBase):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CorrectCategoryDetection(_TemplateEventBase):
+    """Meta found that a template sent as `category` is really `correct_category`."""
+
+    category: str | None = None
+    correct_category: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ComponentsUpdate(_TemplateEventBase):
     title: str | None = None
     body: str | None = None
@@ -158,4 +167,6 @@ class IgnoredChange:
     raw: Any = None
 
 
-TemplateEvent: TypeAlias = StatusUpdate | QualityUpdate | CategoryUpdate | ComponentsUpdate
+TemplateEvent: TypeAlias = (
+    StatusUpdate | QualityUpdate | CategoryUpdate | CorrectCategoryDetection | ComponentsUpdate
+)

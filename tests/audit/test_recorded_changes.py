@@ -48,7 +48,7 @@ def test_template_status_change_records_values_event_reason_time_and_delivery(te
         "status": ["APPROVED", "DISABLED"],
         "quality_score": "GREEN",
     }
-    assert entry.reason == "QUALITY_ISSUES"
+    assert entry.reason == "Disabled by Meta: quality issues"
     assert entry.event_at == AT
     assert entry.delivery_id == delivery.pk
 
@@ -117,7 +117,7 @@ def test_pause_of_n_campaigns_by_one_event_writes_n_entries_in_one_insert(templa
     assert entry.organization_id == template.organization_id
     assert (entry.target_type, entry.target_name) == ("campaign", scheduled.name)
     assert entry.changes == {"event": "PAUSED", "status": ["SCHEDULED", "PAUSED"]}
-    assert entry.reason == "Template order_update (en_US) was PAUSED: SCAM"
+    assert entry.reason == "Template order_update (en_US): Paused by Meta: scam"
     assert (entry.event_at, entry.delivery_id) == (AT, delivery.pk)
     assert by_target[str(campaigns[0].pk)].changes["status"] == ["ACTIVE", "PAUSED"]
 
@@ -134,7 +134,7 @@ def test_meta_resume_records_one_entry_per_resumed_campaign(template):
     entry = entries.get()
     assert (entry.actor_type, entry.actor_id) == ("meta", None)
     assert entry.changes == {"event": "REINSTATED", "status": ["PAUSED", "ACTIVE"]}
-    assert entry.reason == "Template order_update (en_US) was REINSTATED: no reason given"
+    assert entry.reason == "Template order_update (en_US): Reinstated by Meta"
     assert entry.event_at == AT
     assert not AuditLog.objects.filter(action="campaign.resumed", target_id=str(waiting.pk))
 

@@ -59,7 +59,7 @@ def test_history_answers_the_seeds_shape_newest_first(member_client, phone_numbe
                 "previous_status": "PAUSED",
                 "new_status": "APPROVED",
                 "quality_score": "RED",
-                "reason": None,
+                "reason": "Reinstated by Meta",
             },
             {
                 "timestamp": "2026-11-24T10:00:00Z",
@@ -67,7 +67,7 @@ def test_history_answers_the_seeds_shape_newest_first(member_client, phone_numbe
                 "previous_status": "PAUSED",
                 "new_status": "PAUSED",
                 "quality_score": "RED",
-                "reason": "HIGH_FAILURE_RATE",
+                "reason": "Quality fell from high (green) to low (red): high failure rate",
             },
             {
                 "timestamp": "2026-11-24T09:00:00Z",
@@ -75,7 +75,7 @@ def test_history_answers_the_seeds_shape_newest_first(member_client, phone_numbe
                 "previous_status": "APPROVED",
                 "new_status": "PAUSED",
                 "quality_score": "GREEN",
-                "reason": None,
+                "reason": "Paused by Meta",
             },
         ],
         "total": 3,

@@ -38,7 +38,7 @@ def test_changelist_shows_status_badge_template_and_pause_reason(admin_site_clie
     assert "Black Friday" in page
     assert "border-radius:10px" in page and ">Paused</span>" in page
     assert "order_update (en_US)" in page
-    assert "Template order_update (en_US) was PAUSED: SCAM" in page
+    assert "Template order_update (en_US): Paused by Meta: scam" in page
 
 
 def test_changelist_filters_by_status(admin_site_client, template):

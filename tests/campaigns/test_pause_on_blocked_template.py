@@ -12,9 +12,9 @@ from django.utils import timezone
 from campaigns import services
 from campaigns.models import Campaign
 from templates_app.models import BLOCKED_STATUSES, TemplateStatus
-from templates_app.services import STATUS_OF_EVENT
+from templates_app.services.events import STATUS_OF_EVENT
 from tests import factories
-from tests.meta_events import apply_status, status_update
+from tests.meta_events import apply_status, status_change
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +88,7 @@ def test_paused_campaign_keeps_reason_time_previous_status_and_template_marker(t
     for campaign, previous in ((active, "ACTIVE"), (scheduled, "SCHEDULED")):
         campaign.refresh_from_db()
         assert campaign.pause_reason == (
-            "Template order_update (en_US) was PAUSED: "
-            "Paused for 3 hours because it continued to have issues."
+            "Template order_update (en_US): Paused for 3 hours because it continued to have issues."
         )
         assert campaign.paused_at is not None and campaign.paused_at >= started
         assert campaign.paused_by_template is True
@@ -102,7 +101,9 @@ def test_pause_reason_carries_metas_reason_when_meta_gives_one(template):
     apply_status(template, "DISABLED", reason="QUALITY_ISSUES")
 
     campaign.refresh_from_db()
-    assert campaign.pause_reason == "Template order_update (en_US) was DISABLED: QUALITY_ISSUES"
+    assert (
+        campaign.pause_reason == "Template order_update (en_US): Disabled by Meta: quality issues"
+    )
 
 
 def test_pause_reason_says_so_when_meta_gives_no_reason(template):
@@ -111,7 +112,10 @@ def test_pause_reason_says_so_when_meta_gives_no_reason(template):
     apply_status(template, "LOCKED", reason=None)
 
     campaign.refresh_from_db()
-    assert campaign.pause_reason == "Template order_update (en_US) was LOCKED: no reason given"
+    assert (
+        campaign.pause_reason
+        == "Template order_update (en_US): Locked by Meta: it cannot be edited or sent for now"
+    )
 
 
 @pytest.mark.parametrize("event", ["FLAGGED", "IN_APPEAL", "PENDING"])
@@ -150,10 +154,10 @@ def test_pause_of_many_campaigns_is_one_audit_insert_and_one_update(template):
     template.status = TemplateStatus.PAUSED
     template.save()
 
-    event = status_update(template, "PAUSED")
+    change = status_change(template, "APPROVED", "PAUSED")
 
     with CaptureQueriesContext(connection) as queries:
-        paused = services.pause_campaigns_for_template(template=template, event=event)
+        paused = services.pause_campaigns_for_template(change=change)
 
     assert paused == 50
     statements = [q["sql"].split()[0] for q in queries.captured_queries]

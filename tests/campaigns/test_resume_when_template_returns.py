@@ -10,7 +10,7 @@ from campaigns import services
 from campaigns.models import Campaign
 from templates_app.models import TemplateStatus
 from tests import factories
-from tests.meta_events import apply_status, status_update
+from tests.meta_events import apply_status, status_change
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def test_template_resume_counts_only_the_campaigns_it_resumed(template):
     template.save()
 
     resumed = services.resume_campaigns_for_template(
-        template=template, event=status_update(template, "REINSTATED")
+        change=status_change(template, "PAUSED", "APPROVED", what_happened="REINSTATED")
     )
 
     assert resumed == 1
@@ -125,7 +125,7 @@ def test_template_moving_from_one_blocked_status_to_another_resumes_nothing(temp
 
     paused.refresh_from_db()
     assert paused.status == Campaign.Status.PAUSED
-    assert paused.pause_reason == "Template order_update (en_US) was PAUSED: no reason given"
+    assert paused.pause_reason == "Template order_update (en_US): Paused by Meta"
 
 
 def test_template_resume_is_one_audit_insert_and_one_update(template):
@@ -136,10 +136,10 @@ def test_template_resume_is_one_audit_insert_and_one_update(template):
     template.status = TemplateStatus.APPROVED
     template.save()
 
-    reinstated = status_update(template, "REINSTATED")
+    reinstated = status_change(template, "PAUSED", "APPROVED", what_happened="REINSTATED")
 
     with CaptureQueriesContext(connection) as queries:
-        resumed = services.resume_campaigns_for_template(template=template, event=reinstated)
+        resumed = services.resume_campaigns_for_template(change=reinstated)
 
     assert resumed == 20
     statements = [q["sql"].split()[0] for q in queries.captured_queries]

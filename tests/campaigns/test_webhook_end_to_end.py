@@ -50,7 +50,7 @@ def test_paused_delivery_pauses_campaigns_and_records_who_and_why(client, templa
     active.refresh_from_db()
     draft.refresh_from_db()
     assert (active.status, draft.status) == ("PAUSED", "DRAFT")
-    assert active.pause_reason == "Template order_update (en_US) was PAUSED: Paused for 3 hours."
+    assert active.pause_reason == "Template order_update (en_US): Paused for 3 hours."
     assert active.paused_by_template is True
     template_entry = AuditLog.objects.get(action="template.status_changed")
     campaign_entry = AuditLog.objects.get(action="campaign.paused")

@@ -51,7 +51,11 @@ def test_approved_event_for_a_new_id_does_not_replace_a_live_template_of_that_na
     assert outcome["detail"].startswith("unknown template")
 
 
-def test_meta_id_of_another_business_account_is_not_taken_over(client, webhook_settings):
+def test_meta_id_claimed_in_another_business_account_never_blocks_the_owner(
+    client, webhook_settings
+):
+    # Another organization registered a template under this id in its own account: the
+    # webhook's WABA decides whose template the id names.
     elsewhere = WhatsAppTemplateFactory(meta_template_id="333", status=TemplateStatus.APPROVED)
     ours = WhatsAppTemplateFactory(name="ours")
     body = status_update_body(
@@ -65,6 +69,13 @@ def test_meta_id_of_another_business_account_is_not_taken_over(client, webhook_s
     response = signed_post(client, body)
 
     assert response.status_code == 200
-    assert response.json()["status"] == WebhookDelivery.Status.IGNORED
-    assert WhatsAppTemplate.objects.filter(meta_template_id="333").get() == elsewhere
-    assert not WhatsAppTemplate.objects.filter(name="brand_new").exists()
+    assert response.json()["status"] == WebhookDelivery.Status.PROCESSED
+    learned = WhatsAppTemplate.objects.get(name="brand_new")
+    assert (learned.business_account, learned.meta_template_id, learned.status) == (
+        ours.business_account,
+        "333",
+        TemplateStatus.APPROVED,
+    )
+    elsewhere.refresh_from_db()
+    assert (elsewhere.name, elsewhere.status) != ("brand_new", None)
+    assert elsewhere.business_account != ours.business_account

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -9,9 +10,6 @@ from typing import Any
 import pytest
 
 from templates_app.meta import (
-    QualityUpdate,
-    StatusEvent,
-    StatusUpdate,
     category_update_body,
     combine,
     components_update_body,
@@ -26,6 +24,7 @@ from templates_app.models import (
     WebhookDelivery,
     WhatsAppTemplate,
 )
+from templates_app.signals import ChangeKind, ChangeSource, TemplateChange
 from tests import factories
 from tests.conftest import PAYLOADS_TEMPLATE_ID, PAYLOADS_WABA_ID
 from tests.webhooks import payload, payload_bytes, signed_post
@@ -751,7 +750,7 @@ def test_newer_status_event_does_not_make_an_older_quality_event_stale(
 # --- signals --------------------------------------------------------------------------------------
 
 
-def test_status_change_sends_template_status_changed_with_exactly_its_arguments(
+def test_status_change_sends_one_meta_free_change_value(
     client, webhook_settings, order_update, signal_log
 ):
     WhatsAppTemplate.objects.filter(pk=order_update.pk).update(status=TemplateStatus.PAUSED)
@@ -760,53 +759,44 @@ def test_status_change_sends_template_status_changed_with_exactly_its_arguments(
 
     assert len(signal_log.status) == 1
     kwargs = signal_log.status[0]
-    assert set(kwargs) == {
-        "signal",
-        "sender",
-        "template",
-        "previous_status",
-        "new_status",
-        "event",
-        "delivery",
-    }
+    assert set(kwargs) == {"signal", "sender", "change"}
     assert kwargs["sender"] is WhatsAppTemplate
-    assert kwargs["template"].pk == order_update.pk
-    assert kwargs["template"].status == TemplateStatus.APPROVED
-    assert kwargs["previous_status"] == "PAUSED"
-    assert kwargs["new_status"] == "APPROVED"
-    assert isinstance(kwargs["event"], StatusUpdate)
-    assert kwargs["event"].event is StatusEvent.REINSTATED
-    assert kwargs["event"].template.meta_template_id == PAYLOADS_TEMPLATE_ID
-    assert kwargs["event"].occurred_at == at(T0)
-    assert isinstance(kwargs["delivery"], WebhookDelivery)
-    assert kwargs["delivery"].pk == delivery.pk
+    change = kwargs["change"]
+    assert isinstance(change, TemplateChange)
+    assert change.template.pk == order_update.pk
+    assert change.template.status == TemplateStatus.APPROVED
+    assert (change.kind, change.previous, change.new) == (ChangeKind.STATUS, "PAUSED", "APPROVED")
+    assert change.what_happened == "REINSTATED"
+    assert change.reason == "Reinstated by Meta"
+    assert change.occurred_at == at(T0)
+    assert (change.source, change.delivery_id) == (ChangeSource.META, delivery.pk)
     assert signal_log.quality == []
 
 
-def test_quality_change_sends_template_quality_changed_with_exactly_its_arguments(
+def test_change_value_holds_only_our_own_types(client, webhook_settings, order_update, signal_log):
+    deliver_file(client, "status_disabled.json")
+
+    change = signal_log.status[0]["change"]
+    for field in dataclasses.fields(change):
+        value = getattr(change, field.name)
+        assert not type(value).__module__.startswith("templates_app.meta"), field.name
+    assert "NONE" not in change.reason
+
+
+def test_quality_change_sends_one_change_value_with_a_sentence(
     client, webhook_settings, order_update, signal_log
 ):
     delivery = deliver_file(client, "quality_update.json")
 
     assert len(signal_log.quality) == 1
     kwargs = signal_log.quality[0]
-    assert set(kwargs) == {
-        "signal",
-        "sender",
-        "template",
-        "previous_quality",
-        "new_quality",
-        "event",
-        "delivery",
-    }
-    assert kwargs["sender"] is WhatsAppTemplate
-    assert kwargs["template"].pk == order_update.pk
-    assert kwargs["template"].quality_score == QualityScore.YELLOW
-    assert kwargs["previous_quality"] == "GREEN"
-    assert kwargs["new_quality"] == "YELLOW"
-    assert isinstance(kwargs["event"], QualityUpdate)
-    assert kwargs["event"].occurred_at == at(T0)
-    assert kwargs["delivery"].pk == delivery.pk
+    assert set(kwargs) == {"signal", "sender", "change"}
+    change = kwargs["change"]
+    assert change.template.quality_score == QualityScore.YELLOW
+    assert (change.kind, change.previous, change.new) == (ChangeKind.QUALITY, "GREEN", "YELLOW")
+    assert change.reason.startswith("Quality fell from high (green) to medium (yellow)")
+    assert change.occurred_at == at(T0)
+    assert change.delivery_id == delivery.pk
     assert signal_log.status == []
 
 

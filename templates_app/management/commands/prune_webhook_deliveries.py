@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from templates_app.services import prune_deliveries
+from templates_app.services.deliveries import prune_deliveries
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from templates_app.models import WebhookDelivery
-from templates_app.services import process_delivery
+from templates_app.services.deliveries import process_delivery
 
 
 class Command(BaseCommand):

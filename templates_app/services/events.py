@@ -1,106 +1,38 @@
-"""Writes to business accounts, numbers and templates, and the application of Meta's events."""
+"""Applying one template event: the state machine shared by Meta's webhook and the sync.
+
+Each dimension of a template (status, quality, category, correct category, components) is
+ordered on its own: an event older than the last one applied to its dimension is stale and
+changes nothing. A change that changes something sends its signal with a `TemplateChange`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import json
 import logging
-import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from organizations.models import Organization
-from pytake.exceptions import ApplicationError
 from templates_app.meta import (
-    SIGNATURE_HEADER,
     CategoryUpdate,
     ComponentsUpdate,
+    CorrectCategoryDetection,
     Field,
-    IgnoredChange,
-    ParsedDelivery,
     QualityUpdate,
     StatusEvent,
     StatusUpdate,
     TemplateEvent,
     TemplateRef,
-    parse_delivery_body,
 )
-from templates_app.models import (
-    BusinessAccount,
-    PhoneNumber,
-    TemplateStatus,
-    WebhookDelivery,
-    WhatsAppTemplate,
-)
-from templates_app.signals import template_quality_changed, template_status_changed
-
-
-def canonical_language(code: str) -> str:
-    """Meta's own spelling of a language code: `en-US` and `en_US` are the same language."""
-    return code.strip().replace("-", "_")
-
-
-@transaction.atomic
-def create_business_account(
-    *, organization: Organization, waba_id: str, name: str
-) -> BusinessAccount:
-    return BusinessAccount.objects.create(organization=organization, waba_id=waba_id, name=name)
-
-
-@transaction.atomic
-def create_phone_number(
-    *,
-    business_account: BusinessAccount,
-    phone_number_id: str,
-    display_phone_number: str,
-    verified_name: str = "",
-) -> PhoneNumber:
-    return PhoneNumber.objects.create(
-        business_account=business_account,
-        phone_number_id=phone_number_id,
-        display_phone_number=display_phone_number,
-        verified_name=verified_name,
-    )
-
-
-def create_template(
-    *,
-    phone_number: PhoneNumber,
-    name: str,
-    language: str,
-    category: str = "",
-    meta_template_id: str | None = None,
-) -> WhatsAppTemplate:
-    """A template submitted through PyTake: PENDING with quality UNKNOWN until Meta rules."""
-    account = phone_number.business_account
-    try:
-        with transaction.atomic():
-            return WhatsAppTemplate.objects.create(
-                organization_id=account.organization_id,
-                business_account=account,
-                phone_number=phone_number,
-                name=name,
-                language=canonical_language(language),
-                category=category,
-                meta_template_id=meta_template_id or None,
-                pending_since=timezone.now(),
-            )
-    except IntegrityError as exc:
-        # A concurrent request took the name or the Meta id between validation and insert.
-        raise ApplicationError(
-            "A template with this name and language, or this Meta id, already exists.",
-            extra={"name": ["This business account already has this template."]},
-        ) from exc
-
-
-# --- Meta's template events ---------------------------------------------------------------------
+from templates_app.models import BusinessAccount, TemplateStatus, WhatsAppTemplate
+from templates_app.reasons import quality_sentence, status_sentence
+from templates_app.services.templates import canonical_language
+from templates_app.signals import ChangeKind, ChangeSource, TemplateChange, send_template_change
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +44,7 @@ class Result(StrEnum):
     UNCHANGED = "unchanged"
     STALE = "stale"
     IGNORED = "ignored"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,14 +75,25 @@ STATUS_OF_EVENT: dict[StatusEvent, TemplateStatus] = {
 }
 
 
-def apply_template_event(
-    *, event: TemplateEvent, delivery: WebhookDelivery | None = None, received_at: datetime
-) -> ChangeOutcome:
-    """Apply one of Meta's template events to its template, under a row lock.
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Where an event came from: passed to every change it makes."""
 
-    Each dimension (status, quality, category, components) is ordered on its own: an event
-    older than the last one applied to its dimension is recorded as stale and changes nothing.
-    Status and quality changes send their signal, in this transaction, for other apps to react.
+    source: ChangeSource
+    delivery_id: int | None
+
+
+def apply_template_event(
+    *,
+    event: TemplateEvent,
+    received_at: datetime,
+    delivery_id: int | None = None,
+    source: ChangeSource = ChangeSource.META,
+) -> ChangeOutcome:
+    """Apply one template event to its template, under a row lock.
+
+    Call it inside a transaction: the template's row lock and the receivers' writes belong to
+    the caller's transaction.
     """
     dimension = DIMENSIONS[type(event)]
     field = dimension.field
@@ -173,7 +117,7 @@ def apply_template_event(
     else:
         setattr(template, dimension.applied_at, occurred_at)
         result, detail = dimension.apply(
-            template, event, occurred_at=occurred_at, delivery=delivery
+            template, event, occurred_at=occurred_at, context=Context(source, delivery_id)
         )
     return ChangeOutcome(event.position, field, result, detail, str(template.pk))
 
@@ -222,11 +166,6 @@ def _locked_template(account: BusinessAccount, event: TemplateEvent) -> WhatsApp
             template.save(update_fields=["meta_template_id", "updated_at"])
         return template
     if isinstance(event, StatusUpdate) and event.event in CREATING_EVENTS and ref.name:
-        if (
-            ref.meta_template_id
-            and WhatsAppTemplate.objects.filter(meta_template_id=ref.meta_template_id).exists()
-        ):
-            return None  # Meta's id is another business account's template: not ours to touch.
         same_name_and_language = WhatsAppTemplate.objects.filter(
             business_account=account,
             deleted_at__isnull=True,
@@ -255,11 +194,7 @@ def _is_stale(last_applied_at: datetime | None, occurred_at: datetime) -> bool:
 
 
 def _apply_status(
-    template: WhatsAppTemplate,
-    event: StatusUpdate,
-    *,
-    occurred_at: datetime,
-    delivery: WebhookDelivery | None,
+    template: WhatsAppTemplate, event: StatusUpdate, *, occurred_at: datetime, context: Context
 ) -> tuple[Result, str]:
     previous_status = template.status
     if event.event is StatusEvent.UNARCHIVED:
@@ -267,7 +202,7 @@ def _apply_status(
         template.status_before_archive = ""
     else:
         new_status = STATUS_OF_EVENT[event.event]
-    reason = "" if event.reason in (None, "NONE") else event.reason
+    reason_code = "" if event.reason in (None, "NONE") else event.reason
 
     if new_status == TemplateStatus.APPROVED:
         template.approved_at = occurred_at
@@ -278,7 +213,7 @@ def _apply_status(
     elif new_status == TemplateStatus.REJECTED:
         template.rejected_at = occurred_at
         template.rejection_reason = ": ".join(
-            part for part in (reason, event.rejection_reason) if part
+            part for part in (reason_code, event.rejection_reason) if part
         )
         template.rejection_recommendation = event.rejection_recommendation or ""
     elif new_status == TemplateStatus.PAUSED:
@@ -287,7 +222,7 @@ def _apply_status(
         template.pause_description = event.other_info_description or ""
     elif new_status == TemplateStatus.DISABLED:
         template.disabled_at = occurred_at
-        template.disabled_reason = reason
+        template.disabled_reason = reason_code
         template.disable_date = event.disable_date
     elif new_status == TemplateStatus.ARCHIVED and previous_status != TemplateStatus.ARCHIVED:
         template.status_before_archive = previous_status
@@ -300,49 +235,56 @@ def _apply_status(
 
     if previous_status == new_status:
         return Result.UNCHANGED, f"status stays {new_status}"
-    template_status_changed.send(
-        sender=WhatsAppTemplate,
-        template=template,
-        previous_status=previous_status,
-        new_status=new_status,
-        event=event,
-        delivery=delivery,
+    reason = status_sentence(
+        str(event.event),
+        reason_code=reason_code,
+        pause_title=event.other_info_title,
+        description=event.other_info_description,
+        rejection_reason=event.rejection_reason,
+    )
+    _announce(
+        template,
+        ChangeKind.STATUS,
+        previous=previous_status,
+        new=new_status,
+        what_happened=str(event.event),
+        reason=reason,
+        reason_code=reason_code,
+        occurred_at=occurred_at,
+        context=context,
     )
     return Result.APPLIED, f"status {previous_status} → {new_status}"
 
 
 def _apply_quality(
-    template: WhatsAppTemplate,
-    event: QualityUpdate,
-    *,
-    occurred_at: datetime,
-    delivery: WebhookDelivery | None,
+    template: WhatsAppTemplate, event: QualityUpdate, *, occurred_at: datetime, context: Context
 ) -> tuple[Result, str]:
     previous_quality = template.quality_score
-    template.quality_score = event.new_quality
+    new_quality = str(event.new_quality)
+    template.quality_score = new_quality
     template.quality_updated_at = occurred_at
     template.save()
-    if previous_quality == event.new_quality:
-        return Result.UNCHANGED, f"quality stays {event.new_quality}"
-    template_quality_changed.send(
-        sender=WhatsAppTemplate,
-        template=template,
-        previous_quality=previous_quality,
-        new_quality=str(event.new_quality),
-        event=event,
-        delivery=delivery,
+    if previous_quality == new_quality:
+        return Result.UNCHANGED, f"quality stays {new_quality}"
+    _announce(
+        template,
+        ChangeKind.QUALITY,
+        previous=previous_quality,
+        new=new_quality,
+        what_happened="QUALITY_CHANGE",
+        reason=quality_sentence(previous_quality, new_quality, event.reasons),
+        reason_code=", ".join(event.reasons),
+        occurred_at=occurred_at,
+        context=context,
     )
-    return Result.APPLIED, f"quality {previous_quality} → {event.new_quality}"
+    return Result.APPLIED, f"quality {previous_quality} → {new_quality}"
 
 
 def _apply_category(
-    template: WhatsAppTemplate,
-    event: CategoryUpdate,
-    *,
-    occurred_at: datetime,
-    delivery: WebhookDelivery | None,
+    template: WhatsAppTemplate, event: CategoryUpdate, *, occurred_at: datetime, context: Context
 ) -> tuple[Result, str]:
     previous_category = template.category
+    previous_upcoming = (template.upcoming_category, template.category_change_at)
     if event.new_category:
         template.category = event.new_category
     if event.is_announcement:
@@ -354,25 +296,127 @@ def _apply_category(
         template.category_change_at = None
     template.save()
     if event.is_announcement:
+        when = event.category_change_at.isoformat() if event.category_change_at else "?"
+        if previous_upcoming == (template.upcoming_category, template.category_change_at):
+            return Result.UNCHANGED, f"category change to {template.upcoming_category} known"
+        _announce(
+            template,
+            ChangeKind.CATEGORY,
+            previous=template.category,
+            new=template.upcoming_category,
+            what_happened="CATEGORY_CHANGE_ANNOUNCED",
+            reason=(
+                f"Meta will change the category from {template.category or 'none'} to "
+                f"{template.upcoming_category} on {when}"
+            ),
+            occurred_at=occurred_at,
+            context=context,
+            details={"effective_at": when},
+        )
         return Result.APPLIED, (
-            f"category {template.category} becomes {template.upcoming_category} "
-            f"at {event.category_change_at.isoformat() if event.category_change_at else '?'}"
+            f"category {template.category} becomes {template.upcoming_category} at {when}"
         )
     if previous_category == template.category:
         return Result.UNCHANGED, f"category stays {template.category}"
+    _announce(
+        template,
+        ChangeKind.CATEGORY,
+        previous=previous_category,
+        new=template.category,
+        what_happened="CATEGORY_CHANGED",
+        reason=f"Meta changed the category from {previous_category or 'none'} to "
+        f"{template.category}",
+        occurred_at=occurred_at,
+        context=context,
+    )
     return Result.APPLIED, f"category {previous_category or '?'} → {template.category}"
 
 
-def _apply_components(
+def _apply_correct_category(
     template: WhatsAppTemplate,
-    event: ComponentsUpdate,
+    event: CorrectCategoryDetection,
     *,
     occurred_at: datetime,
-    delivery: WebhookDelivery | None,
+    context: Context,
 ) -> tuple[Result, str]:
-    template.components = event.as_components()
+    previous = template.correct_category
+    template.correct_category = event.correct_category
+    template.correct_category_detected_at = occurred_at
     template.save()
+    if previous == event.correct_category:
+        return Result.UNCHANGED, f"correct category stays {event.correct_category}"
+    sent_as = event.category or template.category or "its category"
+    _announce(
+        template,
+        ChangeKind.CORRECT_CATEGORY,
+        previous=previous,
+        new=event.correct_category,
+        what_happened="CORRECT_CATEGORY_DETECTED",
+        reason=(
+            f"Meta found that this template, sent as {sent_as}, is really "
+            f"{event.correct_category}; its messages are charged as {event.correct_category}"
+        ),
+        occurred_at=occurred_at,
+        context=context,
+        details={"category": sent_as},
+    )
+    return Result.APPLIED, f"correct category {event.correct_category} (sent as {sent_as})"
+
+
+def _apply_components(
+    template: WhatsAppTemplate, event: ComponentsUpdate, *, occurred_at: datetime, context: Context
+) -> tuple[Result, str]:
+    previous = template.components
+    components = event.as_components()
+    template.components = components
+    template.save()
+    if previous == components:
+        return Result.UNCHANGED, "components unchanged"
+    _announce(
+        template,
+        ChangeKind.COMPONENTS,
+        previous=_summary(previous),
+        new=_summary(components),
+        what_happened="COMPONENTS_CHANGED",
+        reason="Meta updated the template's content",
+        occurred_at=occurred_at,
+        context=context,
+    )
     return Result.APPLIED, "components updated"
+
+
+def _summary(components: Any) -> str:
+    return json.dumps(components, ensure_ascii=False, sort_keys=True) if components else ""
+
+
+def _announce(
+    template: WhatsAppTemplate,
+    kind: ChangeKind,
+    *,
+    previous: str,
+    new: str,
+    what_happened: str,
+    reason: str,
+    occurred_at: datetime,
+    context: Context,
+    reason_code: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    send_template_change(
+        TemplateChange(
+            template=template,
+            kind=kind,
+            previous=previous,
+            new=new,
+            what_happened=what_happened,
+            reason=reason,
+            reason_code=reason_code,
+            occurred_at=occurred_at,
+            source=context.source,
+            delivery_id=context.delivery_id,
+            details=details or {},
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,94 +433,13 @@ DIMENSIONS: dict[type, Dimension] = {
     StatusUpdate: Dimension("status", Field.STATUS, "status_event_at", _apply_status),
     QualityUpdate: Dimension("quality", Field.QUALITY, "quality_event_at", _apply_quality),
     CategoryUpdate: Dimension("category", Field.CATEGORY, "category_event_at", _apply_category),
+    CorrectCategoryDetection: Dimension(
+        "correct category",
+        Field.CORRECT_CATEGORY,
+        "correct_category_detected_at",
+        _apply_correct_category,
+    ),
     ComponentsUpdate: Dimension(
         "components", Field.COMPONENTS, "components_event_at", _apply_components
     ),
 }
-
-
-# --- deliveries -----------------------------------------------------------------------------------
-
-# Headers kept with a delivery: enough to re-verify it and to trace it in Meta's logs.
-KEPT_HEADERS = ("Content-Type", "User-Agent", SIGNATURE_HEADER, "X-Forwarded-For")
-
-
-def store_delivery(*, body: bytes, headers: Mapping[str, str]) -> tuple[WebhookDelivery, bool]:
-    """Keep the raw delivery before anything is applied; a redelivery finds its first copy.
-
-    Returns the delivery and whether it is new. Meta repeats a body byte for byte, so its sha256
-    recognises a redelivery; `get_or_create` absorbs the race of two copies arriving together.
-    """
-    kept = {name: headers[name] for name in KEPT_HEADERS if name in headers}
-    return WebhookDelivery.objects.get_or_create(
-        body_sha256=hashlib.sha256(body).hexdigest(), defaults={"body": body, "headers": kept}
-    )
-
-
-def process_delivery(
-    *, delivery: WebhookDelivery, parsed: ParsedDelivery | None = None, force: bool = False
-) -> WebhookDelivery:
-    """Apply every change of a stored delivery in one transaction, or none of them.
-
-    A delivery already processed (or ignored) is left alone unless `force`; the row lock makes a
-    concurrent copy of the same delivery wait and then find it done. On an error the delivery
-    is kept as failed, with the traceback, for Meta's retry or `reprocess_webhooks`.
-    `parsed` spares a second parse when the caller has just parsed these very bytes.
-    """
-    try:
-        with transaction.atomic():
-            locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
-            if locked.status in DONE_STATUSES and not force:
-                return locked
-            outcomes = _apply_delivery(locked, parsed or parse_delivery_body(bytes(locked.body)))
-            applied = any(outcome.result is not Result.IGNORED for outcome in outcomes)
-            locked.status = (
-                WebhookDelivery.Status.PROCESSED if applied else WebhookDelivery.Status.IGNORED
-            )
-            locked.outcomes = [outcome.as_json() for outcome in outcomes]
-            locked.fields = ",".join(dict.fromkeys(outcome.field for outcome in outcomes))[:200]
-            locked.error = ""
-            locked.attempts += 1
-            locked.processed_at = timezone.now()
-            locked.save()
-            return locked
-    except Exception:
-        logger.exception("Webhook delivery %s failed", delivery.pk)
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=WebhookDelivery.Status.FAILED,
-            error=traceback.format_exc(),
-            attempts=F("attempts") + 1,
-            processed_at=timezone.now(),
-        )
-        return WebhookDelivery.objects.get(pk=delivery.pk)
-
-
-DONE_STATUSES = frozenset({WebhookDelivery.Status.PROCESSED, WebhookDelivery.Status.IGNORED})
-
-
-def _apply_delivery(delivery: WebhookDelivery, parsed: ParsedDelivery) -> list[ChangeOutcome]:
-    delivery.waba_ids = ",".join(
-        dict.fromkeys(change.waba_id for change in parsed.events if change.waba_id)
-    )[:200]
-    outcomes = []
-    for change in parsed.events:
-        if isinstance(change, IgnoredChange):
-            logger.warning("Meta change %s ignored: %s", change.position, change.reason)
-            outcomes.append(
-                ChangeOutcome(change.position, change.field or "", Result.IGNORED, change.reason)
-            )
-        else:
-            outcomes.append(
-                apply_template_event(
-                    event=change, delivery=delivery, received_at=delivery.received_at
-                )
-            )
-    return outcomes
-
-
-def prune_deliveries(*, older_than: datetime) -> int:
-    """Delete deliveries fully handled before `older_than`; failed or pending ones stay."""
-    deleted, _ = WebhookDelivery.objects.filter(
-        status__in=DONE_STATUSES, received_at__lt=older_than
-    ).delete()
-    return deleted
