@@ -84,7 +84,7 @@ class WhatsAppWebhookView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        """A signed delivery: stored first, then applied in one transaction."""
+        """A signed delivery: stored first, then parsed, then each change applied."""
         app_secret = settings.WHATSAPP_WEBHOOK_APP_SECRET
         if not app_secret:
             return _error(
@@ -108,13 +108,13 @@ class WhatsAppWebhookView(APIView):
             body, header_value=request.headers.get(SIGNATURE_HEADER), app_secret=app_secret
         ):
             return _error("Missing or invalid X-Hub-Signature-256.", status.HTTP_403_FORBIDDEN)
+        # Stored before it is read: whatever Meta signed is kept, even what cannot be parsed.
+        delivery, _ = deliveries.store_delivery(body=body, headers=request.headers)
         try:
-            # The envelope too (`object`, `entry`): a body that is not Meta's is refused, not kept.
             parsed = parse_delivery_body(body)
         except MetaPayloadError as exc:
+            deliveries.reject_delivery(delivery=delivery, reason=str(exc))
             return _error(str(exc), status.HTTP_400_BAD_REQUEST)
-
-        delivery, _ = deliveries.store_delivery(body=body, headers=request.headers)
         delivery = deliveries.process_delivery(delivery=delivery, parsed=parsed)
         if delivery.status == WebhookDelivery.Status.FAILED:
             # 500 makes Meta retry; the delivery stays stored with its error meanwhile.

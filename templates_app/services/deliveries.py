@@ -1,29 +1,67 @@
-"""Meta's webhook deliveries: store, process, reprocess and prune."""
+"""Meta's webhook deliveries: store, process, reprocess and prune.
+
+One delivery, top to bottom: the view stores the signed bytes (`store_delivery`) before it
+parses them; a body that cannot be read is kept as rejected (`reject_delivery`); the others are
+applied (`process_delivery`): the templates they name are locked together, then each change is
+applied by `events.apply_template_event` in its own savepoint, so one change that fails never
+undoes the others. Each attempt is appended to the delivery's history.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from templates_app.meta import SIGNATURE_HEADER, IgnoredChange, ParsedDelivery, parse_delivery_body
+from templates_app.meta import (
+    SIGNATURE_HEADER,
+    IgnoredChange,
+    MetaPayloadError,
+    ParsedDelivery,
+    TemplateEvent,
+    parse_delivery_body,
+)
 from templates_app.models import WebhookDelivery
-from templates_app.services.events import ChangeOutcome, Result, apply_template_event
+from templates_app.services.events import (
+    ChangeOutcome,
+    Result,
+    TemplateFinder,
+    apply_template_event,
+    field_of,
+)
 
 logger = logging.getLogger(__name__)
 
 # Headers kept with a delivery: enough to re-verify it and to trace it in Meta's logs.
 KEPT_HEADERS = ("Content-Type", "User-Agent", SIGNATURE_HEADER, "X-Forwarded-For")
 
+DONE_STATUSES = frozenset({WebhookDelivery.Status.PROCESSED, WebhookDelivery.Status.IGNORED})
+
+# A change whose outcome is one of these was settled by an earlier attempt: a reprocess that is
+# not forced leaves it alone.
+SETTLED_RESULTS = frozenset(result for result in Result if result is not Result.FAILED)
+
+# What an attempt writes on the delivery row; never the body.
+ATTEMPT_FIELDS = [
+    "status",
+    "outcomes",
+    "history",
+    "fields",
+    "waba_ids",
+    "error",
+    "attempts",
+    "processed_at",
+]
+
 
 def store_delivery(*, body: bytes, headers: Mapping[str, str]) -> tuple[WebhookDelivery, bool]:
-    """Keep the raw delivery before anything is applied; a redelivery finds its first copy.
+    """Keep the raw delivery before anything is parsed or applied; a redelivery finds its copy.
 
     Returns the delivery and whether it is new. Meta repeats a body byte for byte, so its sha256
     recognises a redelivery; `get_or_create` absorbs the race of two copies arriving together.
@@ -34,65 +72,169 @@ def store_delivery(*, body: bytes, headers: Mapping[str, str]) -> tuple[WebhookD
     )
 
 
+def reject_delivery(*, delivery: WebhookDelivery, reason: str) -> WebhookDelivery:
+    """A signed body that is not a readable WhatsApp delivery: kept, with why, never applied."""
+    with transaction.atomic():
+        locked = _locked(delivery)
+        if locked.status in DONE_STATUSES:
+            return locked
+        _finish_attempt(locked, WebhookDelivery.Status.REJECTED, outcomes=[], error=reason)
+        return locked
+
+
 def process_delivery(
     *, delivery: WebhookDelivery, parsed: ParsedDelivery | None = None, force: bool = False
 ) -> WebhookDelivery:
-    """Apply every change of a stored delivery in one transaction, or none of them.
+    """Apply the changes of a stored delivery, each in its own savepoint.
 
     A delivery already processed (or ignored) is left alone unless `force`; the row lock makes a
-    concurrent copy of the same delivery wait and then find it done. On an error the delivery
-    is kept as failed, with the traceback, for Meta's retry or `reprocess_webhooks`.
+    concurrent copy of the same delivery wait and then find it done. A change that raises is
+    rolled back alone and recorded `failed` with its error; the others stay applied and the
+    delivery is `failed`, for Meta's retry or `reprocess_webhooks`, which apply again only the
+    changes not yet settled (all of them when `force`: applying a change twice changes nothing).
     `parsed` spares a second parse when the caller has just parsed these very bytes.
     """
     try:
         with transaction.atomic():
-            locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+            locked = _locked(delivery)
             if locked.status in DONE_STATUSES and not force:
                 return locked
-            outcomes = _apply_delivery(locked, parsed or parse_delivery_body(bytes(locked.body)))
-            applied = any(outcome.result is not Result.IGNORED for outcome in outcomes)
-            locked.status = (
-                WebhookDelivery.Status.PROCESSED if applied else WebhookDelivery.Status.IGNORED
+            if parsed is None:
+                try:
+                    parsed = parse_delivery_body(bytes(delivery_body(locked)))
+                except MetaPayloadError as exc:
+                    _finish_attempt(
+                        locked, WebhookDelivery.Status.REJECTED, outcomes=[], error=str(exc)
+                    )
+                    return locked
+            settled = {} if force else _settled_positions(locked)
+            outcomes, errors = _apply_changes(
+                locked, [change for change in parsed.events if change.position not in settled]
             )
-            locked.outcomes = [outcome.as_json() for outcome in outcomes]
-            locked.fields = ",".join(dict.fromkeys(outcome.field for outcome in outcomes))[:200]
-            locked.error = ""
-            locked.attempts += 1
-            locked.processed_at = timezone.now()
-            locked.save()
+            locked.outcomes = _merge(locked.outcomes, outcomes, order=parsed.events)
+            locked.waba_ids = _joined(change.waba_id for change in parsed.events)
+            locked.fields = _joined(outcome["field"] for outcome in locked.outcomes)
+            _finish_attempt(
+                locked, _status_of(locked.outcomes), outcomes=outcomes, error="\n".join(errors)
+            )
             return locked
     except Exception:
+        # The transaction itself failed (e.g. the connection dropped): nothing of it stays.
         logger.exception("Webhook delivery %s failed", delivery.pk)
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=WebhookDelivery.Status.FAILED,
-            error=traceback.format_exc(),
-            attempts=F("attempts") + 1,
-            processed_at=timezone.now(),
-        )
-        return WebhookDelivery.objects.get(pk=delivery.pk)
+        with transaction.atomic():
+            locked = _locked(delivery)
+            _finish_attempt(
+                locked, WebhookDelivery.Status.FAILED, outcomes=[], error=traceback.format_exc()
+            )
+            return locked
 
 
-DONE_STATUSES = frozenset({WebhookDelivery.Status.PROCESSED, WebhookDelivery.Status.IGNORED})
+def delivery_body(delivery: WebhookDelivery) -> bytes:
+    """The stored bytes; read only when needed, since the row lock leaves them out."""
+    return bytes(WebhookDelivery.objects.values_list("body", flat=True).get(pk=delivery.pk))
 
 
-def _apply_delivery(delivery: WebhookDelivery, parsed: ParsedDelivery) -> list[ChangeOutcome]:
-    delivery.waba_ids = ",".join(
-        dict.fromkeys(change.waba_id for change in parsed.events if change.waba_id)
-    )[:200]
-    outcomes = []
-    for change in parsed.events:
+def _locked(delivery: WebhookDelivery) -> WebhookDelivery:
+    return WebhookDelivery.objects.select_for_update().defer("body").get(pk=delivery.pk)
+
+
+def _settled_positions(delivery: WebhookDelivery) -> set[str]:
+    return {
+        outcome["position"]
+        for outcome in delivery.outcomes or []
+        if outcome.get("result") in SETTLED_RESULTS
+    }
+
+
+def _apply_changes(
+    delivery: WebhookDelivery, changes: Sequence[TemplateEvent | IgnoredChange]
+) -> tuple[list[ChangeOutcome], list[str]]:
+    """Each change in its own savepoint; returns the outcomes and the errors of failed ones."""
+    events = [change for change in changes if not isinstance(change, IgnoredChange)]
+    templates = TemplateFinder.lock_for(events)
+    outcomes: list[ChangeOutcome] = []
+    errors: list[str] = []
+    for change in changes:
         if isinstance(change, IgnoredChange):
             logger.warning("Meta change %s ignored: %s", change.position, change.reason)
             outcomes.append(
                 ChangeOutcome(change.position, change.field or "", Result.IGNORED, change.reason)
             )
-        else:
-            outcomes.append(
-                apply_template_event(
-                    event=change, delivery_id=delivery.pk, received_at=delivery.received_at
+            continue
+        try:
+            with transaction.atomic():
+                outcomes.append(
+                    apply_template_event(
+                        event=change,
+                        received_at=delivery.received_at,
+                        delivery_id=delivery.pk,
+                        templates=templates,
+                    )
                 )
+        except Exception as exc:
+            logger.exception("Change %s of delivery %s failed", change.position, delivery.pk)
+            outcomes.append(
+                ChangeOutcome(change.position, field_of(change), Result.FAILED, _error_line(exc))
             )
-    return outcomes
+            errors.append(f"{change.position}:\n{traceback.format_exc()}")
+            # The savepoint undid this change's writes, not the copies in memory: read again.
+            templates = TemplateFinder.lock_for(events)
+    return outcomes, errors
+
+
+def _error_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _merge(
+    earlier: list[dict[str, Any]],
+    outcomes: list[ChangeOutcome],
+    *,
+    order: Sequence[TemplateEvent | IgnoredChange],
+) -> list[dict[str, Any]]:
+    """Where each change stands: this attempt's outcome, else the one an earlier attempt left."""
+    by_position = {outcome["position"]: outcome for outcome in earlier or []}
+    by_position.update((outcome.position, outcome.as_json()) for outcome in outcomes)
+    return [by_position[change.position] for change in order if change.position in by_position]
+
+
+def _status_of(outcomes: list[dict[str, Any]]) -> WebhookDelivery.Status:
+    results = {outcome["result"] for outcome in outcomes}
+    if Result.FAILED in results:
+        return WebhookDelivery.Status.FAILED
+    if results - {Result.IGNORED}:
+        return WebhookDelivery.Status.PROCESSED
+    return WebhookDelivery.Status.IGNORED
+
+
+def _finish_attempt(
+    delivery: WebhookDelivery,
+    status: WebhookDelivery.Status,
+    *,
+    outcomes: list[ChangeOutcome],
+    error: str,
+) -> None:
+    """Record one attempt: the delivery's status now, and a line appended to its history."""
+    now = timezone.now()
+    delivery.attempts += 1
+    delivery.status = status
+    delivery.error = error
+    delivery.processed_at = now
+    delivery.history = [
+        *(delivery.history or []),
+        {
+            "attempt": delivery.attempts,
+            "at": now.isoformat(),
+            "status": str(status),
+            "outcomes": [outcome.as_json() for outcome in outcomes],
+            "error": error,
+        },
+    ]
+    delivery.save(update_fields=ATTEMPT_FIELDS)
+
+
+def _joined(values: Any) -> str:
+    return ",".join(dict.fromkeys(value for value in values if value))[:200]
 
 
 def prune_deliveries(*, older_than: datetime) -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from templates_app.meta import (
@@ -54,6 +55,8 @@ class ChangeOutcome:
     result: Result
     detail: str = ""
     template_id: str | None = None
+    # What Meta sent that was kept aside (e.g. a button of an unknown type).
+    warnings: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +65,7 @@ class ChangeOutcome:
             "result": str(self.result),
             "detail": self.detail,
             "template_id": self.template_id,
+            "warnings": list(self.warnings),
         }
 
 
@@ -89,18 +93,20 @@ def apply_template_event(
     received_at: datetime,
     delivery_id: int | None = None,
     source: ChangeSource = ChangeSource.META,
+    templates: TemplateFinder | None = None,
 ) -> ChangeOutcome:
-    """Apply one template event to its template, under a row lock.
+    """Apply one template event to its template, under the template's row lock.
 
-    Call it inside a transaction: the template's row lock and the receivers' writes belong to
-    the caller's transaction.
+    Call it inside a transaction: the row lock and the receivers' writes belong to the
+    caller's. `templates` holds the rows a batch of events has already fetched and locked
+    together (`TemplateFinder.lock_for`); without it the event's own template is looked up.
     """
     dimension = DIMENSIONS[type(event)]
     field = dimension.field
-    account = BusinessAccount.objects.filter(waba_id=event.waba_id).first()
-    if account is None:
+    templates = templates or TemplateFinder.lock_for([event])
+    if templates.account(event.waba_id) is None:
         return _ignored(event, field, f"unknown WABA {event.waba_id}")
-    template = _locked_template(account, event)
+    template = templates.find(event) or templates.learn(event)
     if template is None:
         return _ignored(event, field, f"unknown template {_describe(event.template)}")
     if event.occurred_at is None:
@@ -119,66 +125,121 @@ def apply_template_event(
         result, detail = dimension.apply(
             template, event, occurred_at=occurred_at, context=Context(source, delivery_id)
         )
-    return ChangeOutcome(event.position, field, result, detail, str(template.pk))
+    return ChangeOutcome(
+        event.position, field, result, detail, str(template.pk), tuple(event.warnings)
+    )
+
+
+def field_of(event: TemplateEvent) -> str:
+    """Meta's `field` the event came under."""
+    return DIMENSIONS[type(event)].field
 
 
 def _ignored(event: TemplateEvent, field: str, reason: str) -> ChangeOutcome:
     logger.warning("Meta change %s ignored: %s", event.position, reason)
-    return ChangeOutcome(event.position, field, Result.IGNORED, reason)
+    return ChangeOutcome(event.position, field, Result.IGNORED, reason, None, tuple(event.warnings))
 
 
 def _describe(ref: TemplateRef) -> str:
     return f"{ref.name or '?'} ({ref.language or '?'}) id {ref.meta_template_id or '?'}"
 
 
-def _locked_template(account: BusinessAccount, event: TemplateEvent) -> WhatsAppTemplate | None:
-    """Meta's template id, else name + language, else the only namesake of no other language.
+def _language_key(code: str | None) -> str:
+    return canonical_language(code or "").lower()
 
-    A template found by name learns its Meta id; one not found at all is created from an
-    APPROVED, PENDING or REJECTED event.
+
+class TemplateFinder:
+    """The templates a batch of events names, fetched and locked together.
+
+    One query finds the business accounts, one locks every live template the events name by
+    Meta id or by name, in primary-key order so that two deliveries never deadlock. Finding a
+    template (`find`) and learning one Meta created in its manager (`learn`) are separate steps.
     """
-    ref = event.template
-    templates = WhatsAppTemplate.objects.select_for_update().filter(
-        business_account=account, deleted_at__isnull=True
-    )
-    if ref.meta_template_id:
-        found = templates.filter(meta_template_id=ref.meta_template_id).first()
-        if found is not None:
-            return found
-        # By name only a template Meta has not numbered yet: another id is another template.
-        templates = templates.filter(meta_template_id__isnull=True)
-    template = None
-    if ref.name:
-        if ref.language:
-            template = templates.filter(
-                name=ref.name, language__iexact=canonical_language(ref.language)
-            ).first()
-        if template is None:
-            same_name = templates.filter(name=ref.name)
-            if ref.language:
-                # Another language is another template: only one stored without a language fits.
-                same_name = same_name.filter(language="")
-            candidates = list(same_name[:2])
-            template = candidates[0] if len(candidates) == 1 else None
-    if template is not None:
+
+    def __init__(
+        self, accounts: dict[str, BusinessAccount], templates: list[WhatsAppTemplate]
+    ) -> None:
+        self._accounts = accounts
+        self._templates = templates
+
+    @classmethod
+    def lock_for(cls, events: Iterable[TemplateEvent]) -> TemplateFinder:
+        events = list(events)
+        waba_ids = {event.waba_id for event in events}
+        accounts = {a.waba_id: a for a in BusinessAccount.objects.filter(waba_id__in=waba_ids)}
+        if not accounts:
+            return cls(accounts, [])
+        meta_ids = {e.template.meta_template_id for e in events if e.template.meta_template_id}
+        names = {e.template.name for e in events if e.template.name}
+        templates = list(
+            WhatsAppTemplate.objects.select_for_update()
+            .filter(business_account__in=accounts.values(), deleted_at__isnull=True)
+            .filter(Q(meta_template_id__in=meta_ids) | Q(name__in=names))
+            .order_by("pk")
+        )
+        return cls(accounts, templates)
+
+    def account(self, waba_id: str) -> BusinessAccount | None:
+        return self._accounts.get(waba_id)
+
+    def find(self, event: TemplateEvent) -> WhatsAppTemplate | None:
+        """Meta's template id, else name + language, else the only namesake of no language.
+
+        A template found by name learns its Meta id.
+        """
+        account = self._accounts[event.waba_id]
+        ref = event.template
+        live = [t for t in self._templates if t.business_account_id == account.pk]
         if ref.meta_template_id:
+            for template in live:
+                if template.meta_template_id == ref.meta_template_id:
+                    return template
+            # By name only a template Meta has not numbered yet: another id is another template.
+            live = [t for t in live if t.meta_template_id is None]
+        if not ref.name:
+            return None
+        same_name = [t for t in live if t.name == ref.name]
+        template = None
+        if ref.language:
+            language = _language_key(ref.language)
+            template = next((t for t in same_name if _language_key(t.language) == language), None)
+            if template is None:
+                # Another language is another template: only one stored without a language fits.
+                same_name = [t for t in same_name if t.language == ""]
+        if template is None and len(same_name) == 1:
+            template = same_name[0]
+        if template is not None and ref.meta_template_id:
             template.meta_template_id = ref.meta_template_id
             template.save(update_fields=["meta_template_id", "updated_at"])
         return template
-    if isinstance(event, StatusUpdate) and event.event in CREATING_EVENTS and ref.name:
-        same_name_and_language = WhatsAppTemplate.objects.filter(
-            business_account=account,
-            deleted_at__isnull=True,
-            name=ref.name,
-            language__iexact=canonical_language(ref.language or ""),
-        )
-        # Meta lets a deleted template's name be used again, under a new id.
-        same_name_and_language.filter(status=TemplateStatus.DELETED).update(
-            deleted_at=timezone.now()
-        )
-        if same_name_and_language.exists():
-            return None  # A live template holds this name under another Meta id.
-        return WhatsAppTemplate.objects.create(
+
+    def learn(self, event: TemplateEvent) -> WhatsAppTemplate | None:
+        """Create the template an APPROVED, PENDING or REJECTED event tells of, if it is new.
+
+        Meta lets a deleted template's name be used again, under a new id: the DELETED namesake
+        is archived here (`deleted_at`). A live namesake under another Meta id is left alone.
+        """
+        ref = event.template
+        if not (isinstance(event, StatusUpdate) and event.event in CREATING_EVENTS and ref.name):
+            return None
+        account = self._accounts[event.waba_id]
+        language = _language_key(ref.language)
+        namesakes = [
+            t
+            for t in self._templates
+            if t.business_account_id == account.pk
+            and t.name == ref.name
+            and _language_key(t.language) == language
+        ]
+        deleted = [t for t in namesakes if t.status == TemplateStatus.DELETED]
+        if deleted:
+            WhatsAppTemplate.objects.filter(pk__in=[t.pk for t in deleted]).update(
+                deleted_at=timezone.now()
+            )
+            self._templates = [t for t in self._templates if t not in deleted]
+        if len(namesakes) > len(deleted):
+            return None
+        template = WhatsAppTemplate.objects.create(
             organization_id=account.organization_id,
             business_account=account,
             meta_template_id=ref.meta_template_id,
@@ -186,7 +247,8 @@ def _locked_template(account: BusinessAccount, event: TemplateEvent) -> WhatsApp
             language=canonical_language(ref.language or ""),
             category=event.category or "",
         )
-    return None
+        self._templates.append(template)
+        return template
 
 
 def _is_stale(last_applied_at: datetime | None, occurred_at: datetime) -> bool:

@@ -195,14 +195,19 @@ def test_body_limit_follows_the_setting(client, webhook_settings, order_update):
     [b"{not json", b"", b"\xff\xfe{}", b'{"object": NaN}', b"[]", b'"whatsapp_business_account"'],
     ids=["broken", "empty", "not-utf8", "nan", "array", "string"],
 )
-def test_signed_body_that_is_not_a_json_object_is_a_400_and_not_stored(
+def test_signed_body_that_is_not_a_json_object_is_a_400_and_kept_as_rejected(
     client, webhook_settings, body
 ):
     response = signed_post(client, body)
 
     assert response.status_code == 400
     assert set(response.json()) == {"detail"}
-    assert not WebhookDelivery.objects.exists()
+    delivery = WebhookDelivery.objects.get()
+    assert bytes(delivery.body) == body
+    assert delivery.status == WebhookDelivery.Status.REJECTED
+    assert delivery.error == response.json()["detail"]
+    assert delivery.attempts == 1
+    assert [attempt["status"] for attempt in delivery.history] == ["rejected"]
 
 
 @pytest.mark.parametrize(
@@ -210,7 +215,7 @@ def test_signed_body_that_is_not_a_json_object_is_a_400_and_not_stored(
     [{"object": "page", "entry": []}, {"object": "instagram", "entry": []}, {"entry": []}],
     ids=["page", "instagram", "missing"],
 )
-def test_signed_body_for_another_object_is_a_400_and_not_stored(
+def test_signed_body_for_another_object_is_a_400_kept_as_rejected(
     client, webhook_settings, order_update, envelope
 ):
     body = json.loads(payload_bytes("status_paused.json"))
@@ -222,7 +227,10 @@ def test_signed_body_for_another_object_is_a_400_and_not_stored(
     assert response.status_code == 400
     assert set(response.json()) == {"detail"}
     assert "whatsapp_business_account" in response.json()["detail"]
-    assert_nothing_applied(order_update)
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.error) == ("rejected", response.json()["detail"])
+    order_update.refresh_from_db()
+    assert (order_update.status, order_update.status_event_at) == (TemplateStatus.APPROVED, None)
 
 
 # --- POST: storage --------------------------------------------------------------------------------

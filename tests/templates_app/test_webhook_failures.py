@@ -1,4 +1,4 @@
-"""A delivery that fails is rolled back whole, kept as failed, and can be applied later."""
+"""A change that fails is rolled back alone; its delivery is kept as failed and applied later."""
 
 from __future__ import annotations
 
@@ -38,14 +38,14 @@ def reprocess(*args: str) -> str:
     return out.getvalue()
 
 
-# --- one transaction per delivery -----------------------------------------------------------------
+# --- one savepoint per change --------------------------------------------------------------------
 
 
-def test_failing_receiver_rolls_back_every_change_of_the_delivery(
+def test_failing_receiver_rolls_back_only_its_own_change(
     client, webhook_settings, meta_number, failing_status_receiver
 ):
     # Found by name, the template learns its id; its quality changes; then the status receiver
-    # raises. None of it may stay.
+    # raises. The quality change stays; the status change is undone and kept for retry.
     template = factories.WhatsAppTemplateFactory(
         phone_number=meta_number, name="order_update", meta_template_id=None
     )
@@ -75,10 +75,44 @@ def test_failing_receiver_rolls_back_every_change_of_the_delivery(
     }
     template = reloaded(template)
     assert template.status == TemplateStatus.APPROVED
-    assert template.quality_score == QualityScore.GREEN
-    assert template.meta_template_id is None
     assert template.status_event_at is None
-    assert template.quality_event_at is None
+    assert template.quality_score == QualityScore.RED
+    assert template.meta_template_id == PAYLOADS_TEMPLATE_ID
+    assert [(o["result"], o["detail"]) for o in delivery.outcomes] == [
+        ("applied", "quality GREEN → RED"),
+        ("failed", "RuntimeError: status receiver exploded"),
+    ]
+    assert delivery.status == WebhookDelivery.Status.FAILED
+
+
+def test_reprocess_applies_only_the_change_that_failed(
+    client, webhook_settings, meta_number, failing_status_receiver, signal_log
+):
+    template = factories.WhatsAppTemplateFactory(phone_number=meta_number, name="order_update")
+    named = {
+        "waba_id": PAYLOADS_WABA_ID,
+        "template_id": template.meta_template_id,
+        "name": "order_update",
+    }
+    quality = quality_update_body(new_quality="RED", occurred_at=T0, **named)
+    paused = status_update_body(event="PAUSED", occurred_at=T0, **named)
+    assert signed_post(client, encode(combine(quality, paused))).status_code == 500
+    failing_status_receiver.armed = False
+
+    reprocess("--failed")
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.PROCESSED
+    assert [o["result"] for o in delivery.outcomes] == ["applied", "applied"]
+    assert len(signal_log.quality) == 1  # the quality change was not applied a second time
+    assert [
+        [(o["position"], o["result"]) for o in attempt["outcomes"]] for attempt in delivery.history
+    ] == [
+        [("entry[0].changes[0]", "applied"), ("entry[1].changes[0]", "failed")],
+        [("entry[1].changes[0]", "applied")],
+    ]
+    template = reloaded(template)
+    assert (template.status, template.quality_score) == (TemplateStatus.PAUSED, "RED")
 
 
 def test_failed_delivery_is_kept_with_its_error(failed_delivery):
@@ -90,7 +124,10 @@ def test_failed_delivery_is_kept_with_its_error(failed_delivery):
     assert delivery.attempts == 1
     assert delivery.processed_at is not None
     assert bytes(delivery.body) == payload_bytes("status_paused.json")
-    assert delivery.outcomes == []
+    assert [(o["result"], o["detail"]) for o in delivery.outcomes] == [
+        ("failed", "RuntimeError: status receiver exploded")
+    ]
+    assert [(a["attempt"], a["status"]) for a in delivery.history] == [(1, "failed")]
 
 
 def test_failed_delivery_fails_again_while_the_receiver_still_raises(
