@@ -31,6 +31,9 @@ class PhoneNumberSerializer(serializers.ModelSerializer):
             self.fields["business_account"].queryset = accounts
 
 
+INT64_MAX = 2**63 - 1
+
+
 class TemplateCreateSerializer(serializers.Serializer):
     name = serializers.RegexField(
         r"^[a-z0-9_]+$",
@@ -48,9 +51,22 @@ class TemplateCreateSerializer(serializers.Serializer):
         self.phone_number = phone_number
 
     def validate_meta_template_id(self, value: str | None) -> str | None:
-        if value and WhatsAppTemplate.objects.filter(meta_template_id=value).exists():
-            raise serializers.ValidationError("A template with this Meta id already exists.")
-        return value or None
+        if not value:
+            return None
+        if int(value) > INT64_MAX:
+            raise serializers.ValidationError("Meta template ids are 64-bit integers.")
+        # Only within the caller's own business account: whether another organization uses an
+        # id is none of the caller's business, and cannot block them.
+        taken = WhatsAppTemplate.objects.filter(
+            business_account_id=self.phone_number.business_account_id,
+            meta_template_id=value,
+            deleted_at__isnull=True,
+        )
+        if taken.exists():
+            raise serializers.ValidationError(
+                "This business account already has a template with this Meta id."
+            )
+        return value
 
     def validate(self, attrs: dict) -> dict:
         attrs["language"] = canonical_language(attrs["language"])
@@ -95,6 +111,8 @@ class TemplateSerializer(serializers.ModelSerializer):
             "pause_description",
             "upcoming_category",
             "category_change_at",
+            "correct_category",
+            "correct_category_detected_at",
             "components",
             "pending_since",
             "approved_at",

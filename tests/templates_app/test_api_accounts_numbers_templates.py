@@ -327,8 +327,13 @@ def test_same_name_in_another_language_is_allowed(admin_client, phone_number):
     assert WhatsAppTemplate.objects.count() == 2
 
 
-def test_duplicate_meta_template_id_is_a_400(admin_client, phone_number):
-    factories.WhatsAppTemplateFactory(meta_template_id="1234567890123456")
+def test_duplicate_meta_template_id_in_the_same_business_account_is_a_400(
+    admin_client, phone_number
+):
+    factories.WhatsAppTemplateFactory(
+        phone_number=phone_number,
+        meta_template_id="1234567890123456",
+    )
 
     response = admin_client.post(
         templates_url(phone_number.pk),
@@ -337,8 +342,39 @@ def test_duplicate_meta_template_id_is_a_400(admin_client, phone_number):
     )
 
     assert response.status_code == 400
-    assert "meta_template_id" in response.json()
-    assert not WhatsAppTemplate.objects.filter(phone_number=phone_number).exists()
+    assert response.json()["meta_template_id"] == [
+        "This business account already has a template with this Meta id."
+    ]
+    assert WhatsAppTemplate.objects.filter(phone_number=phone_number).count() == 1
+
+
+def test_meta_id_used_by_another_organization_neither_blocks_nor_leaks(
+    admin_client, phone_number, other_phone_number
+):
+    factories.WhatsAppTemplateFactory(
+        phone_number=other_phone_number,
+        meta_template_id="1234567890123456",
+    )
+
+    response = admin_client.post(
+        templates_url(phone_number.pk),
+        template_body(meta_template_id="1234567890123456"),
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["meta_template_id"] == "1234567890123456"
+
+
+def test_meta_id_beyond_int64_is_a_400(admin_client, phone_number):
+    response = admin_client.post(
+        templates_url(phone_number.pk),
+        template_body(meta_template_id="9223372036854775808"),
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["meta_template_id"] == ["Meta template ids are 64-bit integers."]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from organizations.models import Organization
 from templates_app.meta import combine, encode, quality_update_body, status_update_body
 from templates_app.models import QualityScore, TemplateStatus, WebhookDelivery, WhatsAppTemplate
 from tests import factories
@@ -326,3 +327,50 @@ def test_admin_reprocess_action_is_refused_to_staff_who_are_not_superusers(
     assert response.status_code == 403
     assert reloaded(failed_delivery).status == WebhookDelivery.Status.FAILED
     assert WhatsAppTemplate.objects.get(pk=order_update.pk).status == TemplateStatus.APPROVED
+
+
+# --- a database error inside one change -----------------------------------------------------------
+
+
+@pytest.fixture
+def receiver_breaking_a_constraint(organization):
+    """A status receiver whose write violates a unique constraint, as a buggy receiver might."""
+    from templates_app.signals import template_status_changed
+
+    def receiver(**kwargs) -> None:
+        Organization.objects.create(name="Copy", slug=organization.slug)
+
+    template_status_changed.connect(receiver, dispatch_uid="test-constraint-breaker")
+    yield
+    template_status_changed.disconnect(dispatch_uid="test-constraint-breaker")
+
+
+def test_database_error_in_one_change_leaves_the_transaction_usable_for_the_rest(
+    client, webhook_settings, order_update, receiver_breaking_a_constraint
+):
+    # On PostgreSQL an error aborts the whole transaction unless its savepoint is rolled back:
+    # the changes after the failing one, and the delivery row itself, prove it was.
+    named = {
+        "waba_id": PAYLOADS_WABA_ID,
+        "template_id": PAYLOADS_TEMPLATE_ID,
+        "name": "order_update",
+        "occurred_at": T0,
+    }
+    body = encode(
+        combine(
+            quality_update_body(new_quality="YELLOW", **named),
+            status_update_body(event="PAUSED", **named),
+            quality_update_body(new_quality="RED", **{**named, "occurred_at": T0 + 60}),
+        )
+    )
+
+    response = signed_post(client, body)
+
+    assert response.status_code == 500
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert [o["result"] for o in delivery.outcomes] == ["applied", "failed", "applied"]
+    assert delivery.outcomes[1]["detail"].startswith("IntegrityError")
+    assert "IntegrityError" in delivery.error
+    template = reloaded(order_update)
+    assert (template.status, template.quality_score) == (TemplateStatus.APPROVED, "RED")
