@@ -1,30 +1,33 @@
-"""Pause (and resume) 10,000 campaigns on PostgreSQL through the webhook's own service.
+"""Benchmarks on PostgreSQL, never part of `make test`.
 
-    make bench                # = .venv/bin/python -m bench
+    make bench                          # every benchmark
+    .venv/bin/python -m bench pause     # only the named ones
     DATABASE_URL=postgres://... make bench
 
-With a PostgreSQL DATABASE_URL the run happens in one transaction that is rolled back; else a
+With a PostgreSQL DATABASE_URL each benchmark runs in one transaction that is rolled back; else a
 scratch database `pytake_bench` is created on postgres://postgres@127.0.0.1:5432, migrated,
-used (each event committed) and dropped.
+used (each delivery or event committed) and dropped.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
-CAMPAIGNS = 10_000
-ROUNDS = 5
 SERVER_URL = "postgres://postgres@127.0.0.1:5432"
 SCRATCH_DATABASE = "pytake_bench"
 POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
 
+# Each is a module of this package with a `run()`; in this order.
+BENCHMARKS = ["pause", "deliveries"]
 
-def main() -> int:
+
+def main(names: list[str]) -> int:
+    unknown = sorted(set(names) - set(BENCHMARKS))
+    if unknown:
+        print(f"Unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}.")
+        return 2
     scratch = not os.environ.get("DATABASE_URL", "").startswith(POSTGRES_SCHEMES)
     if scratch:
         _create_scratch_database()
@@ -41,7 +44,10 @@ def main() -> int:
         if scratch:
             print(f"Scratch database {SCRATCH_DATABASE}: migrating…", flush=True)
             call_command("migrate", verbosity=0)
-        _run(scratch=scratch)
+        _describe_database(scratch=scratch)
+        for name in names or BENCHMARKS:
+            print(f"\n=== {name}")
+            _run(importlib.import_module(f"bench.{name}").run, scratch=scratch)
     finally:
         connections.close_all()
         if scratch:
@@ -49,130 +55,32 @@ def main() -> int:
     return 0
 
 
-def _run(*, scratch: bool) -> None:
-    from django.db import connection, transaction
+def _describe_database(*, scratch: bool) -> None:
+    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
     print(f"PostgreSQL {version}, database {connection.settings_dict['NAME']}")
     if scratch:
-        print("Each event commits, as a webhook delivery does.")
-        _bench()
+        print("Each delivery or event commits, as in production.")
+    else:
+        print("Each benchmark in one transaction, rolled back; constraints checked immediately.")
+
+
+def _run(benchmark, *, scratch: bool) -> None:
+    from django.db import connection, transaction
+
+    if scratch:
+        benchmark()
         return
     # A database that is not ours: one transaction, rolled back. Deferred foreign-key checks
     # run at each statement instead of at a commit that never comes, so they are timed too.
-    print("One transaction, rolled back at the end; constraints checked immediately.")
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        _bench()
+        benchmark()
         transaction.set_rollback(True)
-
-
-def _bench() -> None:
-    from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
-
-    from campaigns.models import Campaign
-    from organizations.models import Organization
-    from templates_app.meta import StatusEvent, StatusUpdate, TemplateRef
-    from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
-    from templates_app.services.events import apply_template_event
-
-    organization = Organization.objects.create(name="Bench", slug="bench-pause")
-    account = BusinessAccount.objects.create(
-        organization=organization, waba_id="990000000000001", name="Bench WABA"
-    )
-    number = PhoneNumber.objects.create(
-        business_account=account, phone_number_id="990000000000002", display_phone_number="+1"
-    )
-    template = WhatsAppTemplate.objects.create(
-        organization=organization,
-        business_account=account,
-        phone_number=number,
-        meta_template_id="9900000000000003",
-        name="bench_update",
-        language="en_US",
-        status="APPROVED",
-    )
-    Campaign.objects.bulk_create(
-        (
-            Campaign(
-                organization=organization,
-                template=template,
-                name=f"Bench campaign {n}",
-                status=Campaign.Status.SCHEDULED if n % 2 else Campaign.Status.ACTIVE,
-                auto_resume=True,
-            )
-            for n in range(CAMPAIGNS)
-        ),
-        batch_size=2000,
-    )
-    # Campaigns the pause must leave alone: drafts of the same template.
-    Campaign.objects.bulk_create(
-        Campaign(organization=organization, template=template, name=f"Draft {n}")
-        for n in range(1000)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE campaigns_campaign")
-    print(f"{CAMPAIGNS:,} ACTIVE/SCHEDULED campaigns (+1,000 drafts) on one template\n")
-
-    ref = TemplateRef(template.meta_template_id, template.name, template.language)
-    clock = iter(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=m) for m in range(10_000))
-
-    def event(name: StatusEvent) -> Callable[[], object]:
-        def apply() -> object:
-            update = StatusUpdate(
-                waba_id=account.waba_id, template=ref, occurred_at=next(clock), event=name
-            )
-            with transaction.atomic():
-                return apply_template_event(event=update, received_at=timezone.now())
-
-        return apply
-
-    pause, resume = event(StatusEvent.PAUSED), event(StatusEvent.REINSTATED)
-
-    # Queries of one round, counted apart: capturing formats every statement, which costs time.
-    with CaptureQueriesContext(connection) as paused_queries:
-        pause()
-    assert Campaign.objects.filter(status=Campaign.Status.PAUSED).count() == CAMPAIGNS
-    with CaptureQueriesContext(connection) as resumed_queries:
-        resume()
-    assert Campaign.objects.filter(status=Campaign.Status.PAUSED).count() == 0
-
-    pause_times, resume_times = [], []
-    for _ in range(ROUNDS):
-        pause_times.append(_timed(pause))
-        resume_times.append(_timed(resume))
-
-    for label, queries, times in (
-        ("PAUSED event: pause", paused_queries, pause_times),
-        ("REINSTATED event: resume", resumed_queries, resume_times),
-    ):
-        print(f"{label} {CAMPAIGNS:,} campaigns, {ROUNDS} rounds:")
-        print(
-            f"  median {statistics.median(times) * 1000:.0f} ms, "
-            f"min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
-        )
-        _print_queries(queries)
-        print()
-
-
-def _timed(apply: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    apply()
-    return time.perf_counter() - started
-
-
-def _print_queries(queries) -> None:
-    captured = queries.captured_queries
-    updates = [q for q in captured if q["sql"].startswith('UPDATE "campaigns_campaign"')]
-    print(f"  {len(captured)} queries, {len(updates)} UPDATE of campaigns_campaign:")
-    for query in captured:
-        sql = query["sql"] if len(query["sql"]) <= 90 else query["sql"][:89] + "…"
-        print(f"    {float(query['time']) * 1000:7.1f} ms  {sql}")
 
 
 def _server(statement: str) -> None:
@@ -192,4 +100,4 @@ def _drop_scratch_database() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

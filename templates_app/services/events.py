@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.db.models import Q
 from django.utils import timezone
@@ -79,6 +79,16 @@ STATUS_OF_EVENT: dict[StatusEvent, TemplateStatus] = {
 }
 
 
+# What one change leaves: its result, a line for the delivery's outcome, and what to announce.
+Applied: TypeAlias = tuple[Result, str, TemplateChange | None]
+
+COLUMNS = [
+    field
+    for field in WhatsAppTemplate._meta.concrete_fields
+    if not field.primary_key and field.name != "updated_at"
+]
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """Where an event came from: passed to every change it makes."""
@@ -121,13 +131,28 @@ def apply_template_event(
             f"applied ({last_applied_at.isoformat()})",
         )
     else:
+        before = _column_values(template)
         setattr(template, dimension.applied_at, occurred_at)
-        result, detail = dimension.apply(
+        result, detail, change = dimension.apply(
             template, event, occurred_at=occurred_at, context=Context(source, delivery_id)
         )
+        _save_changed_columns(template, before)
+        if change is not None:
+            send_template_change(change)
     return ChangeOutcome(
         event.position, field, result, detail, str(template.pk), tuple(event.warnings)
     )
+
+
+def _column_values(template: WhatsAppTemplate) -> dict[str, Any]:
+    return {field.attname: getattr(template, field.attname) for field in COLUMNS}
+
+
+def _save_changed_columns(template: WhatsAppTemplate, before: dict[str, Any]) -> None:
+    """Write only what the event changed: a row of 40 columns need not be sent back whole."""
+    changed = [name for name, value in before.items() if getattr(template, name) != value]
+    if changed:
+        template.save(update_fields=[*changed, "updated_at"])
 
 
 def field_of(event: TemplateEvent) -> str:
@@ -257,7 +282,7 @@ def _is_stale(last_applied_at: datetime | None, occurred_at: datetime) -> bool:
 
 def _apply_status(
     template: WhatsAppTemplate, event: StatusUpdate, *, occurred_at: datetime, context: Context
-) -> tuple[Result, str]:
+) -> Applied:
     previous_status = template.status
     if event.event is StatusEvent.UNARCHIVED:
         new_status = template.status_before_archive or TemplateStatus.APPROVED
@@ -293,10 +318,9 @@ def _apply_status(
     if event.category and not _is_stale(template.category_event_at, occurred_at):
         template.category = event.category
         template.category_event_at = occurred_at
-    template.save()
 
     if previous_status == new_status:
-        return Result.UNCHANGED, f"status stays {new_status}"
+        return Result.UNCHANGED, f"status stays {new_status}", None
     reason = status_sentence(
         str(event.event),
         reason_code=reason_code,
@@ -304,7 +328,7 @@ def _apply_status(
         description=event.other_info_description,
         rejection_reason=event.rejection_reason,
     )
-    _announce(
+    change = _change(
         template,
         ChangeKind.STATUS,
         previous=previous_status,
@@ -315,20 +339,19 @@ def _apply_status(
         occurred_at=occurred_at,
         context=context,
     )
-    return Result.APPLIED, f"status {previous_status} → {new_status}"
+    return Result.APPLIED, f"status {previous_status} → {new_status}", change
 
 
 def _apply_quality(
     template: WhatsAppTemplate, event: QualityUpdate, *, occurred_at: datetime, context: Context
-) -> tuple[Result, str]:
+) -> Applied:
     previous_quality = template.quality_score
     new_quality = str(event.new_quality)
     template.quality_score = new_quality
     template.quality_updated_at = occurred_at
-    template.save()
     if previous_quality == new_quality:
-        return Result.UNCHANGED, f"quality stays {new_quality}"
-    _announce(
+        return Result.UNCHANGED, f"quality stays {new_quality}", None
+    change = _change(
         template,
         ChangeKind.QUALITY,
         previous=previous_quality,
@@ -339,12 +362,12 @@ def _apply_quality(
         occurred_at=occurred_at,
         context=context,
     )
-    return Result.APPLIED, f"quality {previous_quality} → {new_quality}"
+    return Result.APPLIED, f"quality {previous_quality} → {new_quality}", change
 
 
 def _apply_category(
     template: WhatsAppTemplate, event: CategoryUpdate, *, occurred_at: datetime, context: Context
-) -> tuple[Result, str]:
+) -> Applied:
     previous_category = template.category
     previous_upcoming = (template.upcoming_category, template.category_change_at)
     if event.new_category:
@@ -356,12 +379,11 @@ def _apply_category(
     elif template.upcoming_category == template.category:
         template.upcoming_category = ""
         template.category_change_at = None
-    template.save()
     if event.is_announcement:
         when = event.category_change_at.isoformat() if event.category_change_at else "?"
         if previous_upcoming == (template.upcoming_category, template.category_change_at):
-            return Result.UNCHANGED, f"category change to {template.upcoming_category} known"
-        _announce(
+            return Result.UNCHANGED, f"category change to {template.upcoming_category} known", None
+        change = _change(
             template,
             ChangeKind.CATEGORY,
             previous=template.category,
@@ -375,12 +397,14 @@ def _apply_category(
             context=context,
             details={"effective_at": when},
         )
-        return Result.APPLIED, (
-            f"category {template.category} becomes {template.upcoming_category} at {when}"
+        return (
+            Result.APPLIED,
+            f"category {template.category} becomes {template.upcoming_category} at {when}",
+            change,
         )
     if previous_category == template.category:
-        return Result.UNCHANGED, f"category stays {template.category}"
-    _announce(
+        return Result.UNCHANGED, f"category stays {template.category}", None
+    change = _change(
         template,
         ChangeKind.CATEGORY,
         previous=previous_category,
@@ -391,7 +415,7 @@ def _apply_category(
         occurred_at=occurred_at,
         context=context,
     )
-    return Result.APPLIED, f"category {previous_category or '?'} → {template.category}"
+    return Result.APPLIED, f"category {previous_category or '?'} → {template.category}", change
 
 
 def _apply_correct_category(
@@ -400,15 +424,14 @@ def _apply_correct_category(
     *,
     occurred_at: datetime,
     context: Context,
-) -> tuple[Result, str]:
+) -> Applied:
     previous = template.correct_category
     template.correct_category = event.correct_category
     template.correct_category_detected_at = occurred_at
-    template.save()
     if previous == event.correct_category:
-        return Result.UNCHANGED, f"correct category stays {event.correct_category}"
+        return Result.UNCHANGED, f"correct category stays {event.correct_category}", None
     sent_as = event.category or template.category or "its category"
-    _announce(
+    change = _change(
         template,
         ChangeKind.CORRECT_CATEGORY,
         previous=previous,
@@ -422,19 +445,18 @@ def _apply_correct_category(
         context=context,
         details={"category": sent_as},
     )
-    return Result.APPLIED, f"correct category {event.correct_category} (sent as {sent_as})"
+    return Result.APPLIED, f"correct category {event.correct_category} (sent as {sent_as})", change
 
 
 def _apply_components(
     template: WhatsAppTemplate, event: ComponentsUpdate, *, occurred_at: datetime, context: Context
-) -> tuple[Result, str]:
+) -> Applied:
     previous = template.components
     components = event.as_components()
     template.components = components
-    template.save()
     if previous == components:
-        return Result.UNCHANGED, "components unchanged"
-    _announce(
+        return Result.UNCHANGED, "components unchanged", None
+    change = _change(
         template,
         ChangeKind.COMPONENTS,
         previous=_summary(previous),
@@ -444,14 +466,14 @@ def _apply_components(
         occurred_at=occurred_at,
         context=context,
     )
-    return Result.APPLIED, "components updated"
+    return Result.APPLIED, "components updated", change
 
 
 def _summary(components: Any) -> str:
     return json.dumps(components, ensure_ascii=False, sort_keys=True) if components else ""
 
 
-def _announce(
+def _change(
     template: WhatsAppTemplate,
     kind: ChangeKind,
     *,
@@ -463,21 +485,19 @@ def _announce(
     context: Context,
     reason_code: str = "",
     details: dict[str, Any] | None = None,
-) -> None:
-    send_template_change(
-        TemplateChange(
-            template=template,
-            kind=kind,
-            previous=previous,
-            new=new,
-            what_happened=what_happened,
-            reason=reason,
-            reason_code=reason_code,
-            occurred_at=occurred_at,
-            source=context.source,
-            delivery_id=context.delivery_id,
-            details=details or {},
-        )
+) -> TemplateChange:
+    return TemplateChange(
+        template=template,
+        kind=kind,
+        previous=previous,
+        new=new,
+        what_happened=what_happened,
+        reason=reason,
+        reason_code=reason_code,
+        occurred_at=occurred_at,
+        source=context.source,
+        delivery_id=context.delivery_id,
+        details=details or {},
     )
 
 
@@ -488,7 +508,7 @@ class Dimension:
     name: str
     field: str
     applied_at: str
-    apply: Callable[..., tuple[Result, str]]
+    apply: Callable[..., Applied]
 
 
 DIMENSIONS: dict[type, Dimension] = {
