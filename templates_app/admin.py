@@ -39,6 +39,23 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
     readonly_fields = ["id", "created_at", "updated_at"]
 
 
+def _outcome_lines(outcomes: list[dict]) -> str:
+    return format_html_join(
+        "",
+        "<div><code>{}</code> {} <strong>{}</strong> {} {}</div>",
+        (
+            (
+                outcome["position"],
+                outcome["field"],
+                outcome["result"],
+                outcome["detail"],
+                "; ".join(outcome.get("warnings") or []),
+            )
+            for outcome in outcomes or []
+        ),
+    )
+
+
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
     """Meta's deliveries as received: a record, read-only but for reprocessing."""
@@ -59,6 +76,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "headers",
         "raw_body",
         "change_outcomes",
+        "attempt_history",
         "error",
     ]
     readonly_fields = fields
@@ -87,14 +105,23 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def raw_body(self, delivery: WebhookDelivery) -> str:
         return format_html("<pre style='white-space: pre-wrap'>{}</pre>", delivery.body_text)
 
-    @admin.display(description="outcome of each change")
+    @admin.display(description="where each change stands")
     def change_outcomes(self, delivery: WebhookDelivery) -> str:
+        return _outcome_lines(delivery.outcomes)
+
+    @admin.display(description="every attempt")
+    def attempt_history(self, delivery: WebhookDelivery) -> str:
         return format_html_join(
             "",
-            "<div><code>{}</code> {} <strong>{}</strong> {}</div>",
+            "<div><strong>Attempt {} at {}: {}</strong>{}</div>",
             (
-                (o["position"], o["field"], o["result"], o["detail"])
-                for o in delivery.outcomes or []
+                (
+                    attempt["attempt"],
+                    attempt["at"],
+                    attempt["status"],
+                    _outcome_lines(attempt["outcomes"]),
+                )
+                for attempt in delivery.history or []
             ),
         )
 

@@ -237,9 +237,13 @@ def _joined(values: Any) -> str:
     return ",".join(dict.fromkeys(value for value in values if value))[:200]
 
 
+# Deliveries retention may delete: settled ones. Failed and waiting ones stay until applied.
+PRUNABLE_STATUSES = DONE_STATUSES | {WebhookDelivery.Status.REJECTED}
+
+
 def prune_deliveries(*, older_than: datetime) -> int:
-    """Delete deliveries fully handled before `older_than`; failed or pending ones stay."""
+    """Delete deliveries settled before `older_than`; failed or pending ones stay."""
     deleted, _ = WebhookDelivery.objects.filter(
-        status__in=DONE_STATUSES, received_at__lt=older_than
+        status__in=PRUNABLE_STATUSES, received_at__lt=older_than
     ).delete()
     return deleted

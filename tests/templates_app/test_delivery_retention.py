@@ -22,6 +22,7 @@ def _delivery(status: str, *, age_days: int) -> WebhookDelivery:
 def test_prune_deletes_only_old_handled_deliveries():
     _delivery(WebhookDelivery.Status.PROCESSED, age_days=120)
     _delivery(WebhookDelivery.Status.IGNORED, age_days=120)
+    _delivery(WebhookDelivery.Status.REJECTED, age_days=120)
     old_failed = _delivery(WebhookDelivery.Status.FAILED, age_days=120)
     old_received = _delivery(WebhookDelivery.Status.RECEIVED, age_days=120)
     recent_processed = _delivery(WebhookDelivery.Status.PROCESSED, age_days=10)

@@ -374,3 +374,18 @@ def test_database_error_in_one_change_leaves_the_transaction_usable_for_the_rest
     assert "IntegrityError" in delivery.error
     template = reloaded(order_update)
     assert (template.status, template.quality_score) == (TemplateStatus.APPROVED, "RED")
+
+
+def test_delivery_page_shows_every_attempt_and_where_each_change_stands(
+    client, super_admin, failed_delivery, failing_status_receiver
+):
+    failing_status_receiver.armed = False
+    reprocess()
+
+    client.force_login(super_admin)
+    page = client.get(f"{DELIVERIES_ADMIN}{failed_delivery.pk}/change/").content.decode()
+
+    assert "Attempt 1 at" in page
+    assert "Attempt 2 at" in page
+    assert page.count("RuntimeError: status receiver exploded") >= 1
+    assert "status APPROVED → PAUSED" in page
