@@ -137,6 +137,12 @@ WHATSAPP_WEBHOOK_VERIFY_TOKEN = env.str("WHATSAPP_WEBHOOK_VERIFY_TOKEN", default
 WHATSAPP_WEBHOOK_APP_SECRET = env.str("WHATSAPP_WEBHOOK_APP_SECRET", default="")
 # Meta's deliveries are small; anything larger is refused before it is read whole.
 WHATSAPP_WEBHOOK_MAX_BODY_BYTES = env.int("WHATSAPP_WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+# `sync`: apply each delivery before answering Meta. `async`: store it, answer 200 at once, and
+# let a task worker apply it (retried WEBHOOK_TASK_ATTEMPTS times, 1, 2, 4… minutes apart).
+WEBHOOK_PROCESSING = env.str("WEBHOOK_PROCESSING", default="sync")
+if WEBHOOK_PROCESSING not in ("sync", "async"):
+    raise SystemExit("pytake: WEBHOOK_PROCESSING must be sync or async.")
+WEBHOOK_TASK_ATTEMPTS = env.int("WEBHOOK_TASK_ATTEMPTS", default=5)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

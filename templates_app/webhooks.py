@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from templates_app import tasks
 from templates_app.meta import (
     SIGNATURE_HEADER,
     MetaPayloadError,
@@ -115,6 +116,11 @@ class WhatsAppWebhookView(APIView):
         except MetaPayloadError as exc:
             deliveries.reject_delivery(delivery=delivery, reason=str(exc))
             return _error(str(exc), status.HTTP_400_BAD_REQUEST)
+        if settings.WEBHOOK_PROCESSING == "async":
+            # Acknowledged once stored: Meta's retries are not needed for what a worker applies.
+            if delivery.status in deliveries.WAITING_STATUSES:
+                tasks.enqueue_on_commit(delivery)
+            return Response({"delivery": delivery.pk, "status": delivery.status})
         delivery = deliveries.process_delivery(delivery=delivery, parsed=parsed)
         if delivery.status == WebhookDelivery.Status.FAILED:
             # 500 makes Meta retry; the delivery stays stored with its error meanwhile.

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from templates_app.meta import (
@@ -42,6 +43,8 @@ logger = logging.getLogger(__name__)
 KEPT_HEADERS = ("Content-Type", "User-Agent", SIGNATURE_HEADER, "X-Forwarded-For")
 
 DONE_STATUSES = frozenset({WebhookDelivery.Status.PROCESSED, WebhookDelivery.Status.IGNORED})
+# Stored, and still to be applied (by the request, a task or `reprocess_webhooks`).
+WAITING_STATUSES = frozenset({WebhookDelivery.Status.RECEIVED, WebhookDelivery.Status.FAILED})
 
 # A change whose outcome is one of these was settled by an earlier attempt: a reprocess that is
 # not forced leaves it alone.
@@ -239,6 +242,16 @@ def _joined(values: Any) -> str:
 
 # Deliveries retention may delete: settled ones. Failed and waiting ones stay until applied.
 PRUNABLE_STATUSES = DONE_STATUSES | {WebhookDelivery.Status.REJECTED}
+
+
+def backlog() -> dict[str, Any]:
+    """Deliveries waiting to be applied: how many, by status, and since when."""
+    waiting = WebhookDelivery.objects.filter(status__in=WAITING_STATUSES)
+    counts = dict(
+        waiting.values_list("status").annotate(count=Count("pk")).values_list("status", "count")
+    )
+    oldest = waiting.order_by("received_at").values_list("received_at", flat=True).first()
+    return {"counts": counts, "oldest_received_at": oldest}
 
 
 def prune_deliveries(*, older_than: datetime) -> int:

@@ -1,0 +1,50 @@
+"""Webhook deliveries applied by a task worker, when the load asks for acknowledging first."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from templates_app.models import WebhookDelivery
+from templates_app.services import deliveries
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def apply_webhook_delivery(delivery_id: int, attempt: int = 1) -> str:
+    """Apply a stored delivery; a failure is retried later with a growing delay.
+
+    After the last retry the delivery stays `failed`, kept for `reprocess_webhooks`.
+    """
+    delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:
+        return "gone"  # pruned meanwhile
+    delivery = deliveries.process_delivery(delivery=delivery)
+    if delivery.status == WebhookDelivery.Status.FAILED:
+        if attempt < settings.WEBHOOK_TASK_ATTEMPTS:
+            delay = retry_delay(attempt)
+            logger.warning(
+                "Delivery %s failed (attempt %s); retrying in %s", delivery_id, attempt, delay
+            )
+            apply_webhook_delivery.using(run_after=timezone.now() + delay).enqueue(
+                delivery_id, attempt + 1
+            )
+        else:
+            logger.error("Delivery %s failed %s times; left for reprocessing", delivery_id, attempt)
+    return str(delivery.status)
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """1, 2, 4, 8… minutes after the first, second, third… failure."""
+    return timedelta(minutes=2 ** (attempt - 1))
+
+
+def enqueue_on_commit(delivery: WebhookDelivery) -> None:
+    """Hand the delivery to a worker once the row that holds it is committed."""
+    transaction.on_commit(lambda: apply_webhook_delivery.enqueue(delivery.pk))
