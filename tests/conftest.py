@@ -110,7 +110,7 @@ def fast_password_hasher(settings):
 
 # --- Meta webhook pipeline ------------------------------------------------------------------------
 
-# The WABA and template that the bodies in shared/payloads/ name.
+# The WABA and template that the bodies in tests/payloads/ name.
 PAYLOADS_WABA_ID = "102290129340398"
 PAYLOADS_TEMPLATE_ID = "1234567890123456"
 

@@ -14,11 +14,11 @@ from templates_app.meta import SIGNATURE_HEADER, encode, sign
 WEBHOOK_URL = "/api/v1/whatsapp/webhook"
 TEST_APP_SECRET = "test-app-secret"
 TEST_VERIFY_TOKEN = "test-verify-token"
-PAYLOADS_DIR = Path(__file__).resolve().parents[2] / "shared" / "payloads"
+PAYLOADS_DIR = Path(__file__).resolve().parent / "payloads"
 
 
 def payload_bytes(name: str) -> bytes:
-    """A body from shared/payloads/, byte for byte."""
+    """A body from tests/payloads/, byte for byte."""
     return (PAYLOADS_DIR / name).read_bytes()
 
 

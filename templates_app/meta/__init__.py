@@ -12,6 +12,7 @@ from .builders import (
     status_update_body,
 )
 from .events import (
+    KNOWN_BUTTON_TYPES,
     KNOWN_CATEGORIES,
     KNOWN_OTHER_INFO_TITLES,
     KNOWN_REASONS,
@@ -28,6 +29,7 @@ from .events import (
     TemplateRef,
     normalize_language,
 )
+from .limits import INT64_MAX, LIMITS
 from .parser import (
     MetaPayloadError,
     ParsedDelivery,
@@ -38,9 +40,12 @@ from .parser import (
 from .signature import SIGNATURE_HEADER, sign, signature_is_valid
 
 __all__ = [
+    "INT64_MAX",
+    "KNOWN_BUTTON_TYPES",
     "KNOWN_CATEGORIES",
     "KNOWN_OTHER_INFO_TITLES",
     "KNOWN_REASONS",
+    "LIMITS",
     "SIGNATURE_HEADER",
     "CategoryUpdate",
     "ComponentsUpdate",

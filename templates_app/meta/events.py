@@ -61,6 +61,26 @@ KNOWN_CATEGORIES: frozenset[str] = frozenset({"AUTHENTICATION", "MARKETING", "UT
 KNOWN_OTHER_INFO_TITLES: frozenset[str] = frozenset(
     {"FIRST_PAUSE", "SECOND_PAUSE", "RATE_LIMITING_PAUSE", "UNPAUSE", "DISABLED"}
 )
+# Button types Meta lists today; a button of another type (or none) is dropped with a warning.
+KNOWN_BUTTON_TYPES: frozenset[str] = frozenset(
+    {
+        "CATALOG",
+        "COPY_CODE",
+        "EXTENSION",
+        "FLOW",
+        "MPM",
+        "ORDER_DETAILS",
+        "OTP",
+        "PHONE_NUMBER",
+        "POSTBACK",
+        "QUICK_REPLY",
+        "REMINDER",
+        "SEND_LOCATION",
+        "SPM",
+        "URL",
+        "VOICE_CALL",
+    }
+)
 
 UNPAUSE_TITLE = "UNPAUSE"
 
@@ -74,9 +94,9 @@ def normalize_language(code: str) -> str:
 class TemplateRef:
     """How Meta names the template: id as an exact decimal string, name and language as sent."""
 
-    meta_template_id: str | None
-    name: str | None
-    language: str | None
+    meta_template_id: str | None = None
+    name: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

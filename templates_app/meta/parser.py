@@ -2,24 +2,32 @@
 
 Only whole-body problems raise (:class:`MetaPayloadError`). Anything wrong inside an entry or a
 change becomes an :class:`IgnoredChange` with a reason, and the other changes still parse.
+
+What each field's ``value`` holds is declared once, as a table of :class:`Spec` rows (where the
+value is, how it is read, whether it is required, which codes are known), and read by one
+generic function, :func:`_read`. Every string is bounded by :data:`~.limits.LIMITS`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from .events import (
+    KNOWN_BUTTON_TYPES,
     KNOWN_CATEGORIES,
     KNOWN_OTHER_INFO_TITLES,
     KNOWN_REASONS,
     CategoryUpdate,
     ComponentsUpdate,
+    CorrectCategoryDetection,
     Field,
     IgnoredChange,
     QualityScore,
@@ -29,12 +37,12 @@ from .events import (
     TemplateEvent,
     TemplateRef,
 )
+from .limits import INT64_MAX, LIMITS
 
 WHATSAPP_OBJECT = "whatsapp_business_account"
 QUALITY_CHANGE_EVENT = "QUALITY_CHANGE"
 BUTTON_KEY_PREFIX = "message_template_button_"
-
-_EnumT = TypeVar("_EnumT", bound=StrEnum)
+BUTTONS_KEY = "message_template_buttons"
 
 
 class MetaPayloadError(ValueError):
@@ -95,7 +103,7 @@ def parse_payload(payload: Mapping[str, Any]) -> ParsedDelivery:
         raise MetaPayloadError(f"Payload has no 'object'; expected {WHATSAPP_OBJECT!r}.")
     if payload["object"] != WHATSAPP_OBJECT:
         raise MetaPayloadError(
-            f"Unsupported object {payload['object']!r}; expected {WHATSAPP_OBJECT!r}."
+            f"Unsupported object {_shown(payload['object'])}; expected {WHATSAPP_OBJECT!r}."
         )
     entries = payload.get("entry")
     if entries is None:
@@ -114,30 +122,327 @@ def parse_delivery_body(body: bytes) -> ParsedDelivery:
     return parse_payload(parse_body(body))
 
 
-# --- entries and changes ----------------------------------------------------------------------
+# --- reading one value ------------------------------------------------------------------------
+
+# Reads one raw JSON value (never None) found at `label`; returns what the event holds or raises
+# _Unusable with the reason. Notes about what was kept without being understood go to `warnings`.
+Reader = Callable[[Any, str, list[str]], Any]
 
 
 @dataclass(frozen=True, slots=True)
-class _Change:
-    """What one change parser needs: its value plus what the entry tells about it."""
+class Spec:
+    """One value of a change: the event attribute it fills and where Meta puts it.
 
-    position: str
-    waba_id: str
-    occurred_at: datetime | None
-    value: Mapping[str, Any]
-    warnings: list[str]
+    ``path`` is a dotted key path in the change's ``value`` ("other_info.title"); a missing or
+    null value leaves the attribute at its default, or makes the change unusable if
+    ``required``. A value outside a non-empty ``known`` is kept, with the warning
+    "unknown <name> <value>".
+    """
 
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
+    attr: str
+    path: str
+    read: Reader
+    required: bool = False
+    known: frozenset[str] = frozenset()
+    name: str = ""
 
-    def common(self) -> dict[str, Any]:
-        return {
-            "waba_id": self.waba_id,
-            "template": _template_ref(self.value),
-            "occurred_at": self.occurred_at,
-            "position": self.position,
-            "raw": self.value,
-        }
+
+def _read(value: Mapping[str, Any], specs: Sequence[Spec], warnings: list[str]) -> dict[str, Any]:
+    """The one validator: each spec's value, read and checked, keyed by the event attribute."""
+    fields: dict[str, Any] = {}
+    for spec in specs:
+        raw = _lookup(value, spec.path)
+        if raw is None:
+            if spec.required:
+                raise _Unusable(f"missing required key {spec.path!r}")
+            continue
+        item = spec.read(raw, spec.path, warnings)
+        if spec.known and item not in spec.known:
+            warnings.append(f"unknown {spec.name or spec.path} {_shown(item)}")
+        fields[spec.attr] = item
+    return fields
+
+
+def _lookup(value: Mapping[str, Any], path: str) -> Any:
+    *parents, key = path.split(".")
+    mapping = value
+    for depth, parent in enumerate(parents):
+        mapping = mapping.get(parent)
+        if mapping is None:
+            return None
+        if not isinstance(mapping, Mapping):
+            label = ".".join(parents[: depth + 1])
+            raise _Unusable(f"{label} must be an object, got {_kind(mapping)}")
+    return mapping.get(key)
+
+
+# Codes and names: no control character at all. Long texts: \t, \n and \r allowed. Neither may
+# hold an unpaired surrogate, which has no UTF-8 form.
+_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _checked_text(
+    raw: Any, label: str, *, limit: str, multiline: bool = False, upper: bool = False
+) -> str:
+    if not isinstance(raw, str):
+        raise _Unusable(f"{label} must be a string, got {_kind(raw)}")
+    maximum = LIMITS[limit]
+    if len(raw) > maximum:
+        raise _Unusable(f"{label} longer than {maximum} characters")
+    forbidden = (_TEXT_FORBIDDEN if multiline else _LINE_FORBIDDEN).search(raw)
+    if forbidden is not None:
+        character = forbidden.group()
+        what = "unpaired surrogate" if "\ud800" <= character <= "\udfff" else "control character"
+        raise _Unusable(f"{label} contains {what} U+{ord(character):04X}")
+    if upper:
+        # Meta's codes come in any letter case; stored upper-cased ("locked" is LOCKED).
+        raw = raw.upper()
+        if len(raw) > maximum:  # a few letters grow when upper-cased ("ß" is "SS")
+            raise _Unusable(f"{label} longer than {maximum} characters")
+    return raw
+
+
+def text(limit: str, *, non_empty: bool = False) -> Reader:
+    """A single-line string of at most ``LIMITS[limit]`` characters, kept as sent."""
+
+    def read(raw: Any, label: str, warnings: list[str]) -> str:
+        checked = _checked_text(raw, label, limit=limit)
+        if non_empty and not checked.strip():
+            raise _Unusable(f"{label} must not be empty")
+        return checked
+
+    return read
+
+
+def long_text(raw: Any, label: str, warnings: list[str]) -> str:
+    """A text that may span lines (a description, a template body)."""
+    return _checked_text(raw, label, limit="text", multiline=True)
+
+
+def code(limit: str) -> Reader:
+    """One of Meta's codes (reason, category, title), upper-cased."""
+
+    def read(raw: Any, label: str, warnings: list[str]) -> str:
+        return _checked_text(raw, label, limit=limit, upper=True)
+
+    return read
+
+
+def member(enum: type[StrEnum], *, name: str, limit: str) -> Reader:
+    """A code that must be one of ``enum``'s members, in any letter case."""
+
+    def read(raw: Any, label: str, warnings: list[str]) -> StrEnum:
+        checked = _checked_text(raw, label, limit=limit, upper=True)
+        try:
+            return enum(checked)
+        except ValueError:
+            raise _Unusable(f"unknown {name} {_shown(raw)}") from None
+
+    return read
+
+
+def codes(limit: str) -> Reader:
+    """One code or a list of codes, upper-cased, as a tuple."""
+    read_one = code(limit)
+
+    def read(raw: Any, label: str, warnings: list[str]) -> tuple[str, ...]:
+        items = [raw] if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise _Unusable(f"{label} must be a list of strings")
+        return tuple(read_one(item, label, warnings) for item in items)
+
+    return read
+
+
+def template_id(raw: Any, label: str, warnings: list[str]) -> str:
+    """An int64 id, as a JSON number or a numeric string; kept as an exact decimal string."""
+    if _is_int(raw):
+        if raw < 0:
+            raise _Unusable(f"{label} must not be negative, got {_shown(raw)}")
+        digits = str(raw)
+    elif _is_digits(raw):
+        digits = raw.lstrip("0") or "0"
+    else:
+        raise _Unusable(f"{label} must be an integer or a numeric string, got {_kind(raw)}")
+    if len(digits) > LIMITS["template_id"]:
+        raise _Unusable(f"{label} longer than {LIMITS['template_id']} digits")
+    if int(digits) > INT64_MAX:
+        raise _Unusable(f"{label} greater than {INT64_MAX}")
+    return digits
+
+
+def unix_time(raw: Any, label: str, warnings: list[str]) -> datetime:
+    """Unix seconds, as a JSON integer or a numeric string; a timezone-aware UTC datetime."""
+    if not (_is_int(raw) or _is_digits(raw)):
+        raise _Unusable(f"{label} must be an integer or a numeric string, got {_kind(raw)}")
+    try:
+        return datetime.fromtimestamp(int(raw), tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise _Unusable(f"{label} {_shown(raw, quote=False)} is out of range") from exc
+
+
+def waba_id(raw: Any, label: str, warnings: list[str]) -> str:
+    """A business account id: an integer or a non-empty string, as a string."""
+    if _is_int(raw):
+        raw = str(raw)
+    if not isinstance(raw, str) or not raw.strip():
+        raise _Unusable(f"{label} must be a non-empty string or an integer, got {_kind(raw)}")
+    return _checked_text(raw.strip(), label, limit="waba_id")
+
+
+def buttons(raw: Any, label: str, warnings: list[str]) -> tuple[Mapping[str, Any], ...]:
+    """The buttons Meta sends, prefix cut; one it does not describe well is dropped with a note."""
+    if not isinstance(raw, list):
+        raise _Unusable(f"{label} must be a list, got {_kind(raw)}")
+    kept = []
+    for index, item in enumerate(raw):
+        try:
+            kept.append(_button(item, label=f"{label}[{index}]"))
+        except _Unusable as exc:
+            warnings.append(f"{exc}; button dropped")
+    return tuple(kept)
+
+
+def _button(raw: Any, *, label: str) -> Mapping[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise _Unusable(f"{label} must be an object, got {_kind(raw)}")
+    button: dict[str, Any] = {}
+    for meta_key, item in raw.items():
+        key = _checked_text(meta_key, f"{label} key", limit="button_key").removeprefix(
+            BUTTON_KEY_PREFIX
+        )
+        where = f"{label}.{BUTTON_KEY_PREFIX}{key}"
+        if isinstance(item, str):
+            item = _checked_text(item, where, limit="button_value")
+        elif not (item is None or isinstance(item, bool | int | float)):
+            raise _Unusable(f"{where} must be a string, a number or a boolean, got {_kind(item)}")
+        button[key] = item
+    if button.get("type") is None:
+        raise _Unusable(f"{label} has no {BUTTON_KEY_PREFIX}type")
+    button["type"] = _checked_text(
+        button["type"], f"{label}.{BUTTON_KEY_PREFIX}type", limit="button_key", upper=True
+    )
+    if button["type"] not in KNOWN_BUTTON_TYPES:
+        raise _Unusable(f"{label} has unknown type {_shown(button['type'])}")
+    return button
+
+
+# --- what each field holds --------------------------------------------------------------------
+
+TEMPLATE_SPECS = (
+    Spec("meta_template_id", "message_template_id", template_id),
+    Spec("name", "message_template_name", text("name", non_empty=True)),
+    Spec("language", "message_template_language", text("language", non_empty=True)),
+)
+
+_EVENT = Spec("event", "event", member(StatusEvent, name="event", limit="event"), required=True)
+_CATEGORY = code("category")
+
+STATUS_SPECS = (
+    _EVENT,
+    Spec("reason", "reason", code("reason"), known=KNOWN_REASONS),
+    Spec(
+        "category",
+        "message_template_category",
+        _CATEGORY,
+        known=KNOWN_CATEGORIES,
+        name="category",
+    ),
+    Spec(
+        "other_info_title",
+        "other_info.title",
+        code("other_info_title"),
+        known=KNOWN_OTHER_INFO_TITLES,
+    ),
+    Spec("other_info_description", "other_info.description", long_text),
+    Spec("disable_date", "disable_info.disable_date", unix_time),
+    Spec("rejection_reason", "rejection_info.reason", long_text),
+    Spec("rejection_recommendation", "rejection_info.recommendation", long_text),
+)
+
+
+def _quality_specs(new_quality_key: str) -> tuple[Spec, ...]:
+    score = member(QualityScore, name="quality", limit="quality")
+    return (
+        Spec("new_quality", new_quality_key, score, required=True),
+        Spec("previous_quality", "previous_quality_score", score),
+        Spec("reasons", "quality_score_reason", codes("quality_reason")),
+    )
+
+
+# Meta's shape: field message_template_quality_update (or, in its older reference,
+# message_template_status_update without an event).
+QUALITY_SPECS = _quality_specs("new_quality_score")
+# The product specification's shape: a status update whose event is QUALITY_CHANGE.
+SEED_QUALITY_SPECS = _quality_specs("quality_score")
+
+CATEGORY_SPECS = (
+    Spec("previous_category", "previous_category", _CATEGORY, known=KNOWN_CATEGORIES),
+    Spec("new_category", "new_category", _CATEGORY, known=KNOWN_CATEGORIES),
+    # In an announced change: the category that takes over at category_update_timestamp.
+    Spec("correct_category", "correct_category", _CATEGORY, known=KNOWN_CATEGORIES),
+    Spec("category_change_at", "category_update_timestamp", unix_time),
+)
+
+CORRECT_CATEGORY_SPECS = (
+    Spec("category", "category", _CATEGORY, known=KNOWN_CATEGORIES),
+    Spec("correct_category", "correct_category", _CATEGORY, required=True, known=KNOWN_CATEGORIES),
+)
+
+COMPONENTS_SPECS = (
+    Spec("title", "message_template_title", long_text),
+    Spec("body", "message_template_element", long_text),
+    Spec("footer", "message_template_footer", long_text),
+    Spec("buttons", BUTTONS_KEY, buttons),
+)
+
+
+def _check_category_update(fields: Mapping[str, Any], warnings: list[str]) -> None:
+    if fields.get("new_category") is None and fields.get("correct_category") is None:
+        raise _Unusable("template_category_update has neither new_category nor correct_category")
+    if fields.get("correct_category") is not None and fields.get("category_change_at") is None:
+        warnings.append("announced category change has no category_update_timestamp")
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One kind of change: the event it becomes and the values it holds."""
+
+    event_class: type[TemplateEvent]
+    specs: tuple[Spec, ...]
+    check: Callable[[Mapping[str, Any], list[str]], None] | None = None
+
+
+STATUS = Kind(StatusUpdate, STATUS_SPECS)
+QUALITY = Kind(QualityUpdate, QUALITY_SPECS)
+SEED_QUALITY = Kind(QualityUpdate, SEED_QUALITY_SPECS)
+CATEGORY = Kind(CategoryUpdate, CATEGORY_SPECS, check=_check_category_update)
+CORRECT_CATEGORY = Kind(CorrectCategoryDetection, CORRECT_CATEGORY_SPECS)
+COMPONENTS = Kind(ComponentsUpdate, COMPONENTS_SPECS)
+
+
+def _status_field_kind(value: Mapping[str, Any]) -> Kind:
+    # One field, three shapes: a status event, the seed's QUALITY_CHANGE event, and Meta's older
+    # quality update (new_quality_score and no event at all).
+    event = value.get("event")
+    if event is None and value.get("new_quality_score") is not None:
+        return QUALITY
+    if isinstance(event, str) and event.upper() == QUALITY_CHANGE_EVENT:
+        return SEED_QUALITY
+    return STATUS
+
+
+KIND_OF_FIELD: Mapping[str, Callable[[Mapping[str, Any]], Kind]] = {
+    Field.STATUS: _status_field_kind,
+    Field.QUALITY: lambda value: QUALITY,
+    Field.CATEGORY: lambda value: CATEGORY,
+    Field.COMPONENTS: lambda value: COMPONENTS,
+    Field.CORRECT_CATEGORY: lambda value: CORRECT_CATEGORY,
+}
+
+
+# --- entries and changes ----------------------------------------------------------------------
 
 
 def _parse_entry(entry: Any, *, position: str) -> list[TemplateEvent | IgnoredChange]:
@@ -147,7 +452,7 @@ def _parse_entry(entry: Any, *, position: str) -> list[TemplateEvent | IgnoredCh
             IgnoredChange(position=position, field=None, waba_id=None, reason=reason, raw=entry)
         ]
 
-    entry_waba_id = _usable_id(entry.get("id"))
+    entry_waba_id, entry_waba_problem = _entry_waba_id(entry)
     entry_warnings: list[str] = []
     occurred_at = _entry_time(entry, entry_warnings)
 
@@ -168,11 +473,26 @@ def _parse_entry(entry: Any, *, position: str) -> list[TemplateEvent | IgnoredCh
             change,
             position=f"{position}.changes[{index}]",
             entry_waba_id=entry_waba_id,
+            entry_waba_problem=entry_waba_problem,
             occurred_at=occurred_at,
             entry_warnings=entry_warnings,
         )
         for index, change in enumerate(changes)
     ]
+
+
+def _entry_waba_id(entry: Mapping[str, Any]) -> tuple[str | None, str]:
+    """The WABA id of ``entry.id``, or None and the reason a change that needs it is refused."""
+    raw = entry.get("id")
+    try:
+        return waba_id(raw, "entry.id", []), ""
+    except _Unusable as exc:
+        if _is_int(raw) or (isinstance(raw, str) and raw.strip()):
+            return None, str(exc)  # an id, but too long or holding a control character
+        return None, _NO_WABA_ID
+
+
+_NO_WABA_ID = "missing WABA id: no value.waba_id and no usable entry.id"
 
 
 def _entry_time(entry: Mapping[str, Any], warnings: list[str]) -> datetime | None:
@@ -185,7 +505,7 @@ def _entry_time(entry: Mapping[str, Any], warnings: list[str]) -> datetime | Non
     try:
         return datetime.fromtimestamp(raw, tz=UTC)
     except (OverflowError, OSError, ValueError):
-        warnings.append(f"entry.time {raw} is out of range; time ignored")
+        warnings.append(f"entry.time {_shown(raw, quote=False)} is out of range; time ignored")
         return None
 
 
@@ -194,6 +514,7 @@ def _parse_change(
     *,
     position: str,
     entry_waba_id: str | None,
+    entry_waba_problem: str,
     occurred_at: datetime | None,
     entry_warnings: list[str],
 ) -> TemplateEvent | IgnoredChange:
@@ -208,7 +529,10 @@ def _parse_change(
     value = change.get("value")
     field_name = change.get("field")
     raw = value if "value" in change else change
-    value_waba_id = _usable_id(value.get("waba_id")) if isinstance(value, Mapping) else None
+    value_waba_id = None
+    if isinstance(value, Mapping) and value.get("waba_id") is not None:
+        with contextlib.suppress(_Unusable):  # the change is refused below, with the reason
+            value_waba_id = waba_id(value["waba_id"], "waba_id", [])
 
     def ignored(reason: str, field: str | None = None) -> IgnoredChange:
         return IgnoredChange(
@@ -223,163 +547,48 @@ def _parse_change(
         if field_name is None:
             return ignored("change has no 'field'")
         return ignored(f"change field must be a string, got {_kind(field_name)}")
-    parser = _FIELD_PARSERS.get(field_name)
-    if parser is None:
-        return ignored(f"field {field_name!r} is not handled", field_name)
+    kind_of = KIND_OF_FIELD.get(field_name)
+    if kind_of is None:
+        try:
+            shown = _checked_text(field_name, "change field", limit="field")
+        except _Unusable as exc:
+            return ignored(str(exc))
+        return ignored(f"field {shown!r} is not handled", shown)
     if not isinstance(value, Mapping):
         return ignored(f"change value must be an object, got {_kind(value)}", field_name)
 
+    warnings = list(entry_warnings)
     try:
-        waba_id = _waba_id(value, entry_waba_id)
-        context = _Change(
-            position=position,
-            waba_id=waba_id,
-            occurred_at=occurred_at,
-            value=value,
-            warnings=list(entry_warnings),
-        )
-        return parser(context)
+        waba = _change_waba_id(value, entry_waba_id, entry_waba_problem)
+        kind = kind_of(value)
+        fields = _read(value, kind.specs, warnings)
+        if kind.check is not None:
+            kind.check(fields, warnings)
+        template = TemplateRef(**_read(value, TEMPLATE_SPECS, warnings))
     except _Unusable as exc:
         return ignored(str(exc), field_name)
+    if template.meta_template_id is None and template.name is None:
+        return ignored("message_template_id or message_template_name is required", field_name)
+    return kind.event_class(
+        waba_id=waba,
+        template=template,
+        occurred_at=occurred_at,
+        position=position,
+        raw=value,
+        warnings=tuple(warnings),
+        **fields,
+    )
 
 
-def _waba_id(value: Mapping[str, Any], entry_waba_id: str | None) -> str:
+def _change_waba_id(
+    value: Mapping[str, Any], entry_waba_id: str | None, entry_waba_problem: str
+) -> str:
     # The seed shape carries the WABA in value.waba_id and something else in entry.id.
     if value.get("waba_id") is not None:
-        waba_id = _usable_id(value["waba_id"])
-        if waba_id is None:
-            raise _Unusable(
-                f"waba_id must be a non-empty string or an integer, got {_kind(value['waba_id'])}"
-            )
-        return waba_id
+        return waba_id(value["waba_id"], "waba_id", [])
     if entry_waba_id is None:
-        raise _Unusable("missing WABA id: no value.waba_id and no usable entry.id")
+        raise _Unusable(entry_waba_problem)
     return entry_waba_id
-
-
-# --- one parser per field ---------------------------------------------------------------------
-
-
-def _parse_status_update(change: _Change) -> TemplateEvent:
-    value = change.value
-    event_name = _required_str(value, "event")
-    special = _STATUS_EVENT_PARSERS.get(event_name)
-    if special is not None:
-        return special(change)
-    event = _member(StatusEvent, event_name, "event")
-
-    reason = _optional_str(value, "reason")
-    _warn_unknown(change, "reason", reason, KNOWN_REASONS)
-    category = _optional_str(value, "message_template_category")
-    _warn_unknown(change, "category", category, KNOWN_CATEGORIES)
-    other_info = _optional_object(value, "other_info")
-    other_info_title = _optional_str(other_info, "title", label="other_info.title")
-    _warn_unknown(change, "other_info.title", other_info_title, KNOWN_OTHER_INFO_TITLES)
-    disable_info = _optional_object(value, "disable_info")
-    rejection_info = _optional_object(value, "rejection_info")
-
-    common = change.common()
-    return StatusUpdate(
-        **common,
-        event=event,
-        reason=reason,
-        category=category,
-        other_info_title=other_info_title,
-        other_info_description=_optional_str(
-            other_info, "description", label="other_info.description"
-        ),
-        disable_date=_unix_time(disable_info, "disable_date", label="disable_info.disable_date"),
-        rejection_reason=_optional_str(rejection_info, "reason", label="rejection_info.reason"),
-        rejection_recommendation=_optional_str(
-            rejection_info, "recommendation", label="rejection_info.recommendation"
-        ),
-        warnings=tuple(change.warnings),
-    )
-
-
-def _parse_quality_update(change: _Change) -> TemplateEvent:
-    return _quality_update(change, new_quality_key="new_quality_score")
-
-
-def _parse_seed_quality_change(change: _Change) -> TemplateEvent:
-    # Shape from the product specification: a status update whose event is QUALITY_CHANGE.
-    return _quality_update(change, new_quality_key="quality_score")
-
-
-def _quality_update(change: _Change, *, new_quality_key: str) -> TemplateEvent:
-    value = change.value
-    common = change.common()
-    return QualityUpdate(
-        **common,
-        new_quality=_member(QualityScore, _required_str(value, new_quality_key), "quality"),
-        previous_quality=_optional_quality(value, "previous_quality_score"),
-        reasons=_quality_reasons(value),
-        warnings=tuple(change.warnings),
-    )
-
-
-def _parse_category_update(change: _Change) -> TemplateEvent:
-    value = change.value
-    previous_category = _optional_str(value, "previous_category")
-    new_category = _optional_str(value, "new_category")
-    correct_category = _optional_str(value, "correct_category")
-    if new_category is None and correct_category is None:
-        raise _Unusable("template_category_update has neither new_category nor correct_category")
-    for key, category in (
-        ("previous_category", previous_category),
-        ("new_category", new_category),
-        ("correct_category", correct_category),
-    ):
-        _warn_unknown(change, key, category, KNOWN_CATEGORIES)
-    category_change_at = _unix_time(value, "category_update_timestamp")
-    if correct_category is not None and category_change_at is None:
-        change.warn("announced category change has no category_update_timestamp")
-
-    common = change.common()
-    return CategoryUpdate(
-        **common,
-        previous_category=previous_category,
-        new_category=new_category,
-        correct_category=correct_category,
-        category_change_at=category_change_at,
-        warnings=tuple(change.warnings),
-    )
-
-
-def _parse_components_update(change: _Change) -> TemplateEvent:
-    value = change.value
-    raw_buttons = value.get("message_template_buttons")
-    if raw_buttons is None:
-        raw_buttons = []
-    if not isinstance(raw_buttons, list):
-        raise _Unusable(f"message_template_buttons must be a list, got {_kind(raw_buttons)}")
-    buttons = tuple(
-        _button(button, label=f"message_template_buttons[{index}]")
-        for index, button in enumerate(raw_buttons)
-    )
-
-    common = change.common()
-    return ComponentsUpdate(
-        **common,
-        title=_optional_str(value, "message_template_title"),
-        body=_optional_str(value, "message_template_element"),
-        footer=_optional_str(value, "message_template_footer"),
-        buttons=buttons,
-        warnings=tuple(change.warnings),
-    )
-
-
-_FIELD_PARSERS: Mapping[str, Callable[[_Change], TemplateEvent]] = {
-    Field.STATUS: _parse_status_update,
-    Field.QUALITY: _parse_quality_update,
-    Field.CATEGORY: _parse_category_update,
-    Field.COMPONENTS: _parse_components_update,
-}
-
-# Events of the status field that are not status changes.
-_STATUS_EVENT_PARSERS: Mapping[str, Callable[[_Change], TemplateEvent]] = {
-    QUALITY_CHANGE_EVENT: _parse_seed_quality_change,
-}
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -399,6 +608,14 @@ _JSON_KINDS: Mapping[type, str] = {
     dict: "object",
 }
 
+_SHOWN_MAX = 80
+
+
+def _shown(raw: Any, *, quote: bool = True) -> str:
+    """``raw`` as a reason may quote it: escaped, and cut short."""
+    shown = repr(raw) if quote else str(raw)
+    return shown if len(shown) <= _SHOWN_MAX else shown[: _SHOWN_MAX - 3] + "..."
+
 
 def _is_int(raw: Any) -> bool:
     return isinstance(raw, int) and not isinstance(raw, bool)
@@ -406,119 +623,3 @@ def _is_int(raw: Any) -> bool:
 
 def _is_digits(raw: Any) -> bool:
     return isinstance(raw, str) and raw.isascii() and raw.isdigit()
-
-
-def _usable_id(raw: Any) -> str | None:
-    if _is_int(raw):
-        return str(raw)
-    if isinstance(raw, str) and raw.strip():
-        return raw.strip()
-    return None
-
-
-def _template_ref(value: Mapping[str, Any]) -> TemplateRef:
-    template = TemplateRef(
-        meta_template_id=_template_id(value.get("message_template_id")),
-        name=_optional_str(value, "message_template_name", non_empty=True),
-        language=_optional_str(value, "message_template_language", non_empty=True),
-    )
-    if template.meta_template_id is None and template.name is None:
-        raise _Unusable("message_template_id or message_template_name is required")
-    return template
-
-
-def _template_id(raw: Any) -> str | None:
-    if raw is None:
-        return None
-    if _is_int(raw):
-        if raw < 0:
-            raise _Unusable(f"message_template_id must not be negative, got {raw}")
-        return str(raw)
-    if _is_digits(raw):
-        try:
-            return str(int(raw))
-        except ValueError as exc:  # more digits than int() accepts
-            raise _Unusable("message_template_id is too long") from exc
-    raise _Unusable(f"message_template_id must be an integer or a numeric string, got {_kind(raw)}")
-
-
-def _optional_str(
-    mapping: Mapping[str, Any], key: str, *, label: str | None = None, non_empty: bool = False
-) -> str | None:
-    raw = mapping.get(key)
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise _Unusable(f"{label or key} must be a string, got {_kind(raw)}")
-    if non_empty and not raw.strip():
-        raise _Unusable(f"{label or key} must not be empty")
-    return raw
-
-
-def _required_str(mapping: Mapping[str, Any], key: str) -> str:
-    raw = _optional_str(mapping, key)
-    if raw is None:
-        raise _Unusable(f"missing required key {key!r}")
-    return raw
-
-
-def _optional_object(mapping: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    raw = mapping.get(key)
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise _Unusable(f"{key} must be an object, got {_kind(raw)}")
-    return raw
-
-
-def _unix_time(
-    mapping: Mapping[str, Any], key: str, *, label: str | None = None
-) -> datetime | None:
-    raw = mapping.get(key)
-    if raw is None:
-        return None
-    if not (_is_int(raw) or _is_digits(raw)):
-        raise _Unusable(f"{label or key} must be an integer or a numeric string, got {_kind(raw)}")
-    try:
-        return datetime.fromtimestamp(int(raw), tz=UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise _Unusable(f"{label or key} {raw} is out of range") from exc
-
-
-def _member(enum: type[_EnumT], raw: str, label: str) -> _EnumT:
-    try:
-        return enum(raw)
-    except ValueError:
-        raise _Unusable(f"unknown {label} {raw!r}") from None
-
-
-def _optional_quality(mapping: Mapping[str, Any], key: str) -> QualityScore | None:
-    raw = _optional_str(mapping, key)
-    return None if raw is None else _member(QualityScore, raw, "quality")
-
-
-def _quality_reasons(value: Mapping[str, Any]) -> tuple[str, ...]:
-    raw = value.get("quality_score_reason")
-    if raw is None:
-        return ()
-    if isinstance(raw, str):
-        return (raw,)
-    if isinstance(raw, list) and all(isinstance(reason, str) for reason in raw):
-        return tuple(raw)
-    raise _Unusable("quality_score_reason must be a list of strings")
-
-
-def _button(raw: Any, *, label: str) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise _Unusable(f"{label} must be an object, got {_kind(raw)}")
-    button = {str(key).removeprefix(BUTTON_KEY_PREFIX): item for key, item in raw.items()}
-    for name in ("type", "text", "url"):
-        _optional_str(button, name, label=f"{label}.{BUTTON_KEY_PREFIX}{name}")
-    if not button.get("type"):
-        raise _Unusable(f"{label} has no {BUTTON_KEY_PREFIX}type")
-    return button
-
-
-def _warn_unknown(change: _Change, label: str, raw: str | None, known: frozenset[str]) -> None:
-    if raw is not None and raw not in known:
-        change.warn(f"unknown {label} {raw!r}")

@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from templates_app.meta import (
+    KNOWN_BUTTON_TYPES,
     CategoryUpdate,
     ComponentsUpdate,
+    CorrectCategoryDetection,
     IgnoredChange,
     MetaPayloadError,
     ParsedDelivery,
@@ -33,8 +34,7 @@ from templates_app.meta import (
     quality_update_body,
     status_update_body,
 )
-
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "payloads"
+from tests.webhooks import PAYLOADS_DIR, payload_bytes
 
 WABA = "102290129340398"
 ORDER_UPDATE = TemplateRef("1234567890123456", "order_update", "en_US")
@@ -49,7 +49,7 @@ def at(unix_seconds: int) -> datetime:
 
 
 def load(name: str) -> dict[str, Any]:
-    return json.loads((PAYLOADS / name).read_bytes())
+    return json.loads(payload_bytes(name))
 
 
 def value_of(name: str, entry: int = 0, change: int = 0) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def only_event(body: bytes) -> TemplateEvent | IgnoredChange:
     return event
 
 
-# --- every shared payload, field by field -----------------------------------------------------
+# --- every payload file, field by field --------------------------------------------------------
 
 EXPECTED: dict[str, Callable[[], tuple[TemplateEvent | IgnoredChange, ...]]] = {
     "batch_two_entries.json": lambda: (
@@ -141,6 +141,75 @@ EXPECTED: dict[str, Callable[[], tuple[TemplateEvent | IgnoredChange, ...]]] = {
             ),
         ),
     ),
+    "components_unknown_button.json": lambda: (
+        ComponentsUpdate(
+            waba_id=WABA,
+            template=ORDER_UPDATE,
+            occurred_at=at(1732438200),
+            position=FIRST,
+            raw=value_of("components_unknown_button.json"),
+            warnings=(
+                "message_template_buttons[2] has no message_template_button_type; button dropped",
+            ),
+            body="Hi {{1}}, your parcel {{2}} is out for delivery.",
+            buttons=(
+                {
+                    "type": "PHONE_NUMBER",
+                    "text": "Call the courier",
+                    "phone_number": "+15550100200",
+                },
+                {"type": "VOICE_CALL", "text": "Call us on WhatsApp"},
+            ),
+        ),
+    ),
+    "components_unknown_button_type.json": lambda: (
+        ComponentsUpdate(
+            waba_id=WABA,
+            template=ORDER_UPDATE,
+            occurred_at=at(1732438800),
+            position=FIRST,
+            raw=value_of("components_unknown_button_type.json"),
+            warnings=("message_template_buttons[0] has unknown type 'HOLOGRAM'; button dropped",),
+            title="Your order",
+            body="Hi {{1}}, your order {{2}} is ready.",
+            buttons=(
+                {"type": "URL", "text": "Track order", "url": "https://shop.example/track/{{1}}"},
+                {"type": "COPY_CODE", "text": "Copy code"},
+            ),
+        ),
+    ),
+    "correct_category_detection.json": lambda: (
+        CorrectCategoryDetection(
+            waba_id=WABA,
+            template=ORDER_UPDATE,
+            occurred_at=at(1732437000),
+            position=FIRST,
+            raw=value_of("correct_category_detection.json"),
+            category="UTILITY",
+            correct_category="MARKETING",
+        ),
+    ),
+    "correct_category_detection_lowercase.json": lambda: (
+        CorrectCategoryDetection(
+            waba_id=WABA,
+            template=ORDER_UPDATE,
+            occurred_at=at(1732437000),
+            position=FIRST,
+            raw=value_of("correct_category_detection_lowercase.json"),
+            category="MARKETING",
+            correct_category="UTILITY",
+        ),
+    ),
+    "dashboard_test.json": lambda: (
+        StatusUpdate(
+            waba_id="0",
+            template=TemplateRef("12345678", "my_message_template", "en-US"),
+            occurred_at=at(1732435200),
+            position=FIRST,
+            raw=value_of("dashboard_test.json"),
+            event=StatusEvent.APPROVED,
+        ),
+    ),
     "messages_field_ignored.json": lambda: (
         IgnoredChange(
             position=FIRST,
@@ -159,6 +228,17 @@ EXPECTED: dict[str, Callable[[], tuple[TemplateEvent | IgnoredChange, ...]]] = {
             raw=value_of("quality_update.json"),
             previous_quality=QualityScore.GREEN,
             new_quality=QualityScore.YELLOW,
+        ),
+    ),
+    "quality_update_under_status_field.json": lambda: (
+        QualityUpdate(
+            waba_id=WABA,
+            template=TemplateRef("1234567890123456", "order_update", "en-US"),
+            occurred_at=at(1732436400),
+            position=FIRST,
+            raw=value_of("quality_update_under_status_field.json"),
+            previous_quality=QualityScore.YELLOW,
+            new_quality=QualityScore.RED,
         ),
     ),
     "seed_disabled.json": lambda: (
@@ -195,6 +275,19 @@ EXPECTED: dict[str, Callable[[], tuple[TemplateEvent | IgnoredChange, ...]]] = {
             event=StatusEvent.APPROVED,
             reason="NONE",
             category="UTILITY",
+        ),
+    ),
+    "status_approved_legacy_category.json": lambda: (
+        StatusUpdate(
+            waba_id=WABA,
+            template=ORDER_UPDATE,
+            occurred_at=at(1732435200),
+            position=FIRST,
+            raw=value_of("status_approved_legacy_category.json"),
+            warnings=("unknown category 'TRANSACTIONAL'",),
+            event=StatusEvent.APPROVED,
+            reason="NONE",
+            category="TRANSACTIONAL",
         ),
     ),
     "status_disabled.json": lambda: (
@@ -238,6 +331,20 @@ EXPECTED: dict[str, Callable[[], tuple[TemplateEvent | IgnoredChange, ...]]] = {
             event=StatusEvent.FLAGGED,
             reason="NONE",
             category="UTILITY",
+        ),
+    ),
+    "status_locked_lowercase.json": lambda: (
+        StatusUpdate(
+            waba_id=WABA,
+            template=ORDER_UPDATE,
+            occurred_at=at(1732437600),
+            position=FIRST,
+            raw=value_of("status_locked_lowercase.json"),
+            event=StatusEvent.LOCKED,
+            other_info_title="RATE_LIMITING_PAUSE",
+            other_info_description=(
+                "Sending is limited while too many recipients block this template."
+            ),
         ),
     ),
     "status_paused.json": lambda: (
@@ -296,6 +403,18 @@ EXPECTED: dict[str, Callable[[], tuple[TemplateEvent | IgnoredChange, ...]]] = {
             ),
         ),
     ),
+    "status_rejected_mixed_case.json": lambda: (
+        StatusUpdate(
+            waba_id=WABA,
+            template=ORDER_UPDATE,
+            occurred_at=at(1732435200),
+            position=FIRST,
+            raw=value_of("status_rejected_mixed_case.json"),
+            event=StatusEvent.REJECTED,
+            reason="INVALID_FORMAT",
+            category="UTILITY",
+        ),
+    ),
     "status_unarchived.json": lambda: (
         StatusUpdate(
             waba_id=WABA,
@@ -324,23 +443,24 @@ EXPECTED: dict[str, Callable[[], tuple[TemplateEvent | IgnoredChange, ...]]] = {
 }
 
 
-def test_every_shared_payload_has_expected_events() -> None:
-    # Fails (never skips) when the folder is missing or gains a file nobody checked.
-    assert sorted(path.name for path in PAYLOADS.glob("*.json")) == sorted(EXPECTED)
+def test_every_payload_file_has_expected_events() -> None:
+    # Fails (never skips) when the folder is missing or gains a body nobody checked.
+    files = sorted(path.name for path in PAYLOADS_DIR.glob("*.json"))
+
+    assert files
+    assert [name for name in files if name not in EXPECTED] == []
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_shared_payload_parses_to_exact_events(name: str) -> None:
-    delivery = parse_delivery_body((PAYLOADS / name).read_bytes())
+def test_payload_file_parses_to_exact_events(name: str) -> None:
+    delivery = parse_delivery_body(payload_bytes(name))
 
     assert delivery.events == EXPECTED[name]()
 
 
 def test_unpause_is_approved_with_unpause_title() -> None:
-    (unpaused,) = parse_delivery_body(
-        (PAYLOADS / "status_unpaused_approved.json").read_bytes()
-    ).events
-    (approved,) = parse_delivery_body((PAYLOADS / "status_approved.json").read_bytes()).events
+    (unpaused,) = parse_delivery_body(payload_bytes("status_unpaused_approved.json")).events
+    (approved,) = parse_delivery_body(payload_bytes("status_approved.json")).events
 
     assert isinstance(unpaused, StatusUpdate)
     assert unpaused.is_unpause
@@ -349,10 +469,8 @@ def test_unpause_is_approved_with_unpause_title() -> None:
 
 
 def test_category_announcement_is_told_apart_from_completed_change() -> None:
-    (done,) = parse_delivery_body((PAYLOADS / "category_update.json").read_bytes()).events
-    (announced,) = parse_delivery_body(
-        (PAYLOADS / "category_update_impending.json").read_bytes()
-    ).events
+    (done,) = parse_delivery_body(payload_bytes("category_update.json")).events
+    (announced,) = parse_delivery_body(payload_bytes("category_update_impending.json")).events
 
     assert isinstance(done, CategoryUpdate)
     assert not done.is_announcement
@@ -361,7 +479,7 @@ def test_category_announcement_is_told_apart_from_completed_change() -> None:
 
 
 def test_components_update_as_components_is_json_ready() -> None:
-    (event,) = parse_delivery_body((PAYLOADS / "components_update.json").read_bytes()).events
+    (event,) = parse_delivery_body(payload_bytes("components_update.json")).events
     assert isinstance(event, ComponentsUpdate)
 
     components = event.as_components()
@@ -390,8 +508,8 @@ def test_occurred_at_is_timezone_aware_utc() -> None:
 
 
 def test_delivery_splits_applicable_and_ignored() -> None:
-    delivery = parse_delivery_body((PAYLOADS / "batch_two_entries.json").read_bytes())
-    ignored = parse_delivery_body((PAYLOADS / "messages_field_ignored.json").read_bytes())
+    delivery = parse_delivery_body(payload_bytes("batch_two_entries.json"))
+    ignored = parse_delivery_body(payload_bytes("messages_field_ignored.json"))
 
     assert [type(event) for event in delivery.applicable] == [StatusUpdate, QualityUpdate]
     assert delivery.ignored == ()
@@ -560,11 +678,33 @@ def test_unknown_event_is_ignored_with_reason() -> None:
     assert event.raw == status_value(event="FOO")
 
 
-def test_lowercase_event_is_unknown() -> None:
-    event = only_event(change_body(status_value(event="approved")))
+@pytest.mark.parametrize("sent", ["approved", "Approved", "aPPROVED"])
+def test_event_in_any_letter_case_is_parsed(sent: str) -> None:
+    event = only_event(change_body(status_value(event=sent)))
 
-    assert isinstance(event, IgnoredChange)
-    assert event.reason == "unknown event 'approved'"
+    assert isinstance(event, StatusUpdate)
+    assert event.event is StatusEvent.APPROVED
+
+
+def test_reason_category_and_title_in_any_letter_case_are_stored_upper_cased() -> None:
+    value = status_value(
+        event="paused",
+        reason="scam",
+        message_template_category="marketing",
+        other_info={"title": "First_Pause", "description": "Paused for 3 hours."},
+    )
+
+    event = only_event(change_body(value))
+
+    assert isinstance(event, StatusUpdate)
+    assert (event.event, event.reason, event.category, event.other_info_title) == (
+        StatusEvent.PAUSED,
+        "SCAM",
+        "MARKETING",
+        "FIRST_PAUSE",
+    )
+    assert event.other_info_description == "Paused for 3 hours."
+    assert event.warnings == ()
 
 
 def test_missing_event_is_ignored_with_reason() -> None:
@@ -700,13 +840,83 @@ def test_category_update_without_any_category_is_ignored() -> None:
     assert event.reason == "template_category_update has neither new_category nor correct_category"
 
 
-def test_components_update_with_malformed_buttons_is_ignored() -> None:
-    value = {"message_template_id": 1, "message_template_buttons": [{"text": "no type"}]}
+def test_components_update_keeps_content_when_a_button_has_no_type() -> None:
+    value = {
+        "message_template_id": 1,
+        "message_template_element": "Hi {{1}}",
+        "message_template_buttons": [{"text": "no type"}],
+    }
+
+    event = only_event(change_body(value, field="message_template_components_update"))
+
+    assert isinstance(event, ComponentsUpdate)
+    assert (event.body, event.buttons) == ("Hi {{1}}", ())
+    assert event.warnings == (
+        "message_template_buttons[0] has no message_template_button_type; button dropped",
+    )
+
+
+@pytest.mark.parametrize(
+    ("button", "warning"),
+    [
+        ("CALL_ME", "message_template_buttons[0] must be an object, got str; button dropped"),
+        (
+            {"message_template_button_type": 7},
+            "message_template_buttons[0].message_template_button_type must be a string, got int"
+            "; button dropped",
+        ),
+        (
+            {"message_template_button_type": "URL", "message_template_button_url": ["a"]},
+            "message_template_buttons[0].message_template_button_url must be a string, a number"
+            " or a boolean, got list; button dropped",
+        ),
+        (
+            {"message_template_button_type": "URL", "message_template_button_text": "a\x00b"},
+            "message_template_buttons[0].message_template_button_text contains control"
+            " character U+0000; button dropped",
+        ),
+        (
+            {"message_template_button_type": "URL", "message_template_button_url": "u" * 2049},
+            "message_template_buttons[0].message_template_button_url longer than 2048 characters"
+            "; button dropped",
+        ),
+    ],
+)
+def test_malformed_button_is_dropped_with_a_warning(button: Any, warning: str) -> None:
+    quick_reply = {
+        "message_template_button_type": "quick_reply",
+        "message_template_button_text": "Hi",
+    }
+    value = {"message_template_id": 1, "message_template_buttons": [button, quick_reply]}
+
+    event = only_event(change_body(value, field="message_template_components_update"))
+
+    assert isinstance(event, ComponentsUpdate)
+    assert event.buttons == ({"type": "QUICK_REPLY", "text": "Hi"},)
+    assert event.warnings == (warning,)
+
+
+@pytest.mark.parametrize("button_type", sorted(KNOWN_BUTTON_TYPES))
+def test_every_known_button_type_is_kept(button_type: str) -> None:
+    value = {
+        "message_template_id": 1,
+        "message_template_buttons": [{"message_template_button_type": button_type.lower()}],
+    }
+
+    event = only_event(change_body(value, field="message_template_components_update"))
+
+    assert isinstance(event, ComponentsUpdate)
+    assert event.buttons == ({"type": button_type},)
+    assert event.warnings == ()
+
+
+def test_components_update_with_buttons_that_are_not_a_list_is_ignored() -> None:
+    value = {"message_template_id": 1, "message_template_buttons": {"type": "URL"}}
 
     event = only_event(change_body(value, field="message_template_components_update"))
 
     assert isinstance(event, IgnoredChange)
-    assert event.reason == "message_template_buttons[0] has no message_template_button_type"
+    assert event.reason == "message_template_buttons must be a list, got object"
 
 
 # --- WABA id and entry time --------------------------------------------------------------------
@@ -854,6 +1064,9 @@ change_values = st.fixed_dictionaries(
         "reason": json_values,
         "quality_score": st.sampled_from(["RED", "BLUE"]) | json_values,
         "new_quality_score": json_values,
+        "previous_quality_score": st.sampled_from(["green", "RED"]) | json_values,
+        "category": json_values,
+        "message_template_language": st.text(max_size=20) | json_values,
         "other_info": json_values,
         "disable_info": json_values,
         "rejection_info": json_values,
@@ -872,6 +1085,7 @@ changes = st.fixed_dictionaries(
                 "message_template_quality_update",
                 "template_category_update",
                 "message_template_components_update",
+                "template_correct_category_detection",
                 "messages",
             ]
         )
@@ -950,7 +1164,7 @@ def test_parse_body_keeps_big_integers_exact() -> None:
 # --- builders ----------------------------------------------------------------------------------
 
 
-def test_builders_reproduce_shared_payloads() -> None:
+def test_builders_reproduce_payload_files() -> None:
     assert status_update_body(
         waba_id=WABA,
         event="REJECTED",

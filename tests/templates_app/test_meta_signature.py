@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from templates_app.meta import SIGNATURE_HEADER, sign, signature_is_valid
+from tests.webhooks import payload_bytes
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "payloads"
 SECRET = "app-secret-123"
 
 
@@ -23,14 +22,14 @@ def test_sign_matches_hmac_sha256_reference_vector() -> None:
 
 
 @pytest.mark.parametrize("name", ["status_paused.json", "components_update.json"])
-def test_signature_of_exact_shared_body_is_valid(name: str) -> None:
-    body = (PAYLOADS / name).read_bytes()
+def test_signature_of_exact_payload_file_is_valid(name: str) -> None:
+    body = payload_bytes(name)
 
     assert signature_is_valid(body, header_value=sign(body, app_secret=SECRET), app_secret=SECRET)
 
 
 def test_reserialized_json_does_not_verify() -> None:
-    body = (PAYLOADS / "status_paused.json").read_bytes()
+    body = payload_bytes("status_paused.json")
     reserialized = json.dumps(json.loads(body)).encode()
 
     assert not signature_is_valid(
