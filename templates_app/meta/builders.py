@@ -50,13 +50,15 @@ def quality_update_body(
     name: str,
     language: str = "en_US",
     occurred_at: int | None = None,
+    field: str = Field.QUALITY,
 ) -> dict[str, Any]:
+    """``field=Field.STATUS`` gives the older shape: the same value under the status field."""
     value: dict[str, Any] = {}
     if previous_quality is not None:
         value["previous_quality_score"] = previous_quality
     value["new_quality_score"] = new_quality
     value.update(_template_keys(template_id, name, language))
-    return _body(waba_id=waba_id, occurred_at=occurred_at, field=Field.QUALITY, value=value)
+    return _body(waba_id=waba_id, occurred_at=occurred_at, field=field, value=value)
 
 
 def category_update_body(
@@ -81,6 +83,26 @@ def category_update_body(
     }
     value.update({key: item for key, item in optional.items() if item is not None})
     return _body(waba_id=waba_id, occurred_at=occurred_at, field=Field.CATEGORY, value=value)
+
+
+def correct_category_body(
+    *,
+    waba_id: str,
+    template_id: str | int | None,
+    name: str,
+    language: str = "en_US",
+    category: str | None,
+    correct_category: str,
+    occurred_at: int | None = None,
+) -> dict[str, Any]:
+    """Meta found that a template sent as ``category`` is really ``correct_category``."""
+    value = _template_keys(template_id, name, language)
+    if category is not None:
+        value["category"] = category
+    value["correct_category"] = correct_category
+    return _body(
+        waba_id=waba_id, occurred_at=occurred_at, field=Field.CORRECT_CATEGORY, value=value
+    )
 
 
 def components_update_body(

@@ -14,6 +14,7 @@ from templates_app.meta import (
     CategoryUpdate,
     ComponentsUpdate,
     CorrectCategoryDetection,
+    Field,
     IgnoredChange,
     MetaPayloadError,
     ParsedDelivery,
@@ -26,6 +27,7 @@ from templates_app.meta import (
     category_update_body,
     combine,
     components_update_body,
+    correct_category_body,
     encode,
     normalize_language,
     parse_body,
@@ -1208,6 +1210,27 @@ def test_builders_reproduce_payload_files() -> None:
         ],
         occurred_at=1732435800,
     ) == load("components_update.json")
+
+
+def test_builders_reproduce_the_newer_shapes() -> None:
+    assert quality_update_body(
+        waba_id=WABA,
+        new_quality="RED",
+        previous_quality="YELLOW",
+        template_id=1234567890123456,
+        name="order_update",
+        language="en-US",
+        occurred_at=1732436400,
+        field=Field.STATUS,
+    ) == load("quality_update_under_status_field.json")
+    assert correct_category_body(
+        waba_id=WABA,
+        template_id=1234567890123456,
+        name="order_update",
+        category="UTILITY",
+        correct_category="MARKETING",
+        occurred_at=1732437000,
+    ) == load("correct_category_detection.json")
 
 
 def test_builder_emits_digit_string_template_id_as_json_integer() -> None:
