@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from templates_app.meta import (
     INT64_MAX,
@@ -18,6 +21,7 @@ from templates_app.meta import (
     StatusUpdate,
     TemplateEvent,
     parse_delivery_body,
+    parse_payload,
 )
 from templates_app.models import BusinessAccount, WhatsAppTemplate
 
@@ -379,3 +383,135 @@ def test_base_values_of_each_field_parse(field: str, event_type: type) -> None:
 
     assert isinstance(event, event_type)
     assert event.warnings == ()
+
+
+# --- property: whatever Meta sends, what the parser hands on fits -------------------------------
+
+LIMIT_OF_ATTRIBUTE = {
+    "waba_id": "waba_id",
+    "meta_template_id": "template_id",
+    "name": "name",
+    "language": "language",
+    "event": "event",
+    "new_quality": "quality",
+    "previous_quality": "quality",
+    "reason": "reason",
+    "reasons": "quality_reason",
+    "category": "category",
+    "previous_category": "category",
+    "new_category": "category",
+    "correct_category": "category",
+    "other_info_title": "other_info_title",
+    "other_info_description": "text",
+    "rejection_reason": "text",
+    "rejection_recommendation": "text",
+    "title": "text",
+    "body": "text",
+    "footer": "text",
+    "button_key": "button_key",
+    "buttons": "button_value",
+}
+NOT_HANDED_ON = {"raw", "position", "occurred_at", "disable_date", "category_change_at", "warnings"}
+
+# Clean strings long enough to cross every bound but the long texts', short ones holding the
+# characters that are refused, and codes in odd letter cases.
+clean_text = st.text(alphabet=st.sampled_from("aZ9_ßé😀 "), max_size=600)
+dirty_text = st.text(alphabet=st.sampled_from("a\x00\n\t\r\x1b\x7f\x85"), min_size=1, max_size=5)
+codes_text = st.sampled_from(
+    ["approved", "Locked", "red", "Utility", "transactional", "url", "Quality_Change", "0"]
+)
+# Strings of every length on either side of a bound.
+boundary_text = st.builds(
+    str.__mul__,
+    st.sampled_from(["a", "ß", "9", "😀"]),
+    st.sampled_from(sorted({limit + step for limit in LIMITS.values() for step in (-1, 0, 1)})),
+)
+tricky_text = clean_text | dirty_text | codes_text | boundary_text
+button = st.dictionaries(
+    st.sampled_from(
+        ["message_template_button_type", "message_template_button_text", "url", "k" * 70]
+    ),
+    tricky_text | st.sampled_from(["URL", "QUICK_REPLY"]) | st.integers() | st.none(),
+)
+TEXT_KEYS = [
+    "event",
+    "message_template_name",
+    "message_template_language",
+    "reason",
+    "message_template_category",
+    "waba_id",
+    "new_quality_score",
+    "previous_quality_score",
+    "quality_score",
+    "previous_category",
+    "new_category",
+    "correct_category",
+    "category",
+    "message_template_title",
+    "message_template_element",
+    "message_template_footer",
+]
+# A few keys of a valid value replaced at a time, so that most changes still parse.
+overrides = st.dictionaries(
+    st.sampled_from(TEXT_KEYS), tricky_text, max_size=3
+) | st.fixed_dictionaries(
+    {},
+    optional={
+        "message_template_id": st.integers(min_value=-1, max_value=2**70)
+        | st.text(alphabet="0123456789", min_size=1, max_size=25),
+        "quality_score_reason": st.lists(tricky_text, max_size=3),
+        "other_info": st.fixed_dictionaries(
+            {}, optional={"title": tricky_text, "description": tricky_text}
+        ),
+        "message_template_buttons": st.lists(button, max_size=3),
+    },
+)
+fields = st.sampled_from([STATUS, CATEGORY, CORRECT_CATEGORY, COMPONENTS])
+
+
+def handed_on_strings(event: TemplateEvent) -> list[tuple[str, str]]:
+    """(attribute, string) for every string the event hands to the service layer."""
+    found: list[tuple[str, Any]] = []
+    for attribute in dataclasses.fields(event):
+        item = getattr(event, attribute.name)
+        if attribute.name in NOT_HANDED_ON:
+            continue
+        if attribute.name == "template":
+            found += [(key, getattr(item, key)) for key in ("meta_template_id", "name", "language")]
+        elif attribute.name == "buttons":
+            found += [("buttons", text) for button in item for text in button.values()]
+            found += [("button_key", key) for button in item for key in button]
+        elif isinstance(item, tuple):
+            found += [(attribute.name, text) for text in item]
+        else:
+            found.append((attribute.name, item))
+    return [(name, text) for name, text in found if isinstance(text, str)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    entry_id=st.sampled_from([WABA, "0"]) | tricky_text | st.integers(),
+    changes=st.lists(st.tuples(fields, overrides), min_size=1, max_size=3),
+)
+def test_every_string_handed_on_fits_its_column(entry_id: Any, changes: list) -> None:
+    entry = {
+        "id": entry_id,
+        "time": 1732435200,
+        "changes": [
+            {"field": field, "value": {**BASE_VALUES[field], **value}} for field, value in changes
+        ],
+    }
+
+    delivery = parse_payload({"object": "whatsapp_business_account", "entry": [entry]})
+
+    for event in delivery.applicable:
+        for attribute, text in handed_on_strings(event):
+            assert len(text) <= LIMITS[LIMIT_OF_ATTRIBUTE[attribute]], (attribute, text)
+            assert "\x00" not in text
+        for warning in event.warnings:
+            assert "\x00" not in warning
+            assert len(warning) <= 300
+    for ignored in delivery.ignored:
+        assert ignored.reason
+        assert "\x00" not in ignored.reason
+        assert len(ignored.reason) <= 300
