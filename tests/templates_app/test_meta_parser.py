@@ -793,6 +793,13 @@ def test_other_info_that_is_not_an_object_is_ignored() -> None:
     assert event.reason == "other_info must be an object, got str"
 
 
+def test_lower_case_unpause_title_is_an_unpause() -> None:
+    event = only_event(change_body(status_value(event="approved", other_info={"title": "unpause"})))
+
+    assert isinstance(event, StatusUpdate)
+    assert event.is_unpause
+
+
 # --- quality values ----------------------------------------------------------------------------
 
 
@@ -828,6 +835,48 @@ def test_seed_quality_change_with_unknown_score_is_ignored() -> None:
 
     assert isinstance(event, IgnoredChange)
     assert event.reason == "unknown quality 'PURPLE'"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        (
+            "message_template_quality_update",
+            {"previous_quality_score": "green", "new_quality_score": "Red"},
+        ),
+        (
+            "message_template_status_update",
+            {"previous_quality_score": "green", "new_quality_score": "Red"},
+        ),
+        ("message_template_status_update", {"event": "quality_change", "quality_score": "red"}),
+    ],
+    ids=["quality field", "status field without event", "seed event"],
+)
+def test_quality_in_any_letter_case_is_parsed(field: str, value: dict[str, Any]) -> None:
+    value = {**value, "message_template_id": 7, "quality_score_reason": ["high_failure_rate"]}
+
+    event = only_event(change_body(value, field=field))
+
+    assert isinstance(event, QualityUpdate)
+    assert event.new_quality is QualityScore.RED
+    assert event.reasons == ("HIGH_FAILURE_RATE",)
+
+
+def test_status_field_without_event_or_quality_is_ignored() -> None:
+    event = only_event(change_body({"message_template_id": 7, "previous_quality_score": "RED"}))
+
+    assert isinstance(event, IgnoredChange)
+    assert event.reason == "missing required key 'event'"
+
+
+def test_correct_category_detection_without_correct_category_is_ignored() -> None:
+    value = {"message_template_id": 7, "category": "UTILITY"}
+
+    event = only_event(change_body(value, field="template_correct_category_detection"))
+
+    assert isinstance(event, IgnoredChange)
+    assert event.reason == "missing required key 'correct_category'"
+    assert event.field == "template_correct_category_detection"
 
 
 # --- category and components values ------------------------------------------------------------
