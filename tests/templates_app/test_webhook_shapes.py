@@ -305,10 +305,11 @@ def test_mixed_case_rejection_is_stored_upper_cased(client, order_update):
 def test_legacy_category_is_kept_as_text(client, order_update):
     WhatsAppTemplate.objects.filter(pk=order_update.pk).update(status=TemplateStatus.PENDING)
 
-    deliver(client, payload_bytes("status_approved_legacy_category.json"))
+    delivery = deliver(client, payload_bytes("status_approved_legacy_category.json"))
 
     template = reloaded(order_update)
     assert (template.status, template.category) == (TemplateStatus.APPROVED, "TRANSACTIONAL")
+    assert delivery.outcomes[0]["warnings"] == ["unknown category 'TRANSACTIONAL'"]
 
 
 def test_buttons_without_a_type_keep_the_other_components(client, order_update):
@@ -324,10 +325,13 @@ def test_buttons_without_a_type_keep_the_other_components(client, order_update):
         ],
     }
     assert delivery.outcomes[0]["result"] == "applied"
+    assert delivery.outcomes[0]["warnings"] == [
+        "message_template_buttons[2] has no message_template_button_type; button dropped"
+    ]
 
 
 def test_unknown_button_type_keeps_the_other_components(client, order_update):
-    deliver(client, payload_bytes("components_unknown_button_type.json"))
+    delivery = deliver(client, payload_bytes("components_unknown_button_type.json"))
 
     assert reloaded(order_update).components == {
         "title": "Your order",
@@ -338,6 +342,9 @@ def test_unknown_button_type_keeps_the_other_components(client, order_update):
             {"type": "COPY_CODE", "text": "Copy code"},
         ],
     }
+    assert delivery.outcomes[0]["warnings"] == [
+        "message_template_buttons[0] has unknown type 'HOLOGRAM'; button dropped"
+    ]
 
 
 def test_app_dashboard_test_body_is_an_unknown_waba_answered_200(client, order_update):
