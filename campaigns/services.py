@@ -7,6 +7,7 @@ the template before they reach here; `resume_campaign` and `create_campaign` do 
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import F, QuerySet, Value
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from campaigns.models import Campaign
+from organizations.broadcast import MessageType, broadcast
 from organizations.models import User
 from pytake.exceptions import ApplicationError, ConflictError
 from templates_app.models import BLOCKED_STATUSES, SENDABLE_STATUSES, WhatsAppTemplate
@@ -80,6 +82,13 @@ def pause_campaign(campaign: Campaign, *, actor: User | None, reason: str) -> Ca
     _save_pause_state(
         campaign, actor=actor, action=audit.Action.CAMPAIGN_PAUSED, changes=changes, reason=reason
     )
+    _announce(
+        MessageType.CAMPAIGNS_PAUSED,
+        organization_id=campaign.organization_id,
+        template_id=campaign.template_id,
+        campaign_ids=[campaign.pk],
+        reason=reason,
+    )
     return campaign
 
 
@@ -121,6 +130,13 @@ def resume_campaign(campaign: Campaign, *, actor: User | None, reason: str = "")
         changes={"status": [Campaign.Status.PAUSED, new_status]},
         reason=reason,
     )
+    _announce(
+        MessageType.CAMPAIGNS_RESUMED,
+        organization_id=campaign.organization_id,
+        template_id=template.pk,
+        campaign_ids=[campaign.pk],
+        reason=reason,
+    )
     return campaign
 
 
@@ -150,6 +166,23 @@ def _save_pause_state(
         changes=changes,
         reason=reason,
     )
+
+
+def _announce(
+    message_type: MessageType,
+    *,
+    organization_id: UUID,
+    template_id: UUID,
+    campaign_ids: list[UUID],
+    reason: str,
+) -> None:
+    """One live message for campaigns that paused or resumed together, whatever their number."""
+    if campaign_ids:
+        broadcast(
+            organization_id,
+            message_type,
+            {"template_id": template_id, "campaign_ids": campaign_ids, "reason": reason},
+        )
 
 
 def _refuse_deleted(campaign: Campaign) -> None:
@@ -189,10 +222,11 @@ def follow_template_status(*, change: TemplateChange) -> None:
 
 # Inside the caller's transaction (the delivery's), which holds the template's row lock: no
 # savepoint, and a failure here fails the whole delivery, to be retried. Each of the two
-# functions below is two statements whatever the number of campaigns: an INSERT … SELECT that
-# locks the campaigns and records them, then one UPDATE of the same campaigns. The UPDATE's
-# filter finds exactly the locked rows, since no campaign starts sending on a template (or is
-# paused by it) without the template's row lock, which this transaction holds.
+# functions below is the same few statements whatever the number of campaigns: a SELECT that
+# locks the campaigns and names them, an INSERT … SELECT that records them, one UPDATE of the
+# same campaigns, and one live message naming them all. The UPDATE's filter finds exactly the
+# locked rows, since no campaign starts sending on a template (or is paused by it) without the
+# template's row lock, which this transaction holds.
 
 
 @transaction.atomic(savepoint=False)
@@ -207,8 +241,9 @@ def pause_campaigns_for_template(*, change: TemplateChange) -> int:
     sending = Campaign.objects.filter(
         template=template, status__in=Campaign.SENDING_STATUSES, deleted_at__isnull=True
     )
+    campaign_ids = _locked_ids(sending)
     _record_meta_action(
-        sending.select_for_update(),
+        sending,
         change=change,
         action=audit.Action.CAMPAIGN_PAUSED,
         status=JSONArray(F("status"), Value(Campaign.Status.PAUSED)),
@@ -216,7 +251,7 @@ def pause_campaigns_for_template(*, change: TemplateChange) -> int:
         now=now,
     )
     # In an UPDATE, `status` on the right-hand side is the value before this statement.
-    return sending.update(
+    paused = sending.update(
         status=Campaign.Status.PAUSED,
         status_before_pause=F("status"),
         paused_by_template=True,
@@ -224,6 +259,14 @@ def pause_campaigns_for_template(*, change: TemplateChange) -> int:
         paused_at=now,
         updated_at=now,
     )
+    _announce(
+        MessageType.CAMPAIGNS_PAUSED,
+        organization_id=template.organization_id,
+        template_id=template.pk,
+        campaign_ids=campaign_ids,
+        reason=reason,
+    )
+    return paused
 
 
 @transaction.atomic(savepoint=False)
@@ -242,15 +285,17 @@ def resume_campaigns_for_template(*, change: TemplateChange) -> int:
         status_before_pause__in=Campaign.SENDING_STATUSES,
         deleted_at__isnull=True,
     )
+    reason = template_reason(change)
+    campaign_ids = _locked_ids(resuming)
     _record_meta_action(
-        resuming.select_for_update(),
+        resuming,
         change=change,
         action=audit.Action.CAMPAIGN_RESUMED,
         status=JSONArray(Value(Campaign.Status.PAUSED), F("status_before_pause")),
-        reason=template_reason(change),
+        reason=reason,
         now=now,
     )
-    return resuming.update(
+    resumed = resuming.update(
         status=F("status_before_pause"),
         status_before_pause="",
         paused_by_template=False,
@@ -258,6 +303,19 @@ def resume_campaigns_for_template(*, change: TemplateChange) -> int:
         paused_at=None,
         updated_at=now,
     )
+    _announce(
+        MessageType.CAMPAIGNS_RESUMED,
+        organization_id=change.template.organization_id,
+        template_id=change.template.pk,
+        campaign_ids=campaign_ids,
+        reason=reason,
+    )
+    return resumed
+
+
+def _locked_ids(campaigns: QuerySet[Campaign]) -> list[UUID]:
+    """Lock the campaigns and name them, in one SELECT, for the one message that announces them."""
+    return list(campaigns.select_for_update().order_by().values_list("pk", flat=True))
 
 
 def _record_meta_action(

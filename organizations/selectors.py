@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
-from organizations.models import Organization, User
+from organizations.models import LiveMessage, Organization, User
 
 
 def organizations_visible_to(user: User) -> QuerySet[Organization]:
@@ -20,3 +22,36 @@ def users_of(organization: Organization, *, viewer: User) -> QuerySet[User]:
     return User.objects.filter(
         organization=organization, organization__in=organizations_visible_to(viewer)
     ).order_by("username")
+
+
+def user_for_api_token(key: str) -> User | None:
+    """The active user an API token belongs to, or None: the one place a token is looked up.
+
+    Tokens are DRF's `authtoken` keys; a switch of token scheme changes only this function.
+    """
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.select_related("user").filter(key=key).first()
+    if token is None or not token.user.is_active:
+        return None
+    return token.user
+
+
+def last_live_message_id(organization_id: Any) -> int:
+    """The id of the organization's latest live message, 0 when it has none yet."""
+    return (
+        LiveMessage.objects.filter(organization_id=organization_id)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+        or 0
+    )
+
+
+def live_messages_after(organization_id: Any, *, since: int, limit: int) -> list[LiveMessage]:
+    """The organization's live messages after id `since`, oldest first, at most `limit`."""
+    return list(
+        LiveMessage.objects.filter(organization_id=organization_id, id__gt=since).order_by("id")[
+            :limit
+        ]
+    )

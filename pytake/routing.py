@@ -1,5 +1,9 @@
-"""WebSocket routes. Live per-organization updates are added by the live-updates work."""
+"""WebSocket routes."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from organizations.consumers import LiveUpdatesConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/updates/", LiveUpdatesConsumer.as_asgi(), name="live-updates"),
+]

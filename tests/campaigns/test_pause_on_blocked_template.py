@@ -161,5 +161,6 @@ def test_pause_of_many_campaigns_is_one_audit_insert_and_one_update(template):
 
     assert paused == 50
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
-    assert statements == ["INSERT", "UPDATE"]
+    # Lock and name the campaigns, record them, update them, announce them in one message.
+    assert statements == ["SELECT", "INSERT", "UPDATE", "INSERT"]
     assert Campaign.objects.filter(status=Campaign.Status.PAUSED).count() == 50

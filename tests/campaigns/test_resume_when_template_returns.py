@@ -143,7 +143,8 @@ def test_template_resume_is_one_audit_insert_and_one_update(template):
 
     assert resumed == 20
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
-    assert statements == ["INSERT", "UPDATE"]
+    # Lock and name the campaigns, record them, update them, announce them in one message.
+    assert statements == ["SELECT", "INSERT", "UPDATE", "INSERT"]
     assert Campaign.objects.filter(status=Campaign.Status.PAUSED).count() == 1
 
 

@@ -1,0 +1,150 @@
+"""Live updates: the one way any app tells an organization's browsers that something changed.
+
+    from organizations.broadcast import MessageType, broadcast
+
+    broadcast(alert.organization_id, MessageType.ALERT_CREATED, {"alert_id": alert.pk, ...})
+
+Call it inside the transaction that makes the change. It keeps the message (a `LiveMessage`
+row, so a browser that reconnects can replay it) and sends it to the group
+`org-<organization_id>` once the transaction commits: a rolled-back change is never announced.
+If the channel layer cannot be reached the failure is logged and swallowed, since the change
+itself is committed and the browsers catch up by resuming.
+
+Every frame is the payload's keys plus `type`, `id`, `organization_id` and `timestamp`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from organizations.models import LiveMessage
+
+if TYPE_CHECKING:
+    from templates_app.signals import TemplateChange
+
+logger = logging.getLogger(__name__)
+
+
+class MessageType(StrEnum):
+    TEMPLATE_STATUS_CHANGED = "template.status_changed"
+    TEMPLATE_QUALITY_CHANGED = "template.quality_changed"
+    TEMPLATE_CATEGORY_CHANGED = "template.category_changed"
+    CAMPAIGNS_PAUSED = "campaigns.paused"
+    CAMPAIGNS_RESUMED = "campaigns.resumed"
+    ALERT_CREATED = "alert.created"
+    ALERT_UPDATED = "alert.updated"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged"
+    ALERT_RESOLVED = "alert.resolved"
+
+
+# The keys every frame carries; a payload may not use them.
+ENVELOPE_KEYS = frozenset({"type", "id", "organization_id", "timestamp"})
+
+# The channel-layer event type; the consumer's `live_message` method relays it as it is.
+LAYER_EVENT_TYPE = "live.message"
+
+
+def group_name(organization_id: UUID | str) -> str:
+    """The channel-layer group of one organization's sockets."""
+    return f"org-{organization_id}"
+
+
+def broadcast(
+    organization_id: UUID | str, type: MessageType | str, payload: Mapping[str, Any]
+) -> LiveMessage:
+    """Keep a live message for the organization and send it to its sockets after commit.
+
+    `payload` must be JSON-serialisable with Django's encoder (UUIDs and datetimes become
+    strings); the frame sent and the frame replayed on resume are the same JSON.
+    """
+    message_type = MessageType(type)
+    clashing = ENVELOPE_KEYS & payload.keys()
+    if clashing:
+        raise ValueError(f"A live message's payload may not use {sorted(clashing)}.")
+    message = LiveMessage.objects.create(
+        organization_id=organization_id,
+        type=message_type,
+        # Through JSON once, so the frame sent now equals the one read back on resume.
+        payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
+    )
+    transaction.on_commit(lambda: send_to_group(message))
+    return message
+
+
+def frame(message: LiveMessage) -> dict[str, Any]:
+    """What a socket receives for one message."""
+    return {
+        "type": message.type,
+        "id": message.pk,
+        "organization_id": str(message.organization_id),
+        "timestamp": message.created_at.isoformat(),
+        **message.payload,
+    }
+
+
+def send_to_group(message: LiveMessage) -> None:
+    """Send one kept message to its organization's group; a layer failure is only logged."""
+    try:
+        layer = get_channel_layer()
+        async_to_sync(layer.group_send)(
+            group_name(message.organization_id),
+            {"type": LAYER_EVENT_TYPE, "message": frame(message)},
+        )
+    except Exception:
+        # The change is committed and the message kept: a browser that missed it resumes.
+        logger.exception(
+            "Live message %s (%s) of organization %s could not be sent",
+            message.pk,
+            message.type,
+            message.organization_id,
+        )
+
+
+# --- what templates_app announces ---------------------------------------------------------------
+
+# The message of each kind of template change that browsers hear of.
+TEMPLATE_CHANGE_MESSAGES: dict[str, MessageType] = {
+    "status": MessageType.TEMPLATE_STATUS_CHANGED,
+    "quality": MessageType.TEMPLATE_QUALITY_CHANGED,
+    "category": MessageType.TEMPLATE_CATEGORY_CHANGED,
+}
+
+
+def announce_template_change(*, change: TemplateChange) -> LiveMessage | None:
+    """A template's status, quality or category changed: tell its organization's browsers."""
+    message_type = TEMPLATE_CHANGE_MESSAGES.get(str(change.kind))
+    if message_type is None:
+        return None
+    template = change.template
+    payload: dict[str, Any] = {
+        "template_id": template.pk,
+        "name": template.name,
+        "language": template.language,
+    }
+    if message_type is MessageType.TEMPLATE_STATUS_CHANGED:
+        payload |= {
+            "previous_status": change.previous,
+            "status": change.new,
+            "quality_score": template.quality_score,
+        }
+    elif message_type is MessageType.TEMPLATE_QUALITY_CHANGED:
+        payload |= {"previous_quality": change.previous, "quality_score": change.new}
+    else:
+        # An announced change names the day it takes effect; a done one has none.
+        payload |= {
+            "previous_category": change.previous,
+            "category": change.new,
+            "effective_at": change.details.get("effective_at"),
+        }
+    payload["reason"] = change.reason
+    return broadcast(template.organization_id, message_type, payload)
