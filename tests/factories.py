@@ -10,7 +10,7 @@ from django.utils import timezone
 from alerts.models import Alert
 from audit.models import AuditLog
 from campaigns.models import Campaign
-from organizations.models import Organization, User
+from organizations.models import LiveMessage, Organization, User
 from templates_app.models import (
     BusinessAccount,
     PhoneNumber,
@@ -129,3 +129,12 @@ class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
         lambda n: f'{{"object": "whatsapp_business_account", "entry": [], "n": {n}}}'.encode()
     )
     body_sha256 = factory.LazyAttribute(lambda d: hashlib.sha256(bytes(d.body)).hexdigest())
+
+
+class LiveMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LiveMessage
+
+    organization = factory.SubFactory(OrganizationFactory)
+    type = "template.quality_changed"
+    payload = factory.LazyFunction(lambda: {"quality_score": "RED"})

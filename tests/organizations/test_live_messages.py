@@ -1,0 +1,218 @@
+"""What the organization's sockets hear when Meta's webhook or a person changes something."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from rest_framework.test import APIClient
+
+from campaigns.models import Campaign
+from organizations.models import LiveMessage
+from templates_app.meta import category_update_body, quality_update_body, status_update_body
+from tests import factories
+from tests.organizations.conftest import connect_as, post_webhook
+
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("webhook_settings"),
+]
+
+PAUSED_AT = 1_795_000_000  # unix seconds, as Meta sends entry[].time
+REINSTATED_AT = PAUSED_AT + 3 * 3600
+ENVELOPE = {"type", "id", "organization_id", "timestamp"}
+
+
+@pytest.fixture
+def template():
+    return factories.WhatsAppTemplateFactory(name="order_update", language="en_US")
+
+
+@pytest.fixture
+def member(template):
+    return factories.UserFactory(organization=template.organization)
+
+
+def status_body(template, event: str, occurred_at: int = PAUSED_AT, **kwargs) -> dict:
+    return status_update_body(
+        waba_id=template.business_account.waba_id,
+        event=event,
+        template_id=template.meta_template_id,
+        name=template.name,
+        language=template.language,
+        occurred_at=occurred_at,
+        **kwargs,
+    )
+
+
+def quality_body(template, quality: str) -> dict:
+    return quality_update_body(
+        waba_id=template.business_account.waba_id,
+        new_quality=quality,
+        previous_quality=template.quality_score,
+        template_id=template.meta_template_id,
+        name=template.name,
+        occurred_at=PAUSED_AT,
+    )
+
+
+async def test_paused_webhook_sends_the_status_change_then_one_message_for_all_campaigns(
+    live, template, member
+):
+    create = sync_to_async(factories.CampaignFactory)
+    active = await create(template=template, status=Campaign.Status.ACTIVE)
+    scheduled = await create(template=template, status=Campaign.Status.SCHEDULED)
+    await create(template=template, status=Campaign.Status.DRAFT)
+    socket, hello = await connect_as(live, member)
+
+    response = await post_webhook(
+        status_body(
+            template,
+            "PAUSED",
+            other_info={"title": "FIRST_PAUSE", "description": "Paused for 3 hours."},
+        )
+    )
+
+    assert response.status_code == 200
+    status_changed = await socket.receive_json_from()
+    assert status_changed.keys() >= ENVELOPE
+    assert status_changed["id"] > hello["last_id"]
+    assert status_changed["organization_id"] == str(template.organization_id)
+    assert {key: status_changed[key] for key in status_changed.keys() - ENVELOPE} == {
+        "template_id": str(template.pk),
+        "name": "order_update",
+        "language": "en_US",
+        "previous_status": "APPROVED",
+        "status": "PAUSED",
+        "quality_score": "GREEN",
+        "reason": status_changed["reason"],
+    }
+    assert status_changed["type"] == "template.status_changed"
+    assert "Paused for 3 hours." in status_changed["reason"]
+    paused = await socket.receive_json_from()
+    assert paused["type"] == "campaigns.paused"
+    assert paused["id"] > status_changed["id"]
+    assert paused["template_id"] == str(template.pk)
+    assert sorted(paused["campaign_ids"]) == sorted([str(active.pk), str(scheduled.pk)])
+    assert paused["reason"] == "Template order_update (en_US): Paused for 3 hours."
+    assert await socket.receive_nothing()
+
+
+async def test_reinstated_webhook_announces_the_campaigns_it_resumed(live, template, member):
+    auto = await sync_to_async(factories.CampaignFactory)(template=template, auto_resume=True)
+    await sync_to_async(factories.CampaignFactory)(template=template, auto_resume=False)
+    await post_webhook(status_body(template, "PAUSED"))
+    socket, _ = await connect_as(live, member)
+
+    await post_webhook(status_body(template, "REINSTATED", REINSTATED_AT))
+
+    status_changed = await socket.receive_json_from()
+    assert (status_changed["previous_status"], status_changed["status"]) == ("PAUSED", "APPROVED")
+    resumed = await socket.receive_json_from()
+    assert resumed["type"] == "campaigns.resumed"
+    assert resumed["campaign_ids"] == [str(auto.pk)]
+    assert resumed["template_id"] == str(template.pk)
+
+
+async def test_quality_webhook_sends_the_quality_change(live, template, member):
+    socket, _ = await connect_as(live, member)
+
+    await post_webhook(quality_body(template, "RED"))
+
+    message = await socket.receive_json_from()
+    assert message["type"] == "template.quality_changed"
+    assert (message["previous_quality"], message["quality_score"]) == ("GREEN", "RED")
+    assert (message["template_id"], message["name"]) == (str(template.pk), "order_update")
+    assert await socket.receive_nothing()
+
+
+async def test_category_webhook_sends_the_category_change(live, template, member):
+    socket, _ = await connect_as(live, member)
+
+    await post_webhook(
+        category_update_body(
+            waba_id=template.business_account.waba_id,
+            template_id=template.meta_template_id,
+            name=template.name,
+            previous_category="UTILITY",
+            new_category="MARKETING",
+            occurred_at=PAUSED_AT,
+        )
+    )
+
+    message = await socket.receive_json_from()
+    assert message["type"] == "template.category_changed"
+    assert (message["previous_category"], message["category"]) == ("UTILITY", "MARKETING")
+    assert message["effective_at"] is None
+    assert message["reason"] == "Meta changed the category from UTILITY to MARKETING"
+
+
+async def test_a_persons_pause_and_resume_through_the_api_are_announced(live, template, member):
+    campaign = await sync_to_async(factories.CampaignFactory)(template=template)
+    admin = await sync_to_async(factories.OrgAdminFactory)(organization=template.organization)
+    api = APIClient()
+    api.force_authenticate(admin)
+    socket, _ = await connect_as(live, member)
+
+    paused_response = await sync_to_async(api.post)(
+        f"/api/v1/campaigns/{campaign.pk}/pause", {"reason": "Checking the copy"}, format="json"
+    )
+    resumed_response = await sync_to_async(api.post)(f"/api/v1/campaigns/{campaign.pk}/resume")
+
+    assert (paused_response.status_code, resumed_response.status_code) == (200, 200)
+    paused = await socket.receive_json_from()
+    assert (paused["type"], paused["campaign_ids"]) == ("campaigns.paused", [str(campaign.pk)])
+    assert paused["reason"] == "Checking the copy"
+    resumed = await socket.receive_json_from()
+    assert (resumed["type"], resumed["campaign_ids"]) == ("campaigns.resumed", [str(campaign.pk)])
+
+
+async def test_a_member_never_hears_another_organizations_news(live, template, member):
+    other_template = await sync_to_async(factories.WhatsAppTemplateFactory)()
+    other_member = await sync_to_async(factories.UserFactory)(
+        organization=other_template.organization
+    )
+    ours, _ = await connect_as(live, member)
+    theirs, _ = await connect_as(live, other_member)
+
+    await post_webhook(quality_body(other_template, "YELLOW"))
+
+    assert (await theirs.receive_json_from())["template_id"] == str(other_template.pk)
+    assert await ours.receive_nothing()
+
+
+async def test_a_failed_delivery_rolls_back_and_announces_nothing(
+    live, template, member, failing_status_receiver
+):
+    await sync_to_async(factories.CampaignFactory)(template=template)
+    socket, _ = await connect_as(live, member)
+
+    response = await post_webhook(status_body(template, "PAUSED"))
+
+    assert response.status_code == 500
+    assert await socket.receive_nothing()
+    assert not await sync_to_async(LiveMessage.objects.exists)()
+
+
+async def test_resume_replays_the_messages_missed_while_disconnected(live, template, member):
+    watcher, _ = await connect_as(live, member)
+    away, hello = await connect_as(live, member)
+    await away.disconnect()
+
+    await post_webhook(quality_body(template, "YELLOW"))
+    seen_live = await watcher.receive_json_from()
+    back, _ = await connect_as(live, member)
+    await back.send_json_to({"type": "resume", "since": hello["last_id"]})
+
+    assert await back.receive_json_from() == seen_live
+    assert await back.receive_nothing()
+
+
+async def test_resume_from_the_latest_id_replays_nothing(live, template, member):
+    await post_webhook(quality_body(template, "YELLOW"))
+    socket, hello = await connect_as(live, member)
+
+    await socket.send_json_to({"type": "resume", "since": hello["last_id"]})
+
+    assert hello["last_id"] > 0
+    assert await socket.receive_nothing()
