@@ -115,7 +115,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Each socket waits on Redis with a blocking read of 5 s (channels-redis'
+            # brpop_timeout); redis-py's default socket timeout, also 5 s, would cut it and
+            # close idle sockets with 1011. A dead Redis still fails fast at connect.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}]
+            },
         }
     }
 else:

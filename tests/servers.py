@@ -82,6 +82,8 @@ def asgi_server(env: Mapping[str, str]) -> Iterator[str]:
                 raise RuntimeError("The ASGI server did not start:\n" + "".join(output))
         yield address[0]
     finally:
+        if os.environ.get("PYTAKE_SERVER_LOG"):
+            sys.stderr.write("".join(output))
         process.terminate()
         try:
             process.wait(timeout=10)

@@ -101,7 +101,10 @@ def test_redis_url_selects_the_redis_channel_layer():
     settings = _settings(REDIS_URL="redis://redis.example:6379/0")
 
     assert settings["CHANNEL_BACKEND"] == "channels_redis.core.RedisChannelLayer"
-    assert settings["CHANNEL_CONFIG"] == {"hosts": ["redis://redis.example:6379/0"]}
+    [host] = settings["CHANNEL_CONFIG"]["hosts"]
+    assert host["address"] == "redis://redis.example:6379/0"
+    # Longer than the layer's 5 s blocking read, or idle sockets are closed (see settings).
+    assert host["socket_timeout"] > 5
 
 
 def test_tasks_backend_switches_to_the_database_backend():

@@ -26,6 +26,16 @@ pytestmark = [
 ]
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+IDLE_SECONDS = 6  # channels-redis reads with a 5 s blocking timeout
+
+
+async def _nothing_for(socket, *, seconds: float) -> bool:
+    """True when the socket stayed open and silent for `seconds`."""
+    try:
+        await asyncio.wait_for(socket.recv(), timeout=seconds)
+    except TimeoutError:
+        return True
+    return False
 
 
 @pytest.fixture
@@ -69,6 +79,8 @@ async def test_socket_on_one_server_hears_a_webhook_posted_to_another(
             additional_headers={"Origin": f"http://{first}"},
         ) as socket:
             hello = json.loads(await socket.recv())
+            # Idle for longer than one blocking read of the Redis layer: the socket must survive.
+            assert await _nothing_for(socket, seconds=IDLE_SECONDS)
             async with httpx.AsyncClient(base_url=f"http://{second}") as http:
                 response = await http.post(
                     WEBHOOK_URL,
