@@ -59,6 +59,7 @@ schema: $(VENV)/.runtime-installed
 
 bench: $(VENV)/.dev-installed
 	$(PY) -m bench
+	$(PY) -m bench.live
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -114,10 +114,12 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # Each socket waits on Redis with a blocking read of 5 s (channels-redis'
-            # brpop_timeout); redis-py's default socket timeout, also 5 s, would cut it and
-            # close idle sockets with 1011. A dead Redis still fails fast at connect.
+            # Pub/sub: a message to an organization is one PUBLISH that each process fans out
+            # to its own sockets, where the list-based layer pushes and pops it once per
+            # socket. Delivery is at most once either way; a browser that missed one resumes.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # Above redis-py's default of 5 s, which equals the list-based layer's blocking
+            # read and closed idle sockets with 1011. A dead Redis still fails fast at connect.
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}]
             },

@@ -100,7 +100,8 @@ def test_database_url_selects_postgresql():
 def test_redis_url_selects_the_redis_channel_layer():
     settings = _settings(REDIS_URL="redis://redis.example:6379/0")
 
-    assert settings["CHANNEL_BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    # Pub/sub: one PUBLISH per group message, fanned out in each process (see settings).
+    assert settings["CHANNEL_BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     [host] = settings["CHANNEL_CONFIG"]["hosts"]
     assert host["address"] == "redis://redis.example:6379/0"
     # Longer than the layer's 5 s blocking read, or idle sockets are closed (see settings).

@@ -25,11 +25,17 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def unreachable_redis_layer(settings, closed_port):
+@pytest.fixture(
+    params=[
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "channels_redis.core.RedisChannelLayer",
+    ]
+)
+def unreachable_redis_layer(request, settings, closed_port):
+    """The production layer (and channels-redis' other one), pointed at a closed port."""
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": request.param,
             "CONFIG": {"hosts": [f"redis://127.0.0.1:{closed_port}/0"]},
         }
     }
