@@ -5,10 +5,10 @@
 
 Runs twice: the server on Redis (REDIS_URL, else redis://127.0.0.1:6379/0; skipped with a
 note when unreachable), then on the in-memory layer. Each run starts one server process (the
-one `make run` uses), connects CLIENTS sockets with an API token, then POSTs ROUNDS signed
-quality webhooks one after the other; each latency is from just before a POST to the moment a
-socket has read its message. The clients share one event loop in this process, so a figure
-includes the time the loop takes to read 500 sockets. A scratch PostgreSQL database
+one `make run` uses), sends it one untimed warm-up webhook, connects CLIENTS sockets with an
+API token from CLIENT_PROCESSES client processes, then POSTs ROUNDS signed quality webhooks one
+after the other, each once every socket has the previous message. A latency is from just
+before a POST to the moment one socket has read its message. A scratch PostgreSQL database
 `pytake_bench_live` is created, migrated and dropped.
 """
 

@@ -1,7 +1,8 @@
 """Start the project's ASGI server as its own process, on a loopback port the system picks.
 
 The server is the one `make run` starts (Daphne, or Uvicorn when the Makefile runs that),
-so what is tested across processes is what is deployed.
+so what is tested across processes is what is deployed. PYTAKE_SERVER_LOG=1 prints a server's
+log when it stops.
 """
 
 from __future__ import annotations
