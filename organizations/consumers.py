@@ -8,8 +8,9 @@ Nobody authenticated: closed with 4401. Someone who may not see the organization
 
 Frames from the client: `{"type": "ping"}` → `{"type": "pong"}`; `{"type": "resume", "since":
 <id>}` → every message after that id, oldest first (at most RESUME_LIMIT, then
-`{"type": "resume.truncated"}`). Anything else → `{"type": "error", "detail": ...}`, and the
-socket stays open. The messages themselves come from `organizations.broadcast`.
+`{"type": "resume.truncated"}`; that alone when message `since` is no longer kept). Anything
+else → `{"type": "error", "detail": ...}`, and the socket stays open. The messages themselves
+come from `organizations.broadcast`.
 """
 
 from __future__ import annotations
@@ -113,6 +114,12 @@ class LiveUpdatesConsumer(AsyncJsonWebsocketConsumer):
     async def _resume(self, since: Any) -> None:
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
             await self._error('"since" is the id of the last message received, an integer ≥ 0.')
+            return
+        if since and not await database_sync_to_async(selectors.live_message_is_kept)(
+            self.organization_id, since
+        ):
+            # Pruned (or never this organization's): what followed it may be gone too.
+            await self.send_json({"type": "resume.truncated"})
             return
         messages = await database_sync_to_async(selectors.live_messages_after)(
             self.organization_id, since=since, limit=RESUME_LIMIT + 1

@@ -55,3 +55,8 @@ def live_messages_after(organization_id: Any, *, since: int, limit: int) -> list
             :limit
         ]
     )
+
+
+def live_message_is_kept(organization_id: Any, message_id: int) -> bool:
+    """Whether the organization's message `message_id` is still kept (not yet pruned)."""
+    return LiveMessage.objects.filter(organization_id=organization_id, id=message_id).exists()

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import io
+from datetime import timedelta
+
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.management import call_command
+from django.utils import timezone
 
+from organizations.models import LiveMessage
 from tests import factories
 from tests.organizations.conftest import (
     UPDATES_PATH,
@@ -163,5 +169,21 @@ async def test_resume_beyond_500_messages_sends_500_then_tells_the_client_to_rel
 
     replayed = [(await socket.receive_json_from())["id"] for _ in range(500)]
     assert replayed == ids[1:501]
+    assert await socket.receive_json_from() == {"type": "resume.truncated"}
+    assert await socket.receive_nothing()
+
+
+async def test_resume_from_a_pruned_message_tells_the_client_to_reload(live, member):
+    def prune_all_but_the_latest() -> int:
+        old, _ = factories.LiveMessageFactory.create_batch(2, organization=member.organization)
+        LiveMessage.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+        call_command("prune_live_messages", "--days", "7", stdout=io.StringIO())
+        return old.pk
+
+    pruned_id = await sync_to_async(prune_all_but_the_latest)()
+    socket, _ = await connect_as(live, member)
+
+    await socket.send_json_to({"type": "resume", "since": pruned_id})
+
     assert await socket.receive_json_from() == {"type": "resume.truncated"}
     assert await socket.receive_nothing()

@@ -1,0 +1,22 @@
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from organizations.services import prune_live_messages
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete live messages older than --days (default 7). A browser that resumes from one "
+        "of them is told to reload instead."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--days", type=int, default=7)
+
+    def handle(self, *args, days: int, **options) -> None:
+        deleted = prune_live_messages(older_than=timezone.now() - timedelta(days=days))
+        self.stdout.write(
+            self.style.SUCCESS(f"Deleted {deleted} live messages older than {days} days.")
+        )
