@@ -224,6 +224,8 @@ async def _clients(address: str, token: str, count: int, events) -> None:
 def _report(label: str, result: tuple[str, list[float], list[float]]) -> None:
     server, latencies, posts = result
     print(f"\n{label}, {server}: {CLIENTS} sockets, {ROUNDS} webhooks, {len(latencies):,} messages")
+    # On a shared machine the figures follow its load: print it beside them.
+    print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(
         f"  POST → message: p50 {_percentile(latencies, 50):.1f} ms, "
         f"p99 {_percentile(latencies, 99):.1f} ms, max {max(latencies) * 1000:.1f} ms"

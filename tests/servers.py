@@ -37,7 +37,12 @@ STARTUP_SECONDS = 30
 
 
 def project_server() -> str:
-    """The server `make run` uses: Uvicorn if its recipe names it, else Daphne."""
+    """The server `make run` uses: Uvicorn if its recipe names it, else Daphne.
+
+    PYTAKE_ASGI_SERVER=daphne|uvicorn picks one, to compare them (`python -m bench.live`).
+    """
+    if os.environ.get("PYTAKE_ASGI_SERVER") in SERVER_COMMANDS:
+        return os.environ["PYTAKE_ASGI_SERVER"]
     makefile = (PROJECT_DIR / "Makefile").read_text()
     recipe = makefile.split("\nrun: ", 1)[-1].split("\n\n", 1)[0]
     return "uvicorn" if "uvicorn" in recipe else "daphne"
