@@ -2,6 +2,8 @@ from rest_framework import serializers
 
 from audit.models import AuditLog
 
+MAX_OFFSET = 1_000_000_000
+
 
 class AuditLogSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -25,7 +27,8 @@ class AuditLogSerializer(serializers.ModelSerializer):
 
 class StatusHistoryQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
-    offset = serializers.IntegerField(min_value=0, default=0)
+    # Bounded so that the database never sees a number it cannot hold.
+    offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
 
 
 class HistoryTemplateSerializer(serializers.Serializer):

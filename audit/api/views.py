@@ -41,7 +41,9 @@ class TemplateStatusHistoryView(APIView):
         parameters=[StatusHistoryQuerySerializer],
         responses={
             200: StatusHistorySerializer,
-            400: OpenApiResponse(description="limit outside 1 to 1000, or offset below 0"),
+            400: OpenApiResponse(
+                description="limit outside 1 to 1000, or offset outside 0 to 1,000,000,000"
+            ),
             404: OpenApiResponse(description="No such template on this organization's number"),
         },
     )
