@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from knox.models import AuthToken
+from knox.settings import knox_settings
 
 from organizations.models import LiveMessage, Organization, User
 
@@ -35,3 +37,35 @@ def prune_live_messages(*, older_than: datetime) -> int:
     """
     deleted, _ = LiveMessage.objects.filter(created_at__lt=older_than).delete()
     return deleted
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+
+def issue_token(*, user: User) -> tuple[AuthToken, str]:
+    """A new API token for `user`, valid for TOKEN_TTL; returns the row and the key.
+
+    Only a hash of the key is stored: the key is shown once, to whoever asked for it.
+    """
+    return AuthToken.objects.create(user=user, expiry=knox_settings.TOKEN_TTL)
+
+
+def revoke_token(*, token: AuthToken) -> None:
+    """The token stops working at once (a logout)."""
+    token.delete()
+
+
+def revoke_all_tokens(*, user: User) -> int:
+    """Every token of `user` stops working; returns how many there were."""
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted
+
+
+def credentials_changed(*, user: User) -> bool:
+    """Whether saving `user` changes its password or deactivates it, against the stored row."""
+    if user._state.adding:
+        return False
+    stored = User.objects.filter(pk=user.pk).values("password", "is_active").first()
+    if stored is None:
+        return False
+    return stored["password"] != user.password or (stored["is_active"] and not user.is_active)

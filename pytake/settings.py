@@ -5,6 +5,7 @@ channel layer, immediate tasks and console email, DEBUG on. Production sets DATA
 REDIS_URL, TASKS_BACKEND, EMAIL_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=false.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,7 +36,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -130,6 +131,25 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# What several server processes must share (login failure counters) lives in the cache:
+# Redis in production, this process's memory on the embedded default.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pytake",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Failed logins (API token and admin) counted per username and per client IP over a window;
+# past either limit the login answers 429 until the window ends.
+LOGIN_FAILURE_LIMIT_PER_USERNAME = env.int("LOGIN_FAILURE_LIMIT_PER_USERNAME", default=5)
+LOGIN_FAILURE_LIMIT_PER_IP = env.int("LOGIN_FAILURE_LIMIT_PER_IP", default=20)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+
 TASKS = {
     "default": {
         "BACKEND": env.str(
@@ -155,7 +175,7 @@ WEBHOOK_TASK_ATTEMPTS = env.int("WEBHOOK_TASK_ATTEMPTS", default=5)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -164,6 +184,17 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "pytake.api.exceptions.exception_handler",
 }
+
+# API tokens are stored hashed and expire; the `Authorization: Token <key>` header is knox's.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(seconds=env.int("TOKEN_TTL", default=10 * 60 * 60)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# Any request body larger than this (in bytes) is refused with 413 by pytake.asgi before it is
+# read; the webhook has its own, smaller limit above.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=10 * 1024 * 1024)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "PyTake template health API",

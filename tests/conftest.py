@@ -103,6 +103,16 @@ def other_phone_number(other_organization):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Login failure counters live in the cache (Redis on CI): each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Hashing with the production hasher costs ~0.3 s a user; tests need no such strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

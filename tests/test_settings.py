@@ -27,6 +27,11 @@ SETTINGS_VARIABLES = (
     "WHATSAPP_WEBHOOK_VERIFY_TOKEN",
     "WHATSAPP_WEBHOOK_APP_SECRET",
     "WHATSAPP_WEBHOOK_MAX_BODY_BYTES",
+    "MAX_REQUEST_BODY_BYTES",
+    "LOGIN_FAILURE_LIMIT_PER_USERNAME",
+    "LOGIN_FAILURE_LIMIT_PER_IP",
+    "LOGIN_FAILURE_WINDOW_SECONDS",
+    "TOKEN_TTL",
     "LOG_LEVEL",
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
@@ -46,6 +51,8 @@ print(json.dumps({
     "DB_HOST": settings.DATABASES["default"].get("HOST", ""),
     "CHANNEL_BACKEND": settings.CHANNEL_LAYERS["default"]["BACKEND"],
     "CHANNEL_CONFIG": settings.CHANNEL_LAYERS["default"].get("CONFIG"),
+    "CACHE_BACKEND": settings.CACHES["default"]["BACKEND"],
+    "CACHE_LOCATION": settings.CACHES["default"].get("LOCATION"),
     "TASKS_BACKEND": settings.TASKS["default"]["BACKEND"],
     "EMAIL_BACKEND": settings.EMAIL_BACKEND,
     "EMAIL_HOST": settings.EMAIL_HOST,
@@ -87,6 +94,7 @@ def test_no_environment_runs_on_the_embedded_default():
     assert settings["CHANNEL_BACKEND"] == "channels.layers.InMemoryChannelLayer"
     assert settings["TASKS_BACKEND"] == "django_tasks.backends.immediate.ImmediateBackend"
     assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert settings["CACHE_BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
 def test_database_url_selects_postgresql():
@@ -106,6 +114,8 @@ def test_redis_url_selects_the_redis_channel_layer():
     assert host["address"] == "redis://redis.example:6379/0"
     # Longer than the layer's 5 s blocking read, or idle sockets are closed (see settings).
     assert host["socket_timeout"] > 5
+    assert settings["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings["CACHE_LOCATION"] == "redis://redis.example:6379/0"
 
 
 def test_tasks_backend_switches_to_the_database_backend():

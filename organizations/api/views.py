@@ -1,14 +1,16 @@
+from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import PermissionDenied
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.auth import TokenAuthentication
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.generics import ListCreateAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from organizations import selectors, services
+from organizations import login_throttle, selectors, services
 from organizations.api.serializers import (
     OrganizationSerializer,
     TokenRequestSerializer,
@@ -19,13 +21,53 @@ from organizations.api.serializers import (
 from organizations.models import User
 from organizations.permissions import IsSuperAdmin, can_administer
 
+LOCKED_OUT = "Too many failed logins for this username or from this address."
 
-class ObtainTokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token."""
 
-    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer, tags=["auth"])
-    def post(self, request: Request, *args, **kwargs) -> Response:
-        return super().post(request, *args, **kwargs)
+class ObtainTokenView(APIView):
+    """Exchange a username and password for an API token that expires."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenResponseSerializer,
+            400: OpenApiResponse(description="Missing fields, or wrong username or password"),
+            429: OpenApiResponse(description="Too many failed logins; see Retry-After"),
+        },
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        username, password = serializer.validated_data.values()
+        wait = login_throttle.seconds_locked_out(
+            username=username, ip=login_throttle.client_ip(request)
+        )
+        if wait:
+            raise Throttled(wait=wait, detail=LOCKED_OUT)
+        # A failure is counted by the user_login_failed receiver, as the admin's login is.
+        user = authenticate(request._request, username=username, password=password)
+        if user is None:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Unable to log in with provided credentials."]}
+            )
+        login_throttle.forget_username(username=username)
+        token, key = services.issue_token(user=user)
+        return Response(TokenResponseSerializer({"token": key, "expiry": token.expiry}).data)
+
+
+class LogoutView(APIView):
+    """Revoke the token this request is authenticated with."""
+
+    authentication_classes = [TokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        services.revoke_token(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(tags=["organizations"])

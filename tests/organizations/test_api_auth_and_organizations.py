@@ -3,7 +3,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from rest_framework.authtoken.models import Token
+from django.utils.dateparse import parse_datetime
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from organizations.models import Organization, User
@@ -33,23 +34,28 @@ def new_user(**overrides) -> dict:
 # --- token and session authentication -------------------------------------------------------
 
 
-def test_token_endpoint_returns_a_token_for_good_credentials(api_client, member):
+def test_token_endpoint_returns_a_token_and_its_expiry(api_client, member):
     response = api_client.post(
         TOKEN_URL, {"username": member.username, "password": PASSWORD}, format="json"
     )
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=member).key}
+    body = response.json()
+    assert set(body) == {"token", "expiry"}
+    stored = AuthToken.objects.get(user=member)
+    assert parse_datetime(body["expiry"]) == stored.expiry
+    # Only a hash is stored: the key itself is nowhere in the row.
+    assert body["token"] not in (stored.digest, stored.token_key)
 
 
-def test_token_endpoint_returns_the_same_token_twice(api_client, member):
+def test_token_endpoint_issues_a_new_token_each_time(api_client, member):
     credentials = {"username": member.username, "password": PASSWORD}
 
     first = api_client.post(TOKEN_URL, credentials, format="json").json()["token"]
     second = api_client.post(TOKEN_URL, credentials, format="json").json()["token"]
 
-    assert first == second
-    assert Token.objects.filter(user=member).count() == 1
+    assert first != second
+    assert AuthToken.objects.filter(user=member).count() == 2
 
 
 def test_token_endpoint_refuses_a_wrong_password(api_client, member):
@@ -59,7 +65,7 @@ def test_token_endpoint_refuses_a_wrong_password(api_client, member):
 
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
-    assert not Token.objects.filter(user=member).exists()
+    assert not AuthToken.objects.filter(user=member).exists()
 
 
 def test_token_endpoint_refuses_an_unknown_user(api_client):
