@@ -14,6 +14,10 @@ def template_changed(sender: type, *, change: TemplateChange, **kwargs: Any) -> 
     services.record_template_change(change=change)
 
 
+def template_deleted(sender: type, *, template: Any, actor: Any, **kwargs: Any) -> None:
+    services.record_template_deletion(template=template, actor=actor)
+
+
 def admin_log_entry_saved(
     sender: type, *, instance: LogEntry, created: bool, **kwargs: Any
 ) -> None:

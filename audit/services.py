@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.db import connections, models, transaction
 from django.db.models import (
     BigIntegerField,
@@ -53,8 +53,11 @@ class Action(StrEnum):
     TEMPLATE_ADDED_IN_ADMIN = "template.admin_added"
     TEMPLATE_CHANGED_IN_ADMIN = "template.admin_changed"
     TEMPLATE_DELETED_IN_ADMIN = "template.admin_deleted"
+    TEMPLATE_DELETED = "template.deleted"
     CAMPAIGN_PAUSED = "campaign.paused"
     CAMPAIGN_RESUMED = "campaign.resumed"
+    CAMPAIGN_CANCELLED = "campaign.cancelled"
+    CAMPAIGN_DELETED = "campaign.deleted"
     CAMPAIGN_ADDED_IN_ADMIN = "campaign.admin_added"
     CAMPAIGN_CHANGED_IN_ADMIN = "campaign.admin_changed"
     CAMPAIGN_DELETED_IN_ADMIN = "campaign.admin_deleted"
@@ -275,14 +278,27 @@ ADMIN_AUDITED_MODELS: dict[tuple[str, str], TargetType] = {
     ("templates_app", "whatsapptemplate"): TargetType.TEMPLATE,
     ("campaigns", "campaign"): TargetType.CAMPAIGN,
 }
+# Deletions are not among them: the services that soft-delete record them, with the person.
 ADMIN_ACTIONS: dict[tuple[TargetType, int], Action] = {
     (TargetType.TEMPLATE, ADDITION): Action.TEMPLATE_ADDED_IN_ADMIN,
     (TargetType.TEMPLATE, CHANGE): Action.TEMPLATE_CHANGED_IN_ADMIN,
-    (TargetType.TEMPLATE, DELETION): Action.TEMPLATE_DELETED_IN_ADMIN,
     (TargetType.CAMPAIGN, ADDITION): Action.CAMPAIGN_ADDED_IN_ADMIN,
     (TargetType.CAMPAIGN, CHANGE): Action.CAMPAIGN_CHANGED_IN_ADMIN,
-    (TargetType.CAMPAIGN, DELETION): Action.CAMPAIGN_DELETED_IN_ADMIN,
 }
+
+
+def record_template_deletion(*, template: Any, actor: User | None) -> AuditLog:
+    """A person deleted a template (it is kept, marked deleted)."""
+    return record(
+        organization_id=template.organization_id,
+        actor_type=actor_type_of(actor),
+        actor=actor,
+        action=Action.TEMPLATE_DELETED,
+        target_type=TargetType.TEMPLATE,
+        target_id=template.pk,
+        target_name=str(template),
+        changes={"status": template.status},
+    )
 
 
 def record_admin_change(*, log_entry: LogEntry) -> AuditLog | None:
@@ -295,7 +311,8 @@ def record_admin_change(*, log_entry: LogEntry) -> AuditLog | None:
     if content_type is None:
         return None
     target_type = ADMIN_AUDITED_MODELS.get((content_type.app_label, content_type.model))
-    if target_type is None:
+    action = ADMIN_ACTIONS.get((target_type, log_entry.action_flag))
+    if action is None:
         return None
     model = content_type.model_class()
     target = model._default_manager.filter(pk=log_entry.object_id).first() if model else None
@@ -305,7 +322,7 @@ def record_admin_change(*, log_entry: LogEntry) -> AuditLog | None:
         organization_id=target.organization_id,
         actor_type=AuditLog.ActorType.USER,
         actor=log_entry.user,
-        action=ADMIN_ACTIONS[(target_type, log_entry.action_flag)],
+        action=action,
         target_type=target_type,
         target_id=target.pk,
         target_name=str(target),

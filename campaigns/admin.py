@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from campaigns import services
 from campaigns.models import Campaign
-from organizations.admin import OrganizationScopedAdmin
+from organizations.admin import OrganizationScopedAdmin, adopt_created, soft_deleted_objects
 from pytake.exceptions import ApplicationError
-from templates_app.models import WhatsAppTemplate
 
 STATUS_COLOURS = {
     Campaign.Status.DRAFT: "#6c757d",
@@ -23,20 +24,27 @@ STATUS_COLOURS = {
     Campaign.Status.CANCELLED: "#dc3545",
 }
 ADMIN_PAUSE_REASON = "Paused in the admin."
+ADMIN_CANCEL_REASON = "Cancelled in the admin."
 
 
-class CampaignAdminForm(forms.ModelForm):
+# A new campaign starts in one of these; later its status changes only through the actions.
+STARTING_STATUSES = [Campaign.Status.DRAFT, Campaign.Status.SCHEDULED, Campaign.Status.ACTIVE]
+
+
+class CampaignAddForm(forms.ModelForm):
+    status = forms.ChoiceField(
+        choices=[(s, s.label) for s in STARTING_STATUSES], initial=Campaign.Status.DRAFT
+    )
+
     class Meta:
         model = Campaign
-        fields = ["organization", "name", "template", "status", "auto_resume", "deleted_at"]
+        fields = ["name", "template", "status", "auto_resume"]
 
     def clean(self) -> dict:
         cleaned = super().clean()
         template, status = cleaned.get("template"), cleaned.get("status")
-        if template is not None and status in Campaign.SENDING_STATUSES:
-            # Under the template's row lock, as every writer that makes a campaign send.
-            template = WhatsAppTemplate.objects.select_for_update().get(pk=template.pk)
         if template is not None and status in Campaign.SENDING_STATUSES and template.is_blocked:
+            # A first answer for the form; create_campaign checks again under the row lock.
             raise forms.ValidationError(
                 f"Template {template} is {template.status}: the campaign cannot be {status}."
             )
@@ -45,7 +53,7 @@ class CampaignAdminForm(forms.ModelForm):
 
 @admin.register(Campaign)
 class CampaignAdmin(OrganizationScopedAdmin):
-    form = CampaignAdminForm
+    add_form = CampaignAddForm
     list_display = [
         "name",
         "status_badge",
@@ -65,9 +73,14 @@ class CampaignAdmin(OrganizationScopedAdmin):
     ]
     search_fields = ["name", "template__name", "pause_reason"]
     list_select_related = ["template", "organization"]
-    # Pausing and resuming go through the actions, so the audit trail records who and why.
-    readonly_fields = [
-        "id",
+    # Its status changes only through the actions (the services), so the audit trail records
+    # who and why; the template is chosen once.
+    fields = [
+        "name",
+        "auto_resume",
+        "organization",
+        "template",
+        "status",
         "pause_reason",
         "paused_at",
         "paused_by_template",
@@ -75,7 +88,53 @@ class CampaignAdmin(OrganizationScopedAdmin):
         "created_at",
         "updated_at",
     ]
-    actions = ["pause_selected", "resume_selected"]
+    readonly_fields = fields[2:]
+    actions = ["pause_selected", "resume_selected", "cancel_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def get_form(self, request: HttpRequest, obj: Campaign | None = None, **kwargs: Any) -> type:
+        if obj is None:
+            kwargs["form"] = self.add_form
+            kwargs["fields"] = self.add_form.Meta.fields
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Campaign | None = None) -> list[str]:
+        return list(self.add_form.Meta.fields) if obj is None else self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> list[str]:
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form, change: bool) -> None:
+        data = form.cleaned_data
+        try:
+            if change:
+                services.update_campaign(
+                    campaign=obj, name=data["name"], auto_resume=data["auto_resume"]
+                )
+            else:
+                created = services.create_campaign(
+                    template=data["template"],
+                    name=data["name"],
+                    status=data["status"],
+                    auto_resume=data["auto_resume"],
+                )
+                adopt_created(obj, created)
+        except ApplicationError as error:
+            # Meta blocked the template after the form was checked: say so, save nothing.
+            raise PermissionDenied(error.message) from error
+
+    def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
+        services.delete_campaign(obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        for campaign in queryset:
+            services.delete_campaign(campaign, actor=request.user)
+
+    def get_deleted_objects(self, objs, request: HttpRequest) -> tuple:
+        # A soft delete: the campaign stops sending and keeps its history.
+        return soft_deleted_objects(self, objs, request)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, campaign: Campaign) -> str:
@@ -106,6 +165,17 @@ class CampaignAdmin(OrganizationScopedAdmin):
             lambda campaign: services.resume_campaign(campaign, actor=request.user),
         )
 
+    @admin.action(description="Cancel selected campaigns")
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        self._apply(
+            request,
+            queryset,
+            "cancelled",
+            lambda campaign: services.cancel_campaign(
+                campaign, actor=request.user, reason=ADMIN_CANCEL_REASON
+            ),
+        )
+
     def _apply(
         self,
         request: HttpRequest,
@@ -125,11 +195,3 @@ class CampaignAdmin(OrganizationScopedAdmin):
             self.message_user(request, f"{succeeded} campaign(s) {done}.", messages.SUCCESS)
         for message in refused:
             self.message_user(request, message, messages.WARNING)
-
-    def log_deletions(self, request: HttpRequest, queryset) -> list:
-        # One log entry per campaign, each saved on its own, so the audit trail hears of it
-        # (Django bulk-creates them for a multiple deletion, which sends no signal).
-        entries = []
-        for campaign in queryset:
-            entries.extend(super().log_deletions(request, [campaign]))
-        return entries

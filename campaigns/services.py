@@ -153,8 +153,14 @@ PAUSE_STATE_FIELDS = [
 def _save_pause_state(
     campaign: Campaign, *, actor: User | None, action: str, changes: dict, reason: str
 ) -> None:
-    """Save what a person's pause or resume changed, and record who did it and why."""
+    """Save what a person's pause, resume or cancel changed, and record who did it and why."""
     campaign.save(update_fields=PAUSE_STATE_FIELDS)
+    _record_person(campaign, actor=actor, action=action, changes=changes, reason=reason)
+
+
+def _record_person(
+    campaign: Campaign, *, actor: User | None, action: str, changes: dict, reason: str
+) -> None:
     audit.record(
         organization_id=campaign.organization_id,
         actor_type=audit.actor_type_of(actor),
@@ -196,6 +202,66 @@ def _status_to_resume(campaign: Campaign) -> str:
     if campaign.status_before_pause in Campaign.SENDING_STATUSES:
         return campaign.status_before_pause
     return Campaign.Status.ACTIVE
+
+
+# --- a person's other changes -------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_campaign(*, campaign: Campaign, name: str, auto_resume: bool) -> Campaign:
+    """A person renames a campaign or changes whether it resumes by itself.
+
+    Its status changes only through pause, resume and cancel.
+    """
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _refuse_deleted(campaign)
+    campaign.name = name
+    campaign.auto_resume = auto_resume
+    campaign.save(update_fields=["name", "auto_resume", "updated_at"])
+    return campaign
+
+
+@transaction.atomic
+def cancel_campaign(campaign: Campaign, *, actor: User | None, reason: str = "") -> Campaign:
+    """A person cancels a campaign for good: it never sends again, and nothing resumes it."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _refuse_deleted(campaign)
+    if campaign.status in (Campaign.Status.COMPLETED, Campaign.Status.CANCELLED):
+        raise ConflictError(
+            f"Campaign {campaign.name} is {campaign.get_status_display().lower()}: "
+            "it cannot be cancelled.",
+            extra={"campaign": str(campaign.pk), "status": campaign.status},
+        )
+    changes = {"status": [campaign.status, Campaign.Status.CANCELLED]}
+    campaign.status = Campaign.Status.CANCELLED
+    campaign.status_before_pause = ""
+    campaign.paused_by_template = False
+    _save_pause_state(
+        campaign,
+        actor=actor,
+        action=audit.Action.CAMPAIGN_CANCELLED,
+        changes=changes,
+        reason=reason,
+    )
+    return campaign
+
+
+@transaction.atomic
+def delete_campaign(campaign: Campaign, *, actor: User | None) -> Campaign:
+    """Soft-delete a campaign: it stops sending and keeps its history. Twice changes nothing."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.deleted_at is not None:
+        return campaign
+    campaign.deleted_at = timezone.now()
+    campaign.save(update_fields=["deleted_at", "updated_at"])
+    _record_person(
+        campaign,
+        actor=actor,
+        action=audit.Action.CAMPAIGN_DELETED,
+        changes={"status": campaign.status},
+        reason="",
+    )
+    return campaign
 
 
 # --- Meta's verdicts on a template --------------------------------------------------------------

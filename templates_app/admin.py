@@ -1,10 +1,13 @@
+from typing import Any
+
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from organizations.admin import OrganizationScopedAdmin
+from organizations.admin import OrganizationScopedAdmin, adopt_created, soft_deleted_objects
 from templates_app.models import BusinessAccount, PhoneNumber, WebhookDelivery, WhatsAppTemplate
-from templates_app.services import deliveries
+from templates_app.services import deliveries, templates
 
 
 @admin.register(BusinessAccount)
@@ -16,7 +19,6 @@ class BusinessAccountAdmin(OrganizationScopedAdmin):
 
 @admin.register(PhoneNumber)
 class PhoneNumberAdmin(OrganizationScopedAdmin):
-    organization_field = "business_account__organization"
     list_display = ["display_phone_number", "verified_name", "phone_number_id", "business_account"]
     search_fields = ["display_phone_number", "phone_number_id", "verified_name"]
     list_select_related = ["business_account"]
@@ -36,7 +38,92 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
     list_filter = ["status", "quality_score", "category", "organization"]
     search_fields = ["name", "meta_template_id"]
     list_select_related = ["business_account"]
-    readonly_fields = ["id", "created_at", "updated_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WhatsAppTemplate]:
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def get_fields(self, request: HttpRequest, obj: WhatsAppTemplate | None = None) -> list[str]:
+        if obj is None:  # submitted through PyTake: Meta rules on the rest
+            return TEMPLATE_ADD_FIELDS
+        return ["phone_number", *TEMPLATE_READONLY_FIELDS]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [] if obj is None else TEMPLATE_READONLY_FIELDS
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> type:
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:  # sent from a number of its own business account only
+            field = form.base_fields["phone_number"]
+            field.queryset = field.queryset.filter(business_account_id=obj.business_account_id)
+        return form
+
+    def save_model(self, request: HttpRequest, obj: WhatsAppTemplate, form, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            templates.update_template_number(template=obj, phone_number=data["phone_number"])
+            return
+        created = templates.create_template(
+            phone_number=data["phone_number"],
+            name=data["name"],
+            language=data["language"],
+            category=data["category"],
+            meta_template_id=data["meta_template_id"],
+        )
+        adopt_created(obj, created)
+
+    def delete_model(self, request: HttpRequest, obj: WhatsAppTemplate) -> None:
+        templates.delete_template(template=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[WhatsAppTemplate]) -> None:
+        for template in queryset:
+            templates.delete_template(template=template, actor=request.user)
+
+    def get_deleted_objects(self, objs, request: HttpRequest) -> tuple:
+        # A soft delete: the template keeps its campaigns, alerts and history.
+        return soft_deleted_objects(self, objs, request)
+
+
+# Added through PyTake: the number it is sent from, its name and language, what it asks for.
+TEMPLATE_ADD_FIELDS = ["phone_number", "name", "language", "category", "meta_template_id"]
+# Meta's to say (or derived): shown, changed only by Meta's events or a sync.
+TEMPLATE_READONLY_FIELDS = [
+    "id",
+    "organization",
+    "business_account",
+    "meta_template_id",
+    "name",
+    "language",
+    "category",
+    "status",
+    "quality_score",
+    "rejection_reason",
+    "rejection_recommendation",
+    "disabled_reason",
+    "disable_date",
+    "paused_title",
+    "pause_description",
+    "status_before_archive",
+    "upcoming_category",
+    "category_change_at",
+    "correct_category",
+    "correct_category_detected_at",
+    "components",
+    "pending_since",
+    "approved_at",
+    "rejected_at",
+    "paused_at",
+    "disabled_at",
+    "quality_updated_at",
+    "status_event_at",
+    "quality_event_at",
+    "category_event_at",
+    "components_event_at",
+    "sent_count",
+    "failed_count",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+]
 
 
 def _outcome_lines(outcomes: list[dict]) -> str:

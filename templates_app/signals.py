@@ -84,3 +84,8 @@ SIGNALS_BY_KIND: dict[ChangeKind, Signal] = {
 def send_template_change(change: TemplateChange) -> None:
     """Announce `change` on the signal of its kind; the template model is the sender."""
     SIGNALS_BY_KIND[change.kind].send(sender=type(change.template), change=change)
+
+
+# Sent when a person deletes (soft-deletes) a template, inside its transaction. Kwargs:
+# `template` (WhatsAppTemplate, with deleted_at set) and `actor` (the User, or None).
+template_deleted = Signal()

@@ -1,13 +1,14 @@
-"""Creating business accounts, phone numbers and templates."""
+"""A person's writes: business accounts, phone numbers and templates created, changed, deleted."""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from organizations.models import Organization
+from organizations.models import Organization, User
 from pytake.exceptions import ApplicationError
 from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
+from templates_app.signals import template_deleted
 
 
 def canonical_language(code: str) -> str:
@@ -66,3 +67,39 @@ def create_template(
             "A template with this name and language, or this Meta id, already exists.",
             extra={"name": ["This business account already has this template."]},
         ) from exc
+
+
+@transaction.atomic
+def update_template_number(
+    *, template: WhatsAppTemplate, phone_number: PhoneNumber | None
+) -> WhatsAppTemplate:
+    """Send the template from another number of its business account (a person's choice).
+
+    Everything else about a template is Meta's to say and changes only through its events.
+    """
+    if (
+        phone_number is not None
+        and phone_number.business_account_id != template.business_account_id
+    ):
+        raise ApplicationError(
+            f"Number {phone_number} is not on the template's business account.",
+            extra={"phone_number": ["Choose a number of the template's business account."]},
+        )
+    template.phone_number = phone_number
+    template.save(update_fields=["phone_number", "updated_at"])
+    return template
+
+
+@transaction.atomic
+def delete_template(*, template: WhatsAppTemplate, actor: User | None) -> WhatsAppTemplate:
+    """Soft-delete a template (it keeps its history); deleting it twice changes nothing.
+
+    Announced by `template_deleted`, which the audit trail records.
+    """
+    template = WhatsAppTemplate.objects.select_for_update().get(pk=template.pk)
+    if template.deleted_at is not None:
+        return template
+    template.deleted_at = timezone.now()
+    template.save(update_fields=["deleted_at", "updated_at"])
+    template_deleted.send(sender=WhatsAppTemplate, template=template, actor=actor)
+    return template

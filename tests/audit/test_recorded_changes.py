@@ -223,9 +223,11 @@ def template_form(template, **changes) -> dict:
 def test_template_changed_in_the_admin_is_recorded_with_the_user_and_new_values(
     admin_site_client, template, super_admin
 ):
+    other_number = factories.PhoneNumberFactory(business_account=template.business_account)
+
     response = admin_site_client.post(
         f"/admin/templates_app/whatsapptemplate/{template.pk}/change/",
-        template_form(template, status=TemplateStatus.PAUSED, quality_score="RED"),
+        template_form(template, phone_number=str(other_number.pk), status=TemplateStatus.PAUSED),
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -233,11 +235,12 @@ def test_template_changed_in_the_admin_is_recorded_with_the_user_and_new_values(
     assert (entry.actor_type, entry.actor_id) == ("user", super_admin.pk)
     assert (entry.target_type, entry.target_id) == ("template", str(template.pk))
     assert entry.organization_id == template.organization_id
-    # The fields the admin's form reports changed, with their new values.
-    assert entry.changes["fields"]["status"] == "PAUSED"
-    assert entry.changes["fields"]["quality_score"] == "RED"
-    assert "name" not in entry.changes["fields"]
-    assert entry.reason.startswith("Changed Status, Quality score")
+    # The fields the admin's form reports changed, with their new values: Meta's status
+    # is not among them, whatever was posted.
+    assert entry.changes == {"fields": {"phone_number": str(other_number.pk)}}
+    assert entry.reason.startswith("Changed Phone number")
+    template.refresh_from_db()
+    assert template.status == TemplateStatus.APPROVED
 
 
 def test_campaign_added_changed_and_deleted_in_the_admin_is_recorded(
@@ -269,11 +272,15 @@ def test_campaign_added_changed_and_deleted_in_the_admin_is_recorded(
         ("campaign.admin_added", str(campaign.pk)),
         ("campaign.admin_changed", str(campaign.pk)),
     ]
+    # Recorded by the service that soft-deletes, once each, not by the admin's log.
     assert {(e.action, e.target_id) for e in entries[2:]} == {
-        ("campaign.admin_deleted", str(campaign.pk)),
-        ("campaign.admin_deleted", str(other.pk)),
+        ("campaign.deleted", str(campaign.pk)),
+        ("campaign.deleted", str(other.pk)),
     }
     assert {e.actor_id for e in entries} == {super_admin.pk}
     assert entries[0].changes["fields"]["name"] == "Spring sale"
     assert entries[1].changes == {"fields": {"auto_resume": "True"}}
-    assert not Campaign.objects.filter(pk__in=[campaign.pk, other.pk]).exists()
+    assert (
+        Campaign.objects.filter(pk__in=[campaign.pk, other.pk], deleted_at__isnull=False).count()
+        == 2
+    )
