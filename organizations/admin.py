@@ -182,7 +182,7 @@ def refuse_other_organizations(
         expected = cleaned["organization"].pk
     if expected is None and form.instance is not None and not form.instance._state.adding:
         expected = organization_of(form.instance)
-    for name, value in cleaned.items():
+    for name, value in list(cleaned.items()):
         if name == "organization" or name not in form.fields:
             continue
         chosen = list(value) if isinstance(value, QuerySet | list | tuple) else [value]
@@ -238,8 +238,8 @@ class OrganizationAdmin(OrganizationScopedAdmin):
         return not is_scoped(request) and super().has_delete_permission(request, obj)
 
 
-# Fields only a superuser may set on a user.
-PRIVILEGE_FIELDS = ["is_superuser", "is_staff"]
+# Fields only a superuser may set on a user (the dates are records, not choices).
+PRIVILEGE_FIELDS = ["is_superuser", "is_staff", "last_login", "date_joined"]
 
 
 @admin.register(User)
