@@ -16,4 +16,6 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
 RUN useradd --create-home pytake
 USER pytake
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "pytake.asgi:application"]
+# Uvicorn streams request bodies to the application, which refuses oversized ones unread;
+# Channels' router speaks no lifespan protocol. WEB_CONCURRENCY sets the number of workers.
+CMD ["uvicorn", "pytake.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off"]

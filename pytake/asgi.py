@@ -1,4 +1,8 @@
-"""HTTP goes to Django, WebSocket to Channels."""
+"""HTTP goes to Django (behind the body limit), WebSocket to Channels.
+
+Served by Uvicorn (`--lifespan off`: Channels' router does not speak lifespan), which streams
+request bodies to the application, so BodyLimitMiddleware can refuse one before it is read.
+"""
 
 import os
 
@@ -13,11 +17,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from pytake.body_limit import BodyLimitMiddleware  # noqa: E402
 from pytake.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
