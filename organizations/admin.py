@@ -60,9 +60,12 @@ def organization_path(model: type[models.Model], depth: int = 0) -> str | None:
     return None
 
 
-def scope(queryset: QuerySet, organization_id: Any) -> QuerySet:
-    """Rows of `queryset` that belong to the organization; rows of ownerless models as they are."""
-    path = organization_path(queryset.model)
+def scope(queryset: QuerySet, organization_id: Any, *, path: str | None = None) -> QuerySet:
+    """Rows of `queryset` that belong to the organization; rows of ownerless models as they are.
+
+    `path` is the lookup to the organization when the model's first one is not the right one.
+    """
+    path = path or organization_path(queryset.model)
     if path is None:
         return queryset
     if organization_id is None:
@@ -93,11 +96,14 @@ def is_scoped(request: HttpRequest) -> bool:
 class OrganizationScopedMixin:
     """Narrows a ModelAdmin to the staff user's organization. See the module's docstring."""
 
+    # The lookup from the model to its organization; found by `organization_path` if unset.
+    organization_field: str | None = None
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
         if not is_scoped(request):
             return queryset
-        return scope(queryset, request.user.organization_id)
+        return scope(queryset, request.user.organization_id, path=self.organization_field)
 
     def _has_own_organization_field(self) -> bool:
         try:

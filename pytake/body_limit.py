@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
+from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -24,12 +26,15 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-WEBHOOK_PATH = "/api/v1/whatsapp/webhook"
+
+@cache
+def _webhook_path() -> str:
+    return reverse("whatsapp-webhook").rstrip("/")
 
 
 def body_limit_for(path: str) -> int:
     """The largest body, in bytes, accepted for `path`."""
-    if path.rstrip("/") == WEBHOOK_PATH:
+    if path.rstrip("/") == _webhook_path():
         return settings.WHATSAPP_WEBHOOK_MAX_BODY_BYTES
     return settings.MAX_REQUEST_BODY_BYTES
 
