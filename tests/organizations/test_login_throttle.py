@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import time_machine
 from django.test import Client
 
+from organizations import login_throttle
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +120,29 @@ def test_admin_login_still_logs_in_below_the_limit():
 
     assert response.status_code == 302
     assert browser.session["_auth_user_id"] == str(staff.pk)
+
+
+RECORD_FAILURES = """
+import django
+django.setup()
+from organizations import login_throttle
+for _ in range(5):
+    login_throttle.record_failure(username="shared-user", ip="192.0.2.1")
+"""
+
+
+@pytest.mark.postgres  # runs on the PostgreSQL + Redis run, where the cache is Redis
+def test_server_processes_share_the_counters_through_redis(settings):
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # Another process (as another server worker would) records the failures.
+    result = subprocess.run(
+        [sys.executable, "-c", RECORD_FAILURES],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "pytake.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert login_throttle.seconds_locked_out(username="shared-user", ip="203.0.113.1") > 0
