@@ -27,14 +27,16 @@ def users_of(organization: Organization, *, viewer: User) -> QuerySet[User]:
 def user_for_api_token(key: str) -> User | None:
     """The active user an API token belongs to, or None: the one place a token is looked up.
 
-    Tokens are DRF's `authtoken` keys; a switch of token scheme changes only this function.
+    Tokens are knox's: stored hashed, checked against their expiry, as the REST API checks them.
     """
-    from rest_framework.authtoken.models import Token
+    from knox.auth import TokenAuthentication
+    from rest_framework.exceptions import AuthenticationFailed
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
+    try:
+        user, _token = TokenAuthentication().authenticate_credentials(key.encode())
+    except AuthenticationFailed:
         return None
-    return token.user
+    return user
 
 
 def last_live_message_id(organization_id: Any) -> int:

@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from pytake.asgi import application
 from tests.webhooks import signed_post
@@ -46,7 +46,7 @@ async def live() -> AsyncIterator[Callable[..., WebsocketCommunicator]]:
 
 
 def token_for(user: Any) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
+    return AuthToken.objects.create(user=user)[1]
 
 
 def session_cookie(user: Any) -> tuple[bytes, bytes]:

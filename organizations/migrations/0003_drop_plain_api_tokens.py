@@ -7,7 +7,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("organizations", "0001_initial")]
+    dependencies = [("organizations", "0002_live_message")]
 
     operations = [
         migrations.RunSQL(
