@@ -5,6 +5,8 @@ channel layer, immediate tasks and console email, DEBUG on. Production sets DATA
 REDIS_URL, TASKS_BACKEND, EMAIL_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=false.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -161,6 +163,22 @@ TASKS = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PyTake <alerts@pytake.localhost>")
+
+# Keys (Fernet, comma-separated, the first encrypts) for secrets stored encrypted, such as
+# webhook signing secrets. Without one a key is derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[]) or [
+    base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
+]
+
+# Alert notifications. Channel URLs must be HTTPS on a public address unless private URLs are
+# allowed (the default under DEBUG, so local demos and tests can use loopback servers).
+NOTIFY_ALLOW_PRIVATE_URLS = env.bool("NOTIFY_ALLOW_PRIVATE_URLS", default=DEBUG)
+NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=5.0)
+# More alerts than this for one channel within the window go out as one digest.
+NOTIFY_DIGEST_AFTER = env.int("NOTIFY_DIGEST_AFTER", default=3)
+NOTIFY_DIGEST_WINDOW_SECONDS = env.int("NOTIFY_DIGEST_WINDOW_SECONDS", default=60)
+# Where people open links in notifications (the admin's template page).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 WHATSAPP_WEBHOOK_VERIFY_TOKEN = env.str("WHATSAPP_WEBHOOK_VERIFY_TOKEN", default="")
 WHATSAPP_WEBHOOK_APP_SECRET = env.str("WHATSAPP_WEBHOOK_APP_SECRET", default="")

@@ -103,7 +103,7 @@ class AlertFactory(factory.django.DjangoModelFactory):
 
     template = factory.SubFactory(WhatsAppTemplateFactory)
     organization = factory.SelfAttribute("template.organization")
-    kind = "quality_red"
+    kind = Alert.Kind.TEMPLATE_QUALITY_RED
     severity = Alert.Severity.CRITICAL
     title = factory.LazyAttribute(lambda a: f"{a.template.name} quality is RED")
 

@@ -38,10 +38,11 @@ def test_org_admin_lists_the_organizations_entries_newest_first(
     assert [row["action"] for row in rows] == [
         "campaign.resumed",
         "template.status_changed",
+        "alert.resolved",  # the reinstatement resolved the pause's alert
         "template.status_changed",
         "campaign.paused",
     ]
-    assert response.json()["count"] == 4
+    assert response.json()["count"] == 5
     newest = rows[0]
     assert set(newest) == {
         "id",

@@ -1,0 +1,141 @@
+"""What a notification says, whatever carries it: one alert, a digest of alerts, or a test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+from alerts.models import Alert
+from templates_app.models import TemplateStatus
+from templates_app.reasons import QUALITY_WORDS
+
+
+def template_admin_url(template_id: Any) -> str:
+    """The template's page in the admin, as a full link for a message."""
+    path = reverse("admin:templates_app_whatsapptemplate_change", args=[template_id])
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertLine:
+    """One alert as every channel shows it: sentences and labels, no raw enums."""
+
+    id: str
+    kind: str
+    kind_label: str
+    severity: str
+    title: str
+    template_id: str
+    template_name: str
+    language: str
+    status: str
+    status_label: str
+    quality: str
+    quality_label: str
+    reason: str
+    campaigns_paused: int
+    raised_at: datetime
+    link: str
+
+    @classmethod
+    def of(cls, alert: Alert) -> AlertLine:
+        data = alert.data
+        status = data.get("status") or alert.template.status
+        quality = data.get("quality") or alert.template.quality_score
+        return cls(
+            id=str(alert.pk),
+            kind=alert.kind,
+            kind_label=alert.get_kind_display(),
+            severity=alert.severity,
+            title=alert.title,
+            template_id=str(alert.template_id),
+            template_name=alert.template.name,
+            language=alert.template.language,
+            status=status,
+            status_label=_label(TemplateStatus, status).lower(),
+            quality=quality,
+            quality_label=QUALITY_WORDS.get(quality, quality.lower()),
+            reason=data.get("reason", ""),
+            campaigns_paused=int(data.get("campaigns_paused") or 0),
+            raised_at=alert.created_at,
+            link=template_admin_url(alert.template_id),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "severity": self.severity,
+            "title": self.title,
+            "template": {
+                "id": self.template_id,
+                "name": self.template_name,
+                "language": self.language,
+                "status": self.status,
+                "quality": self.quality,
+            },
+            "reason": self.reason,
+            "campaigns_paused": self.campaigns_paused,
+            "raised_at": self.raised_at.isoformat(),
+            "link": self.link,
+        }
+
+
+def _label(choices: Any, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """`kind` is alert, digest or test; `alerts` holds one alert, several, or none."""
+
+    kind: str
+    organization: str
+    subject: str
+    summary: str
+    alerts: tuple[AlertLine, ...]
+
+
+def alert_message(alert: Alert) -> Message:
+    line = AlertLine.of(alert)
+    return Message(
+        kind="alert",
+        organization=alert.organization.name,
+        subject=f"[{line.severity.capitalize()}] {line.title}",
+        summary=line.title,
+        alerts=(line,),
+    )
+
+
+def digest_message(alerts: Iterable[Alert], *, organization: str) -> Message:
+    lines = tuple(AlertLine.of(alert) for alert in alerts)
+    critical = sum(1 for line in lines if line.severity == Alert.Severity.CRITICAL)
+    subject = f"{len(lines)} template alerts for {organization}"
+    summary = f"{len(lines)} template alerts for {organization} within a minute"
+    if critical:
+        summary += f", {critical} of them critical"
+    return Message(
+        kind="digest",
+        organization=organization,
+        subject=subject,
+        summary=summary + ".",
+        alerts=lines,
+    )
+
+
+def test_message(*, organization: str, channel_name: str) -> Message:
+    return Message(
+        kind="test",
+        organization=organization,
+        subject=f"Test notification from PyTake for {organization}",
+        summary=f"This is a test of the channel {channel_name}: alerts will arrive like this.",
+        alerts=(),
+    )

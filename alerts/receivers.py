@@ -1,0 +1,22 @@
+"""Alerts follow their template: Meta's bad news raises them, its good news resolves them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alerts import services
+from templates_app.signals import TemplateChange
+
+
+def template_status_changed(sender: type, *, change: TemplateChange, **kwargs: Any) -> None:
+    services.follow_template_status(change=change)
+
+
+def template_quality_changed(sender: type, *, change: TemplateChange, **kwargs: Any) -> None:
+    services.follow_template_quality(change=change)
+
+
+def template_correct_category_detected(
+    sender: type, *, change: TemplateChange, **kwargs: Any
+) -> None:
+    services.follow_correct_category(change=change)

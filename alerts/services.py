@@ -1,0 +1,482 @@
+"""Writes to alerts: raise (or repeat), escalate, resolve and acknowledge; notification channels.
+
+An alert is raised inside the transaction that applied Meta's change (the receivers run there),
+so it commits or rolls back with it; its notification is enqueued only after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from alerts.models import Alert, NotificationChannel, NotificationDelivery
+from audit import services as audit
+from campaigns.selectors import campaigns_held_by_template
+from organizations.models import Organization, User
+from pytake.exceptions import ConflictError
+from templates_app.models import BLOCKED_STATUSES, TemplateStatus, WhatsAppTemplate
+from templates_app.reasons import QUALITY_WORDS, reason_phrase
+from templates_app.signals import TemplateChange
+
+logger = logging.getLogger(__name__)
+
+Kind = Alert.Kind
+Severity = Alert.Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """The alert a piece of news raises, and how its title reads after "Template x (en_US)"."""
+
+    kind: Kind
+    severity: Severity
+    predicate: str
+
+
+# Keyed by the template's new status, or its new quality.
+STATUS_RULES: dict[str, Rule] = {
+    TemplateStatus.DISABLED: Rule(
+        Kind.TEMPLATE_DISABLED, Severity.CRITICAL, "was disabled by Meta"
+    ),
+    TemplateStatus.PAUSED: Rule(Kind.TEMPLATE_PAUSED, Severity.WARNING, "was paused by Meta"),
+    TemplateStatus.LOCKED: Rule(Kind.TEMPLATE_PAUSED, Severity.WARNING, "was locked by Meta"),
+    TemplateStatus.FLAGGED: Rule(
+        Kind.TEMPLATE_FLAGGED,
+        Severity.WARNING,
+        "was flagged by Meta: it will be disabled if its quality does not improve",
+    ),
+    TemplateStatus.REJECTED: Rule(Kind.TEMPLATE_REJECTED, Severity.INFO, "was rejected by Meta"),
+}
+QUALITY_RULES: dict[str, Rule] = {
+    "RED": Rule(
+        Kind.TEMPLATE_QUALITY_RED, Severity.CRITICAL, f"has {QUALITY_WORDS['RED']} quality"
+    ),
+    "YELLOW": Rule(
+        Kind.TEMPLATE_QUALITY_YELLOW, Severity.WARNING, f"has {QUALITY_WORDS['YELLOW']} quality"
+    ),
+}
+CATEGORY_MISMATCH = Rule(Kind.TEMPLATE_CATEGORY_MISMATCH, Severity.INFO, "is in the wrong category")
+PENDING_TOO_LONG = Rule(
+    Kind.TEMPLATE_PENDING_TOO_LONG,
+    Severity.WARNING,
+    "has waited for Meta's review for more than 48 hours",
+)
+
+QUALITY_KINDS = frozenset({Kind.TEMPLATE_QUALITY_RED, Kind.TEMPLATE_QUALITY_YELLOW})
+# A new alert of the key replaces the open alerts of these kinds (resolved as escalated).
+ESCALATES: dict[str, frozenset[str]] = {
+    Kind.TEMPLATE_DISABLED: frozenset({Kind.TEMPLATE_PAUSED, Kind.TEMPLATE_FLAGGED}),
+    Kind.TEMPLATE_QUALITY_RED: frozenset({Kind.TEMPLATE_QUALITY_YELLOW}),
+}
+# A template APPROVED again (approved, reinstated, pause lifted) is well again in these ways.
+RESOLVED_BY_APPROVAL = frozenset(
+    {
+        Kind.TEMPLATE_DISABLED,
+        Kind.TEMPLATE_PAUSED,
+        Kind.TEMPLATE_FLAGGED,
+        Kind.TEMPLATE_REJECTED,
+        Kind.TEMPLATE_PENDING_TOO_LONG,
+    }
+)
+
+
+# --- following Meta's news (called by the receivers) --------------------------------------------
+
+
+def follow_template_status(*, change: TemplateChange) -> None:
+    """A blocked or flagged template raises an alert; an approved one resolves what it ended."""
+    template = change.template
+    if change.new == TemplateStatus.APPROVED:
+        resolve_template_alerts(template=template, kinds=RESOLVED_BY_APPROVAL, change=change)
+    elif change.previous == TemplateStatus.PENDING:
+        resolve_template_alerts(
+            template=template, kinds={Kind.TEMPLATE_PENDING_TOO_LONG}, change=change
+        )
+    rule = STATUS_RULES.get(change.new)
+    if rule is not None:
+        raise_alert_for_change(rule=rule, change=change)
+
+
+def follow_template_quality(*, change: TemplateChange) -> None:
+    """YELLOW or RED raises an alert; any other quality resolves the quality alerts it ends."""
+    rule = QUALITY_RULES.get(change.new)
+    if rule is not None:
+        raise_alert_for_change(rule=rule, change=change)
+    ended = QUALITY_KINDS - {rule.kind} if rule is not None else QUALITY_KINDS
+    resolve_template_alerts(template=change.template, kinds=ended, change=change)
+
+
+def follow_correct_category(*, change: TemplateChange) -> None:
+    """Meta found the template is of another category than the one it was sent as."""
+    raise_alert_for_change(rule=CATEGORY_MISMATCH, change=change)
+
+
+def raise_alert_for_change(*, rule: Rule, change: TemplateChange) -> Alert:
+    """Raise (or repeat) the alert of `rule` for the template `change` is about.
+
+    The campaigns counted are those the template holds paused: the campaigns app's receiver
+    ran before this one (its app comes first in INSTALLED_APPS), so this event's pauses are in.
+    """
+    template = change.template
+    paused = campaigns_held_by_template(template.pk) if change.new in BLOCKED_STATUSES else 0
+    title = alert_title(template, rule, reason_code=change.reason_code, campaigns_paused=paused)
+    data = alert_data(template, reason=change.reason, campaigns_paused=paused)
+    data.update(
+        {
+            "what_happened": change.what_happened,
+            "reason_code": change.reason_code,
+            "source": str(change.source),
+            "occurred_at": change.occurred_at.isoformat(),
+            "delivery_id": change.delivery_id,
+        }
+    )
+    if change.kind == "correct_category":
+        data["correct_category"] = change.new
+    alert, _ = raise_alert(
+        template=template,
+        kind=rule.kind,
+        severity=rule.severity,
+        title=title,
+        data=data,
+        seen_at=change.occurred_at,
+    )
+    return alert
+
+
+def alert_title(
+    template: WhatsAppTemplate, rule: Rule, *, reason_code: str = "", campaigns_paused: int = 0
+) -> str:
+    """`Template spring_sale (en_US) was disabled by Meta: scam. 3 campaigns paused.`"""
+    title = f"Template {template.name} ({template.language}) {rule.predicate}"
+    phrase = reason_phrase(reason_code) if rule.kind not in QUALITY_KINDS else ""
+    title += f": {phrase}." if phrase else "."
+    if campaigns_paused:
+        noun = "campaign" if campaigns_paused == 1 else "campaigns"
+        title += f" {campaigns_paused} {noun} paused."
+    return title[:300]
+
+
+def alert_data(template: WhatsAppTemplate, *, reason: str, campaigns_paused: int) -> dict:
+    return {
+        "template_id": str(template.pk),
+        "template_name": template.name,
+        "language": template.language,
+        "status": template.status,
+        "quality": template.quality_score,
+        "reason": reason,
+        "campaigns_paused": campaigns_paused,
+    }
+
+
+@transaction.atomic
+def raise_alert(
+    *,
+    template: WhatsAppTemplate,
+    kind: str,
+    severity: str,
+    title: str,
+    data: Mapping[str, Any],
+    seen_at: datetime | None = None,
+) -> tuple[Alert, bool]:
+    """Open an alert of `kind` for `template`, or count one more occurrence of the open one.
+
+    Returns the alert and whether it is new. A new alert escalates the lesser open alerts it
+    replaces (`ESCALATES`) and is notified after commit; a repeat is not notified again.
+    """
+    seen_at = seen_at or timezone.now()
+    open_alerts = Alert.objects.select_for_update().filter(
+        template=template, kind=kind, status__in=Alert.OPEN_STATUSES
+    )
+    alert = open_alerts.first()
+    if alert is None:
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(
+                    organization_id=template.organization_id,
+                    template=template,
+                    kind=kind,
+                    severity=severity,
+                    title=title,
+                    data=dict(data),
+                    last_seen_at=seen_at,
+                )
+        except IntegrityError:
+            # A concurrent transaction opened it first and committed: this is a repeat.
+            alert = open_alerts.first()
+            if alert is None:
+                raise
+        else:
+            _escalate(alert)
+            notify_on_commit(alert)
+            return alert, True
+    alert.occurrences += 1
+    alert.last_seen_at = max(seen_at, alert.last_seen_at or seen_at)
+    alert.title = title
+    alert.data = {**alert.data, **data}
+    alert.save(update_fields=["occurrences", "last_seen_at", "title", "data"])
+    return alert, False
+
+
+def _escalate(alert: Alert) -> None:
+    replaced = ESCALATES.get(alert.kind)
+    if not replaced:
+        return
+    lesser = Alert.objects.filter(
+        template_id=alert.template_id, kind__in=replaced, status__in=Alert.OPEN_STATUSES
+    )
+    kinds = sorted(set(lesser.values_list("kind", flat=True)))
+    if kinds:
+        _resolve(
+            lesser,
+            resolution=f"Escalated: {alert.title}"[:300],
+            actor=None,
+            actor_type=audit.AuditLog.ActorType.SYSTEM,
+            escalated_to=alert,
+        )
+        alert.data["escalated_from"] = kinds
+        alert.save(update_fields=["data"])
+
+
+def resolve_template_alerts(
+    *, template: WhatsAppTemplate, kinds: Iterable[str], change: TemplateChange
+) -> int:
+    """Resolve the template's open alerts of `kinds`: Meta's news ended them. Returns how many."""
+    alerts = Alert.objects.filter(template=template, kind__in=list(kinds))
+    return _resolve(
+        alerts.filter(status__in=Alert.OPEN_STATUSES),
+        resolution=(change.reason or "The template recovered")[:300],
+        actor=None,
+        actor_type=audit.actor_type_of_source(change.source),
+        event_at=change.occurred_at,
+        delivery_id=change.delivery_id,
+    )
+
+
+@transaction.atomic(savepoint=False)
+def _resolve(
+    alerts: QuerySet[Alert],
+    *,
+    resolution: str,
+    actor: User | None,
+    actor_type: str,
+    escalated_to: Alert | None = None,
+    event_at: datetime | None = None,
+    delivery_id: int | None = None,
+) -> int:
+    now = timezone.now()
+    entries = []
+    for alert in alerts.select_for_update():
+        entries.append(
+            audit.Entry(
+                organization_id=alert.organization_id,
+                actor_type=actor_type,
+                actor_id=actor.pk if actor is not None else None,
+                action=audit.Action.ALERT_RESOLVED,
+                target_type=audit.TargetType.ALERT,
+                target_id=str(alert.pk),
+                target_name=alert.title,
+                changes={"status": [alert.status, Alert.Status.RESOLVED], "kind": alert.kind},
+                reason=resolution,
+                event_at=event_at,
+                delivery_id=delivery_id,
+            )
+        )
+        alert.status = Alert.Status.RESOLVED
+        alert.resolved_at = now
+        alert.resolved_by = actor
+        alert.resolution = resolution
+        alert.escalated_to = escalated_to
+        alert.save(
+            update_fields=["status", "resolved_at", "resolved_by", "resolution", "escalated_to"]
+        )
+    audit.record_many(entries)
+    return len(entries)
+
+
+# --- a person acknowledges or resolves ----------------------------------------------------------
+
+
+@transaction.atomic
+def acknowledge_alert(*, alert: Alert, actor: User) -> Alert:
+    """A person has seen the alert; it stays open until the template recovers or they resolve it.
+
+    Refused (409) unless the alert is OPEN.
+    """
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status != Alert.Status.OPEN:
+        raise ConflictError(
+            f"This alert is already {alert.get_status_display().lower()}.",
+            extra={"alert": str(alert.pk), "status": alert.status},
+        )
+    _acknowledge(alert, actor=actor, now=timezone.now())
+    return alert
+
+
+@transaction.atomic
+def acknowledge_template_alerts(*, template: WhatsAppTemplate, actor: User) -> list[Alert]:
+    """Acknowledge every OPEN alert of `template`; returns them (none: nothing was open)."""
+    now = timezone.now()
+    alerts = list(
+        Alert.objects.select_for_update()
+        .filter(template=template, status=Alert.Status.OPEN)
+        .order_by("created_at")
+    )
+    for alert in alerts:
+        _acknowledge(alert, actor=actor, now=now)
+    return alerts
+
+
+def _acknowledge(alert: Alert, *, actor: User, now: datetime) -> None:
+    alert.status = Alert.Status.ACKNOWLEDGED
+    alert.acknowledged_at = now
+    alert.acknowledged_by = actor
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    audit.record(
+        organization_id=alert.organization_id,
+        actor_type=audit.AuditLog.ActorType.USER,
+        actor=actor,
+        action=audit.Action.ALERT_ACKNOWLEDGED,
+        target_type=audit.TargetType.ALERT,
+        target_id=alert.pk,
+        target_name=alert.title,
+        changes={"status": [Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED], "kind": alert.kind},
+    )
+
+
+@transaction.atomic
+def resolve_alert(*, alert: Alert, actor: User, reason: str = "") -> Alert:
+    """A person resolves the alert, with their reason; refused (409) when already resolved."""
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if locked.status == Alert.Status.RESOLVED:
+        raise ConflictError(
+            "This alert is already resolved.",
+            extra={"alert": str(locked.pk), "status": locked.status},
+        )
+    _resolve(
+        Alert.objects.filter(pk=locked.pk),
+        resolution=(reason.strip() or f"Resolved by {actor.email or actor.get_username()}")[:300],
+        actor=actor,
+        actor_type=audit.AuditLog.ActorType.USER,
+    )
+    locked.refresh_from_db()
+    return locked
+
+
+# --- alerts found by looking, not by news -------------------------------------------------------
+
+
+def raise_pending_too_long(*, older_than: datetime) -> list[Alert]:
+    """An alert for each template PENDING since before `older_than` that has none open yet.
+
+    Idempotent: a template whose alert is open is left alone (no new occurrence, no message).
+    """
+    waiting = (
+        WhatsAppTemplate.objects.filter(
+            status=TemplateStatus.PENDING, deleted_at__isnull=True, pending_since__lt=older_than
+        )
+        .exclude(
+            alerts__kind=Kind.TEMPLATE_PENDING_TOO_LONG, alerts__status__in=Alert.OPEN_STATUSES
+        )
+        .order_by("pending_since")
+    )
+    raised = []
+    for template in waiting:
+        reason = f"Waiting for Meta's review since {template.pending_since:%Y-%m-%d %H:%M} UTC"
+        alert, created = raise_alert(
+            template=template,
+            kind=PENDING_TOO_LONG.kind,
+            severity=PENDING_TOO_LONG.severity,
+            title=alert_title(template, PENDING_TOO_LONG),
+            data={
+                **alert_data(template, reason=reason, campaigns_paused=0),
+                "pending_since": template.pending_since.isoformat(),
+            },
+        )
+        if created:
+            raised.append(alert)
+    return raised
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+def notify_on_commit(alert: Alert) -> None:
+    """Once the alert is committed, enqueue its notification; a failure there is only logged."""
+    alert_id = str(alert.pk)
+    transaction.on_commit(lambda: enqueue_alert_notification(alert_id), robust=True)
+
+
+def enqueue_alert_notification(alert_id: str) -> None:
+    # Never let a notification fail the request that committed the alert: with the immediate
+    # backend the task runs right here, and each send records its own failure on its delivery.
+    from alerts import tasks
+
+    try:
+        tasks.notify_alert.enqueue(alert_id)
+    except Exception:
+        logger.exception("Could not enqueue the notification of alert %s", alert_id)
+
+
+def create_channel(*, organization: Organization, **fields: Any) -> NotificationChannel:
+    """A new notification channel; its URL must pass `notify.http.check_url` (serializer)."""
+    return NotificationChannel.objects.create(organization=organization, **fields)
+
+
+def update_channel(*, channel: NotificationChannel, **fields: Any) -> NotificationChannel:
+    """Change a channel; a secret or URL left out keeps its value."""
+    for name, value in fields.items():
+        setattr(channel, name, value)
+    channel.save()
+    return channel
+
+
+def delete_channel(*, channel: NotificationChannel) -> None:
+    channel.delete()
+
+
+def send_test_notification(*, channel: NotificationChannel) -> NotificationDelivery:
+    """A test message to `channel`, sent once (no retries) as soon as the task runs."""
+    delivery = NotificationDelivery.objects.create(
+        channel=channel,
+        kind=NotificationDelivery.Kind.TEST,
+        next_attempt_at=timezone.now(),
+        max_attempts=1,
+    )
+    _attempt_on_commit(delivery.pk)
+    return delivery
+
+
+def retry_deliveries(*, deliveries: QuerySet[NotificationDelivery]) -> int:
+    """Give failed deliveries a new round of attempts, from now; returns how many.
+
+    Only failed ones: a delivery that was sent is never sent again.
+    """
+    from alerts.tasks import MAX_ATTEMPTS
+
+    ids = list(
+        deliveries.filter(status=NotificationDelivery.Status.FAILED).values_list("pk", flat=True)
+    )
+    retried = NotificationDelivery.objects.filter(
+        pk__in=ids, status=NotificationDelivery.Status.FAILED
+    ).update(
+        status=NotificationDelivery.Status.PENDING,
+        next_attempt_at=timezone.now(),
+        max_attempts=F("attempts") + MAX_ATTEMPTS,
+        updated_at=timezone.now(),
+    )
+    for delivery_id in ids:
+        _attempt_on_commit(delivery_id)
+    return retried
+
+
+def _attempt_on_commit(delivery_id: int) -> None:
+    from alerts import tasks
+
+    transaction.on_commit(lambda: tasks.enqueue_attempt(delivery_id), robust=True)
