@@ -1,12 +1,212 @@
-from django.contrib import admin
+from __future__ import annotations
 
-from alerts.models import Alert
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from alerts import services
+from alerts.models import Alert, NotificationChannel, NotificationDelivery
+from alerts.notify.http import UnsafeURLError, check_url
 from organizations.admin import OrganizationScopedAdmin
+from pytake.exceptions import ApplicationError
+
+# Badge colours; each badge also says its value in words, for readers who do not see colour.
+SEVERITY_COLOURS = {"CRITICAL": "#b42318", "WARNING": "#b54708", "INFO": "#175cd3"}
+STATUS_COLOURS = {"OPEN": "#b42318", "ACKNOWLEDGED": "#b54708", "RESOLVED": "#067647"}
+DELIVERY_COLOURS = {"sent": "#067647", "failed": "#b42318", "retrying": "#b54708"}
+
+
+def badge(text: str, colour: str) -> str:
+    return format_html(
+        '<span style="background:{};color:#fff;padding:1px 8px;border-radius:8px;'
+        'font-weight:600;white-space:nowrap">{}</span>',
+        colour,
+        text,
+    )
 
 
 @admin.register(Alert)
 class AlertAdmin(OrganizationScopedAdmin):
-    list_display = ["kind", "severity", "status", "template", "created_at", "acknowledged_by"]
-    list_filter = ["severity", "status", "kind", "organization"]
+    """Alerts are written by Meta's news; people acknowledge and resolve them, nothing else."""
+
+    list_display = [
+        "title",
+        "severity_badge",
+        "status_badge",
+        "kind",
+        "template",
+        "occurrences",
+        "created_at",
+        "acknowledged_by",
+        "resolved_at",
+    ]
+    list_filter = ["status", "severity", "kind", "created_at", "organization"]
     search_fields = ["template__name", "title"]
     list_select_related = ["template", "acknowledged_by"]
+    date_hierarchy = "created_at"
+    actions = ["acknowledge", "resolve"]
+    readonly_fields = [
+        "organization",
+        "template",
+        "kind",
+        "severity",
+        "status",
+        "title",
+        "data",
+        "occurrences",
+        "created_at",
+        "last_seen_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        "resolved_at",
+        "resolved_by",
+        "resolution",
+        "escalated_to",
+    ]
+
+    @admin.display(description="Severity", ordering="severity")
+    def severity_badge(self, alert: Alert) -> str:
+        return badge(alert.get_severity_display(), SEVERITY_COLOURS.get(alert.severity, "#475467"))
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, alert: Alert) -> str:
+        return badge(alert.get_status_display(), STATUS_COLOURS.get(alert.status, "#475467"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Alert | None = None) -> bool:
+        return False
+
+    @admin.action(description="Acknowledge the selected alerts")
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+        self._act(request, queryset, "acknowledged", services.acknowledge_alert)
+
+    @admin.action(description="Resolve the selected alerts")
+    def resolve(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+        self._act(request, queryset, "resolved", services.resolve_alert)
+
+    def _act(self, request: HttpRequest, queryset: QuerySet[Alert], done: str, action) -> None:
+        count, refused = 0, []
+        for alert in queryset:
+            try:
+                action(alert=alert, actor=request.user)
+                count += 1
+            except ApplicationError as exc:
+                refused.append(f"{alert.title}: {exc.message}")
+        if count:
+            self.message_user(request, f"{count} alert(s) {done}.", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
+
+
+class NotificationChannelForm(forms.ModelForm):
+    secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Webhook channels: the signing secret (whsec_…). Leave empty to keep it.",
+    )
+
+    class Meta:
+        model = NotificationChannel
+        fields = ["organization", "name", "kind", "recipients", "url", "secret"]
+        fields += ["min_severity", "enabled"]
+
+    def clean_secret(self) -> str:
+        # Write-only: an empty box keeps the stored secret.
+        return self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if url:
+            try:
+                check_url(url)
+            except UnsafeURLError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return url
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(OrganizationScopedAdmin):
+    form = NotificationChannelForm
+    list_display = ["name", "kind", "min_severity", "enabled", "organization", "updated_at"]
+    list_filter = ["kind", "min_severity", "enabled", "organization"]
+    search_fields = ["name"]
+
+    def save_model(self, request: HttpRequest, obj: NotificationChannel, form, change) -> None:
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        if change:
+            services.update_channel(channel=obj, **fields)
+        else:
+            obj.pk = services.create_channel(**fields).pk
+
+    def delete_model(self, request: HttpRequest, obj: NotificationChannel) -> None:
+        services.delete_channel(channel=obj)
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(OrganizationScopedAdmin):
+    """Every message to a channel and its attempts: a record, read-only but for retrying."""
+
+    organization_field = "channel__organization"
+    list_display = [
+        "id",
+        "kind",
+        "status_badge",
+        "channel",
+        "alert",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "short_error",
+    ]
+    list_filter = ["status", "kind", "channel__kind", "created_at"]
+    list_select_related = ["channel", "alert"]
+    date_hierarchy = "created_at"
+    actions = ["retry"]
+    readonly_fields = [
+        "channel",
+        "kind",
+        "alert",
+        "digest",
+        "status",
+        "attempts",
+        "max_attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+        "created_at",
+        "updated_at",
+    ]
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, delivery: NotificationDelivery) -> str:
+        colour = DELIVERY_COLOURS.get(delivery.status, "#475467")
+        return badge(delivery.get_status_display(), colour)
+
+    @admin.display(description="Last error")
+    def short_error(self, delivery: NotificationDelivery) -> str:
+        return delivery.last_error[:120]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Retry the selected failed deliveries")
+    def retry(self, request: HttpRequest, queryset: QuerySet[NotificationDelivery]) -> None:
+        retried = services.retry_deliveries(deliveries=queryset)
+        skipped = queryset.count() - retried
+        self.message_user(request, f"{retried} failed delivery(ies) will be sent again.")
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} selected delivery(ies) had not failed and were left alone.",
+                messages.WARNING,
+            )

@@ -119,7 +119,7 @@ class NotificationChannel(models.Model):
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     recipients = models.JSONField(default=list, blank=True, help_text="Email addresses.")
-    url = models.URLField(max_length=1000, blank=True, help_text="Slack's or the customer's URL.")
+    url = models.CharField(max_length=1000, blank=True, help_text="Slack's or the customer's URL.")
     # The Standard Webhooks signing secret (whsec_…), encrypted at rest with Fernet.
     secret = EncryptedTextField(blank=True)
     min_severity = models.CharField(

@@ -223,6 +223,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # An alert's severity and a channel's minimum severity are one choice set.
+    "ENUM_NAME_OVERRIDES": {"AlertSeverityEnum": "alerts.models.Alert.Severity"},
 }
 
 LOGGING = {

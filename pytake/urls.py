@@ -11,8 +11,11 @@ api_v1 = [
     path("organizations/", include("organizations.api.urls")),
     path("whatsapp/", include("templates_app.api.urls")),
     path("whatsapp/", include("audit.api.template_urls")),
+    path("whatsapp/", include("alerts.api.template_urls")),
     path("campaigns/", include("campaigns.api.urls")),
     path("audit/", include("audit.api.urls")),
+    path("alerts/", include("alerts.api.urls")),
+    path("notifications/", include("alerts.api.notification_urls")),
 ]
 
 urlpatterns = [

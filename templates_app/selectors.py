@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from organizations.models import User
 from organizations.permissions import scope_to_organization
 from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
+
+# The statuses of an alert not resolved yet, as the alerts app spells them
+# (`alerts.models.Alert.OPEN_STATUSES`): this app may not import it, and a test keeps the two equal.
+OPEN_ALERT_STATUSES = ("OPEN", "ACKNOWLEDGED")
 
 
 def business_accounts_for(user: User) -> QuerySet[BusinessAccount]:
@@ -22,4 +26,12 @@ def templates_for(user: User) -> QuerySet[WhatsAppTemplate]:
 
 
 def templates_of_number(user: User, *, phone_number: PhoneNumber) -> QuerySet[WhatsAppTemplate]:
-    return templates_for(user).filter(phone_number=phone_number)
+    """The number's templates, each with `open_alerts`: how many of its alerts are unresolved."""
+    return with_open_alerts(templates_for(user).filter(phone_number=phone_number))
+
+
+def with_open_alerts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsAppTemplate]:
+    """Annotate `open_alerts` through the `alerts` reverse relation, in the same query."""
+    return templates.annotate(
+        open_alerts=Count("alerts", filter=Q(alerts__status__in=OPEN_ALERT_STATUSES))
+    )

@@ -90,6 +90,9 @@ class TemplateSerializer(serializers.ModelSerializer):
     phone_number = serializers.PrimaryKeyRelatedField(read_only=True)
     business_account = serializers.PrimaryKeyRelatedField(read_only=True)
     last_event_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    open_alerts = serializers.IntegerField(
+        read_only=True, default=0, help_text="Alerts of this template not resolved yet."
+    )
 
     class Meta:
         model = WhatsAppTemplate
@@ -121,6 +124,7 @@ class TemplateSerializer(serializers.ModelSerializer):
             "disabled_at",
             "quality_updated_at",
             "last_event_at",
+            "open_alerts",
             "sent_count",
             "failed_count",
             "created_at",

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from alerts.api.views import ChannelDetailView, ChannelListCreateView, ChannelTestView
+
+urlpatterns = [
+    path("channels/", ChannelListCreateView.as_view(), name="notification-channel-list"),
+    path("channels/<uuid:pk>/", ChannelDetailView.as_view(), name="notification-channel-detail"),
+    path("channels/<uuid:pk>/test", ChannelTestView.as_view(), name="notification-channel-test"),
+]

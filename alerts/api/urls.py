@@ -1,0 +1,9 @@
+from django.urls import path
+
+from alerts.api.views import AlertAcknowledgeView, AlertListView, AlertResolveView
+
+urlpatterns = [
+    path("", AlertListView.as_view(), name="alert-list"),
+    path("<uuid:pk>/acknowledge", AlertAcknowledgeView.as_view(), name="alert-acknowledge"),
+    path("<uuid:pk>/resolve", AlertResolveView.as_view(), name="alert-resolve"),
+]
