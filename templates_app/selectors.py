@@ -32,6 +32,7 @@ def templates_of_number(user: User, *, phone_number: PhoneNumber) -> QuerySet[Wh
 
 def with_open_alerts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsAppTemplate]:
     """Annotate `open_alerts` through the `alerts` reverse relation, in the same query."""
+    # A GROUP BY drops the model's default ordering: name it again, pages must be stable.
     return templates.annotate(
         open_alerts=Count("alerts", filter=Q(alerts__status__in=OPEN_ALERT_STATUSES))
-    )
+    ).order_by("name", "language", "pk")
