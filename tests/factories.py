@@ -7,7 +7,7 @@ import hashlib
 import factory
 from django.utils import timezone
 
-from alerts.models import Alert
+from alerts.models import Alert, NotificationChannel, NotificationDelivery
 from audit.models import AuditLog
 from campaigns.models import Campaign
 from organizations.models import LiveMessage, Organization, User
@@ -106,6 +106,43 @@ class AlertFactory(factory.django.DjangoModelFactory):
     kind = Alert.Kind.TEMPLATE_QUALITY_RED
     severity = Alert.Severity.CRITICAL
     title = factory.LazyAttribute(lambda a: f"{a.template.name} quality is RED")
+
+
+# A Standard Webhooks signing secret: whsec_ and base64 of 32 bytes.
+WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+class NotificationChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NotificationChannel
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Channel {n}")
+    kind = NotificationChannel.Kind.EMAIL
+    recipients = factory.LazyFunction(lambda: ["ops@example.com"])
+    min_severity = Alert.Severity.WARNING
+
+    class Params:
+        slack = factory.Trait(
+            kind=NotificationChannel.Kind.SLACK,
+            recipients=[],
+            url="https://hooks.slack.com/services/T000/B000/XXXX",
+        )
+        webhook = factory.Trait(
+            kind=NotificationChannel.Kind.WEBHOOK,
+            recipients=[],
+            url="https://example.com/pytake-hooks",
+            secret=WEBHOOK_SECRET,
+        )
+
+
+class NotificationDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NotificationDelivery
+
+    channel = factory.SubFactory(NotificationChannelFactory)
+    alert = factory.SubFactory(AlertFactory)
+    next_attempt_at = factory.LazyFunction(timezone.now)
 
 
 class AuditLogFactory(factory.django.DjangoModelFactory):
