@@ -175,7 +175,9 @@ def alert_data(template: WhatsAppTemplate, *, reason: str, campaigns_paused: int
     }
 
 
-@transaction.atomic
+# Inside the caller's transaction (a delivery's change has its own savepoint already); only the
+# INSERT needs one, so that a concurrent duplicate can be caught and counted instead.
+@transaction.atomic(savepoint=False)
 def raise_alert(
     *,
     template: WhatsAppTemplate,
