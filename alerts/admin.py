@@ -111,8 +111,16 @@ class NotificationChannelForm(forms.ModelForm):
 
     class Meta:
         model = NotificationChannel
-        fields = ["organization", "name", "kind", "recipients", "url", "secret"]
-        fields += ["min_severity", "enabled"]
+        fields = [
+            "organization",
+            "name",
+            "kind",
+            "recipients",
+            "url",
+            "secret",
+            "min_severity",
+            "enabled",
+        ]
 
     def clean_secret(self) -> str:
         # Write-only: an empty box keeps the stored secret.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from alerts.models import Alert, NotificationChannel, NotificationDelivery
+from alerts.models import Alert, NotificationChannel
 from organizations.models import User
 from organizations.permissions import scope_to_organization
 from templates_app.models import WhatsAppTemplate
@@ -22,9 +22,3 @@ def open_alerts_of(template: WhatsAppTemplate) -> QuerySet[Alert]:
 def channels_for(user: User) -> QuerySet[NotificationChannel]:
     """The user's organization's notification channels."""
     return scope_to_organization(NotificationChannel.objects.all(), user)
-
-
-def deliveries_for(user: User) -> QuerySet[NotificationDelivery]:
-    """Messages to the user's organization's channels, newest first."""
-    deliveries = NotificationDelivery.objects.select_related("channel", "alert")
-    return scope_to_organization(deliveries, user, field="channel__organization")
