@@ -1,16 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from templates_app.meta import (
-    CorrectCategoryDetection,
-    TemplateRef,
-    quality_update_body,
-    status_update_body,
-)
+from templates_app.meta import quality_update_body, status_update_body
 from tests import factories
 from tests.webhooks import signed_post
 
@@ -54,15 +48,18 @@ def quality_body(template, quality: str, *, at: int = T0) -> dict[str, Any]:
     )
 
 
-def correct_category_detection(template, correct: str) -> CorrectCategoryDetection:
-    """Meta's template_correct_category_detection for `template`, as the parser types it."""
-    return CorrectCategoryDetection(
-        waba_id=template.business_account.waba_id,
-        template=TemplateRef(template.meta_template_id, template.name, template.language),
-        occurred_at=datetime.fromtimestamp(T0, tz=UTC),
-        category=template.category,
-        correct_category=correct,
-    )
+def correct_category_body(template, correct: str, *, at: int = T0) -> dict[str, Any]:
+    """Meta's template_correct_category_detection, shaped as Meta sends it."""
+    value = {
+        "message_template_id": int(template.meta_template_id),
+        "message_template_name": template.name,
+        "message_template_language": template.language,
+        "category": template.category,
+        "correct_category": correct,
+    }
+    change = {"field": "template_correct_category_detection", "value": value}
+    entry = {"id": template.business_account.waba_id, "time": at, "changes": [change]}
+    return {"object": "whatsapp_business_account", "entry": [entry]}
 
 
 def deliver(client, body: dict[str, Any]) -> None:

@@ -10,8 +10,7 @@ from audit.models import AuditLog
 from campaigns.models import Campaign
 from templates_app.selectors import OPEN_ALERT_STATUSES
 from tests import factories
-from tests.alerts.conftest import T0, correct_category_detection, deliver, quality_body, status_body
-from tests.meta_events import apply
+from tests.alerts.conftest import T0, correct_category_body, deliver, quality_body, status_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("webhook_settings")]
 
@@ -79,9 +78,8 @@ def test_each_kind_of_bad_news_raises_its_alert(client, template, body_of, kind,
     assert "NONE" not in alert.data["reason"]
 
 
-def test_wrong_category_detected_raises_an_info_alert(template):
-    # The webhook parser does not read Meta's correct-category field yet: apply its event.
-    apply(correct_category_detection(template, "MARKETING"))
+def test_wrong_category_detected_raises_an_info_alert(client, template):
+    deliver(client, correct_category_body(template, "MARKETING"))
 
     alert = Alert.objects.get()
     assert (alert.kind, alert.severity, alert.status) == (
