@@ -28,27 +28,32 @@ class SendError(Exception):
 
 
 def check_url(url: str) -> None:
-    """Raise `UnsafeURLError` unless `url` may be called now."""
+    """Raise `UnsafeURLError` unless `url` may be called now.
+
+    HTTPS to public addresses always; with NOTIFY_ALLOW_PRIVATE_URLS also private and loopback
+    addresses, over plain HTTP too. Plain HTTP to a public address never.
+    """
     parts = urlsplit(url)
     allow_private = settings.NOTIFY_ALLOW_PRIVATE_URLS
-    allowed_schemes = {"https", "http"} if allow_private else {"https"}
-    if parts.scheme not in allowed_schemes:
+    if parts.scheme not in ("https", "http") or (parts.scheme == "http" and not allow_private):
         raise UnsafeURLError("The URL must start with https://.")
     if not parts.hostname:
         raise UnsafeURLError("The URL has no host.")
-    if allow_private:
-        return
+    if allow_private and parts.scheme == "https":
+        return  # any address will do
     try:
-        port = parts.port or 443
+        port = parts.port or (443 if parts.scheme == "https" else 80)
         addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port)}
     except (socket.gaierror, UnicodeError, ValueError) as exc:
         raise UnsafeURLError(f"The host {parts.hostname} cannot be resolved.") from exc
-    for address in addresses:
-        if not ipaddress.ip_address(address.split("%")[0]).is_global:
-            raise UnsafeURLError(
-                f"The host {parts.hostname} resolves to a private address ({address}): "
-                "notifications only go to public addresses."
-            )
+    private = sorted(a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_global)
+    if private and not allow_private:
+        raise UnsafeURLError(
+            f"The host {parts.hostname} resolves to a private address ({private[0]}): "
+            "notifications only go to public addresses."
+        )
+    if parts.scheme == "http" and len(private) < len(addresses):
+        raise UnsafeURLError("The URL must start with https:// unless it is a private address.")
 
 
 def post(url: str, *, content: bytes, headers: Mapping[str, str]) -> httpx.Response:

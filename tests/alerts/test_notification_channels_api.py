@@ -123,6 +123,21 @@ def test_private_or_plain_http_urls_are_refused_in_production(settings, admin_cl
     assert response.json() == {"url": [error]}
 
 
+def test_plain_http_is_only_for_private_addresses_even_in_development(settings, admin_client):
+    settings.NOTIFY_ALLOW_PRIVATE_URLS = True
+
+    public = admin_client.post(CHANNELS_URL, webhook_payload("http://8.8.8.8/hook"), format="json")
+    loopback = admin_client.post(
+        CHANNELS_URL, webhook_payload("http://127.0.0.1:9000/hook"), format="json"
+    )
+
+    assert public.status_code == 400
+    assert public.json() == {
+        "url": ["The URL must start with https:// unless it is a private address."]
+    }
+    assert loopback.status_code == 201
+
+
 def test_a_url_that_became_private_is_not_called(settings, organization, template, httpserver):
     from alerts import tasks
 
