@@ -23,7 +23,7 @@ from organizations.models import Organization, User
 from pytake.exceptions import ConflictError
 from templates_app.models import BLOCKED_STATUSES, TemplateStatus, WhatsAppTemplate
 from templates_app.reasons import QUALITY_WORDS, reason_phrase
-from templates_app.signals import TemplateChange
+from templates_app.signals import ChangeKind, TemplateChange
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +109,10 @@ def follow_template_quality(*, change: TemplateChange) -> None:
     rule = QUALITY_RULES.get(change.new)
     if rule is not None:
         raise_alert_for_change(rule=rule, change=change)
-    ended = QUALITY_KINDS - {rule.kind} if rule is not None else QUALITY_KINDS
-    resolve_template_alerts(template=change.template, kinds=ended, change=change)
+    # RED's escalation has resolved YELLOW already; YELLOW ends RED; any other quality ends both.
+    ended = QUALITY_KINDS - {rule.kind} - ESCALATES.get(rule.kind, set()) if rule else QUALITY_KINDS
+    if ended:
+        resolve_template_alerts(template=change.template, kinds=ended, change=change)
 
 
 def follow_correct_category(*, change: TemplateChange) -> None:
@@ -137,7 +139,7 @@ def raise_alert_for_change(*, rule: Rule, change: TemplateChange) -> Alert:
             "delivery_id": change.delivery_id,
         }
     )
-    if change.kind == "correct_category":
+    if change.kind == ChangeKind.CORRECT_CATEGORY:
         data["correct_category"] = change.new
     alert, _ = raise_alert(
         template=template,
