@@ -235,16 +235,15 @@ def _escalate(alert: Alert) -> None:
     lesser = Alert.objects.filter(
         template_id=alert.template_id, kind__in=replaced, status__in=Alert.OPEN_STATUSES
     )
-    kinds = sorted(set(lesser.values_list("kind", flat=True)))
+    kinds = _resolve(
+        lesser,
+        resolution=f"Escalated: {alert.title}"[:300],
+        actor=None,
+        actor_type=audit.AuditLog.ActorType.SYSTEM,
+        escalated_to=alert,
+    )
     if kinds:
-        _resolve(
-            lesser,
-            resolution=f"Escalated: {alert.title}"[:300],
-            actor=None,
-            actor_type=audit.AuditLog.ActorType.SYSTEM,
-            escalated_to=alert,
-        )
-        alert.data["escalated_from"] = kinds
+        alert.data["escalated_from"] = sorted(set(kinds))
         alert.save(update_fields=["data"])
 
 
@@ -253,7 +252,7 @@ def resolve_template_alerts(
 ) -> int:
     """Resolve the template's open alerts of `kinds`: Meta's news ended them. Returns how many."""
     alerts = Alert.objects.filter(template=template, kind__in=list(kinds))
-    return _resolve(
+    resolved = _resolve(
         alerts.filter(status__in=Alert.OPEN_STATUSES),
         resolution=(change.reason or "The template recovered")[:300],
         actor=None,
@@ -261,6 +260,7 @@ def resolve_template_alerts(
         event_at=change.occurred_at,
         delivery_id=change.delivery_id,
     )
+    return len(resolved)
 
 
 @transaction.atomic(savepoint=False)
@@ -273,7 +273,8 @@ def _resolve(
     escalated_to: Alert | None = None,
     event_at: datetime | None = None,
     delivery_id: int | None = None,
-) -> int:
+) -> list[str]:
+    """Resolve `alerts` (locked), one audit entry each; returns the kinds resolved."""
     now = timezone.now()
     entries = []
     for alert in alerts.select_for_update():
@@ -301,7 +302,7 @@ def _resolve(
             update_fields=["status", "resolved_at", "resolved_by", "resolution", "escalated_to"]
         )
     audit.record_many(entries)
-    return len(entries)
+    return [entry.changes["kind"] for entry in entries]
 
 
 # --- a person acknowledges or resolves ----------------------------------------------------------
