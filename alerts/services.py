@@ -19,6 +19,7 @@ from django.utils import timezone
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
 from audit import services as audit
 from campaigns.selectors import campaigns_held_by_template
+from organizations.broadcast import MessageType, broadcast
 from organizations.models import Organization, User
 from pytake.exceptions import ConflictError
 from templates_app.models import BLOCKED_STATUSES, TemplateStatus, WhatsAppTemplate
@@ -218,6 +219,7 @@ def raise_alert(
                 raise
         else:
             _escalate(alert)
+            _announce(alert, MessageType.ALERT_CREATED)
             notify_on_commit(alert)
             return alert, True
     alert.occurrences += 1
@@ -225,7 +227,28 @@ def raise_alert(
     alert.title = title
     alert.data = {**alert.data, **data}
     alert.save(update_fields=["occurrences", "last_seen_at", "title", "data"])
+    _announce(alert, MessageType.ALERT_UPDATED)
     return alert, False
+
+
+def _announce(alert: Alert, message_type: MessageType) -> None:
+    """A live message to the organization's browsers, sent once the change is committed."""
+    broadcast(
+        alert.organization_id,
+        message_type,
+        {
+            "alert_id": alert.pk,
+            "template_id": alert.template_id,
+            "kind": alert.kind,
+            "severity": alert.severity,
+            "status": alert.status,
+            "title": alert.title,
+            "occurrences": alert.occurrences,
+            "acknowledged_at": alert.acknowledged_at,
+            "resolved_at": alert.resolved_at,
+            "resolution": alert.resolution,
+        },
+    )
 
 
 def _escalate(alert: Alert) -> None:
@@ -301,6 +324,7 @@ def _resolve(
         alert.save(
             update_fields=["status", "resolved_at", "resolved_by", "resolution", "escalated_to"]
         )
+        _announce(alert, MessageType.ALERT_RESOLVED)
     audit.record_many(entries)
     return [entry.changes["kind"] for entry in entries]
 
@@ -343,6 +367,7 @@ def _acknowledge(alert: Alert, *, actor: User, now: datetime) -> None:
     alert.acknowledged_at = now
     alert.acknowledged_by = actor
     alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    _announce(alert, MessageType.ALERT_ACKNOWLEDGED)
     audit.record(
         organization_id=alert.organization_id,
         actor_type=audit.AuditLog.ActorType.USER,
