@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from django.db.models.sql.compiler import SQLCompiler
 
     from organizations.models import User
-    from templates_app.signals import TemplateChange
+    from templates_app.signals import BusinessAccountEvent, TemplateChange
 
 
 class Action(StrEnum):
@@ -63,12 +63,16 @@ class Action(StrEnum):
     CAMPAIGN_DELETED_IN_ADMIN = "campaign.admin_deleted"
     ALERT_ACKNOWLEDGED = "alert.acknowledged"
     ALERT_RESOLVED = "alert.resolved"
+    ACCOUNT_TOKEN_INVALID = "business_account.token_invalid"
+    ACCOUNT_CLAIMED = "business_account.claimed"
+    ACCOUNT_RELEASED = "business_account.released"
 
 
 class TargetType(StrEnum):
     TEMPLATE = "template"
     CAMPAIGN = "campaign"
     ALERT = "alert"
+    BUSINESS_ACCOUNT = "business_account"
 
 
 # Meta's events on a template, the ones its status history shows.
@@ -268,6 +272,34 @@ def record_template_change(*, change: TemplateChange) -> AuditLog:
         reason=change.reason,
         event_at=change.occurred_at,
         delivery_id=change.delivery_id,
+    )
+
+
+ACCOUNT_EVENT_ACTIONS: dict[str, Action] = {
+    "token_invalid": Action.ACCOUNT_TOKEN_INVALID,
+    "claimed": Action.ACCOUNT_CLAIMED,
+    "released": Action.ACCOUNT_RELEASED,
+}
+
+
+def record_account_event(*, event: BusinessAccountEvent) -> AuditLog:
+    """A business account's token stopped working, or its WABA id was claimed or released."""
+    account = event.account
+    changes: dict[str, Any] = {"waba_id": account.waba_id, **event.details}
+    if event.other_account is not None:
+        changes["other_organization_id"] = str(event.other_account.organization_id)
+    return record(
+        organization_id=account.organization_id,
+        actor_type=AuditLog.ActorType.SYNC
+        if event.kind == "token_invalid"
+        else AuditLog.ActorType.SYSTEM,
+        action=ACCOUNT_EVENT_ACTIONS[str(event.kind)],
+        target_type=TargetType.BUSINESS_ACCOUNT,
+        target_id=account.pk,
+        target_name=str(account),
+        changes=changes,
+        reason=event.reason,
+        event_at=event.occurred_at,
     )
 
 

@@ -191,6 +191,22 @@ if WEBHOOK_PROCESSING not in ("sync", "async"):
     raise SystemExit("pytake: WEBHOOK_PROCESSING must be sync or async.")
 WEBHOOK_TASK_ATTEMPTS = env.int("WEBHOOK_TASK_ATTEMPTS", default=5)
 
+# Meta's Graph API, for syncing templates; tests and the demo point it at a local stand-in.
+GRAPH_API_BASE_URL = env.str("GRAPH_API_BASE_URL", default="https://graph.facebook.com")
+GRAPH_API_VERSION = env.str("GRAPH_API_VERSION", default="v23.0")
+GRAPH_API_TIMEOUT_SECONDS = env.float("GRAPH_API_TIMEOUT_SECONDS", default=10.0)
+# First wait before retrying a 5xx or a timeout; it doubles on each of the (at most 5) tries.
+GRAPH_API_BACKOFF_SECONDS = env.float("GRAPH_API_BACKOFF_SECONDS", default=1.0)
+# A rate limit asking for a longer wait than this ends the sync; the next one retries.
+GRAPH_API_MAX_WAIT_SECONDS = env.float("GRAPH_API_MAX_WAIT_SECONDS", default=60.0)
+# A sync still "running" after this long is taken for dead (its worker stopped).
+TEMPLATE_SYNC_STALE_AFTER_SECONDS = env.int("TEMPLATE_SYNC_STALE_AFTER_SECONDS", default=1800)
+
+# Fernet keys for secrets at rest (Meta access tokens), comma-separated: the first encrypts,
+# all decrypt, so a new key is put first and the old one removed once tokens are re-encrypted.
+# Under DEBUG with none set, a development key is derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",

@@ -1,20 +1,100 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from organizations.admin import OrganizationScopedAdmin, adopt_created, soft_deleted_objects
-from templates_app.models import BusinessAccount, PhoneNumber, WebhookDelivery, WhatsAppTemplate
-from templates_app.services import deliveries, templates
+from pytake.exceptions import ApplicationError
+from templates_app.models import (
+    BusinessAccount,
+    PhoneNumber,
+    SyncRun,
+    WebhookDelivery,
+    WhatsAppTemplate,
+)
+from templates_app.services import accounts, deliveries, sync, templates
+
+
+class BusinessAccountForm(forms.ModelForm):
+    """The access token is write-only: typed in, stored encrypted, never shown again."""
+
+    access_token = forms.CharField(
+        required=False,
+        max_length=2048,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="A Meta system-user token. Leave empty to keep the stored one.",
+    )
+
+    class Meta:
+        model = BusinessAccount
+        fields = ["organization", "waba_id", "name"]
 
 
 @admin.register(BusinessAccount)
 class BusinessAccountAdmin(OrganizationScopedAdmin):
-    list_display = ["name", "waba_id", "organization", "created_at"]
-    list_filter = ["organization"]
+    form = BusinessAccountForm
+    list_display = [
+        "name",
+        "waba_id",
+        "organization",
+        "token_status",
+        "ownership_verified_at",
+        "released_at",
+        "last_synced_at",
+    ]
+    list_filter = ["organization", "token_status"]
     search_fields = ["name", "waba_id"]
+    readonly_fields = ["token_status", "ownership_verified_at", "released_at", "last_synced_at"]
+    actions = ["sync_from_meta"]
+
+    def save_model(self, request: HttpRequest, obj: BusinessAccount, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("access_token"):
+            accounts.store_access_token(account=obj, access_token=form.cleaned_data["access_token"])
+
+    @admin.action(description="Sync from Meta")
+    def sync_from_meta(self, request: HttpRequest, queryset) -> None:
+        for account in queryset:
+            try:
+                run = sync.request_sync(account=account)
+            except ApplicationError as exc:
+                self.message_user(request, f"{account}: {exc.message}", level=messages.WARNING)
+                continue
+            run.refresh_from_db()
+            self.message_user(request, f"{account}: sync {run.pk} {run.get_status_display()}.")
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(OrganizationScopedAdmin):
+    """Syncs with Meta: a record, read-only."""
+
+    organization_field = "business_account__organization"
+    list_display = [
+        "id",
+        "business_account",
+        "status",
+        "trigger",
+        "requested_at",
+        "finished_at",
+        "templates_seen",
+        "changes_applied",
+        "listing_complete",
+    ]
+    list_filter = ["status", "trigger"]
+    list_select_related = ["business_account"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(PhoneNumber)

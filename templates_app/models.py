@@ -9,21 +9,62 @@ from organizations.models import Organization
 
 
 class BusinessAccount(models.Model):
-    """A WhatsApp Business Account (WABA); Meta's webhooks name it by `waba_id`."""
+    """A WhatsApp Business Account (WABA); Meta's webhooks name it by `waba_id`.
+
+    An account proven with a Meta access token that can see the WABA owns its id; an unproven
+    one can be claimed by an organization that proves it, and is then released: it keeps its
+    rows but no longer receives that WABA's webhooks or syncs.
+    """
+
+    class TokenStatus(models.TextChoices):
+        MISSING = "missing", "No Meta access token is stored"
+        STORED = "stored", "A Meta access token is stored"
+        INVALID = "invalid", "Meta no longer accepts the access token"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="business_accounts"
     )
-    waba_id = models.CharField("WABA id", max_length=32, unique=True)
+    waba_id = models.CharField("WABA id", max_length=32)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Fernet ciphertext (pytake.crypto); never shown, never logged.
+    access_token_encrypted = models.TextField(blank=True, editable=False)
+    token_status = models.CharField(
+        max_length=10, choices=TokenStatus.choices, default=TokenStatus.MISSING, editable=False
+    )
+    ownership_verified_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When a token proved the WABA is ours."
+    )
+    released_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When an organization that proved the WABA claimed its id from this account.",
+    )
+    last_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # One live account per WABA; released ones keep their rows beside the claimer's.
+            models.UniqueConstraint(
+                fields=["waba_id"],
+                condition=models.Q(released_at__isnull=True),
+                name="business_account_unique_live_waba",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.waba_id})"
+
+    @property
+    def has_access_token(self) -> bool:
+        return bool(self.access_token_encrypted)
+
+    @property
+    def ownership_proven(self) -> bool:
+        return self.ownership_verified_at is not None
 
 
 class PhoneNumber(models.Model):
@@ -145,8 +186,22 @@ class WhatsAppTemplate(models.Model):
     category_event_at = models.DateTimeField(null=True, blank=True)
     components_event_at = models.DateTimeField(null=True, blank=True)
 
-    sent_count = models.PositiveBigIntegerField(default=0)
-    failed_count = models.PositiveBigIntegerField(default=0)
+    # Meta's template analytics over the last 30 days, refreshed by each sync.
+    sent_count = models.PositiveBigIntegerField(
+        default=0, help_text="Messages Meta sent with this template in the last 30 days."
+    )
+    delivered_count = models.PositiveBigIntegerField(
+        default=0, editable=False, help_text="Messages Meta delivered in the last 30 days."
+    )
+    read_count = models.PositiveBigIntegerField(
+        default=0, editable=False, help_text="Messages read in the last 30 days."
+    )
+    failed_count = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Sent minus delivered, counted only over days older than 48 hours (a message "
+        "may still be delivered within that time), in the last 30 days.",
+    )
+    counts_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -239,3 +294,52 @@ class WebhookDelivery(models.Model):
     @property
     def body_text(self) -> str:
         return bytes(self.body).decode("utf-8", errors="replace")
+
+
+class SyncRun(models.Model):
+    """One sync of a business account's templates with Meta's Graph API."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to run"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Finished"
+        FAILED = "failed", "Failed"
+
+    class Trigger(models.TextChoices):
+        USER = "user", "Asked for by a person"
+        SCHEDULE = "schedule", "Scheduled"
+        WEBHOOK = "webhook", "A webhook named a template we did not know"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    business_account = models.ForeignKey(
+        BusinessAccount, on_delete=models.CASCADE, related_name="sync_runs"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.USER)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    templates_seen = models.PositiveIntegerField(default=0)
+    changes_applied = models.PositiveIntegerField(default=0)
+    templates_created = models.PositiveIntegerField(default=0)
+    templates_deleted = models.PositiveIntegerField(default=0)
+    listing_complete = models.BooleanField(
+        default=False, help_text="Meta listed every template: absent ones were marked deleted."
+    )
+    errors = models.JSONField(default=list, blank=True, help_text="One sentence per problem.")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One sync at a time per account: a second request while one waits or runs is a 409.
+            models.UniqueConstraint(
+                fields=["business_account"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="sync_run_one_active_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sync {self.pk} of {self.business_account_id} ({self.status})"

@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from organizations.models import User
 from organizations.permissions import scope_to_organization
-from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
+from templates_app.models import BusinessAccount, PhoneNumber, SyncRun, WhatsAppTemplate
 
 # The statuses of an alert not resolved yet, as the alerts app spells them
 # (`alerts.models.Alert.OPEN_STATUSES`): this app may not import it, and a test keeps the two equal.
@@ -36,3 +36,8 @@ def with_open_alerts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsApp
     return templates.annotate(
         open_alerts=Count("alerts", filter=Q(alerts__status__in=OPEN_ALERT_STATUSES))
     ).order_by("name", "language", "pk")
+
+
+def sync_runs_of(account: BusinessAccount) -> QuerySet[SyncRun]:
+    """The account's syncs with Meta, newest first (the caller scoped the account)."""
+    return SyncRun.objects.filter(business_account=account).order_by("-requested_at", "-id")

@@ -89,3 +89,50 @@ def send_template_change(change: TemplateChange) -> None:
 # Sent when a person deletes (soft-deletes) a template, inside its transaction. Kwargs:
 # `template` (WhatsAppTemplate, with deleted_at set) and `actor` (the User, or None).
 template_deleted = Signal()
+
+# --- business accounts --------------------------------------------------------------------------
+
+
+class AccountEventKind(StrEnum):
+    """What happened to a business account."""
+
+    TOKEN_INVALID = "token_invalid"
+    CLAIMED = "claimed"
+    RELEASED = "released"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BusinessAccountEvent:
+    """News about a business account, for the apps that audit it and alert its people.
+
+    `reason` is a sentence for people. For CLAIMED and RELEASED, `other_account` is the account
+    on the other side of the claim (the released one, or the one that claimed).
+    """
+
+    account: Any
+    kind: AccountEventKind
+    reason: str
+    occurred_at: datetime
+    other_account: Any = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def organization_id(self) -> Any:
+        return self.account.organization_id
+
+
+# Each: kwargs `event` (BusinessAccountEvent).
+business_account_token_invalid = Signal()
+business_account_claimed = Signal()
+business_account_released = Signal()
+
+ACCOUNT_SIGNALS_BY_KIND: dict[AccountEventKind, Signal] = {
+    AccountEventKind.TOKEN_INVALID: business_account_token_invalid,
+    AccountEventKind.CLAIMED: business_account_claimed,
+    AccountEventKind.RELEASED: business_account_released,
+}
+
+
+def send_account_event(event: BusinessAccountEvent) -> None:
+    """Announce `event` on the signal of its kind; the account model is the sender."""
+    ACCOUNT_SIGNALS_BY_KIND[event.kind].send(sender=type(event.account), event=event)

@@ -1,9 +1,10 @@
-"""Webhook deliveries applied by a task worker, when the load asks for acknowledging first."""
+"""Tasks of the templates app: webhook deliveries applied by a worker, and syncs with Meta."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -48,3 +49,13 @@ def retry_delay(attempt: int) -> timedelta:
 def enqueue_on_commit(delivery: WebhookDelivery) -> None:
     """Hand the delivery to a worker once the row that holds it is committed."""
     transaction.on_commit(lambda: apply_webhook_delivery.enqueue(delivery.pk))
+
+
+@task()
+def sync_business_account(run_id: int) -> dict[str, Any]:
+    """Run one queued sync of a business account with Meta's Graph API."""
+    # Imported here: the sync service imports this module to enqueue its runs.
+    from templates_app.services.sync import run_sync
+
+    run = run_sync(run_id=run_id)
+    return {"run_id": run.pk, "status": run.status, "changes_applied": run.changes_applied}

@@ -2,14 +2,63 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from templates_app.models import BusinessAccount, PhoneNumber, TemplateCategory, WhatsAppTemplate
+from templates_app.models import (
+    BusinessAccount,
+    PhoneNumber,
+    SyncRun,
+    TemplateCategory,
+    WhatsAppTemplate,
+)
 from templates_app.services.templates import canonical_language
 
 
 class BusinessAccountSerializer(serializers.ModelSerializer):
+    """A business account as shown: the access token itself is never part of it."""
+
+    has_access_token = serializers.BooleanField(read_only=True)
+    ownership_proven = serializers.BooleanField(
+        read_only=True, help_text="A Meta access token proved that the WABA is this account's."
+    )
+    token_status_display = serializers.CharField(source="get_token_status_display", read_only=True)
+
     class Meta:
         model = BusinessAccount
-        fields = ["id", "waba_id", "name"]
+        fields = [
+            "id",
+            "waba_id",
+            "name",
+            "has_access_token",
+            "token_status",
+            "token_status_display",
+            "ownership_proven",
+            "ownership_verified_at",
+            "released_at",
+            "last_synced_at",
+        ]
+        read_only_fields = fields
+
+
+class BusinessAccountCreateSerializer(serializers.Serializer):
+    waba_id = serializers.RegexField(
+        r"^\d{1,32}$",
+        max_length=32,
+        error_messages={"invalid": "A WABA id is Meta's number, digits only."},
+    )
+    name = serializers.CharField(max_length=200)
+    access_token = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=2048,
+        trim_whitespace=True,
+        style={"input_type": "password"},
+        help_text=(
+            "A Meta system-user access token that sees this WABA. Meta is asked to confirm it "
+            "(400 when it cannot see the WABA; nothing is saved). It is stored encrypted and "
+            "never shown again. With it, a WABA id that another organization registered without "
+            "proof is claimed; a proven one cannot be."
+        ),
+    )
 
 
 class PhoneNumberSerializer(serializers.ModelSerializer):
@@ -126,8 +175,38 @@ class TemplateSerializer(serializers.ModelSerializer):
             "last_event_at",
             "open_alerts",
             "sent_count",
+            "delivered_count",
+            "read_count",
             "failed_count",
+            "counts_updated_at",
             "created_at",
             "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    trigger_display = serializers.CharField(source="get_trigger_display", read_only=True)
+    errors = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id",
+            "status",
+            "status_display",
+            "trigger",
+            "trigger_display",
+            "requested_at",
+            "started_at",
+            "finished_at",
+            "pages",
+            "templates_seen",
+            "changes_applied",
+            "templates_created",
+            "templates_deleted",
+            "listing_complete",
+            "errors",
         ]
         read_only_fields = fields

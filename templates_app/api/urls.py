@@ -2,7 +2,9 @@ from django.urls import path
 
 from templates_app.api.views import (
     BusinessAccountListCreateView,
+    BusinessAccountSyncView,
     PhoneNumberListCreateView,
+    SyncRunListView,
     TemplateDetailView,
     TemplateListCreateView,
 )
@@ -11,6 +13,12 @@ from templates_app.webhooks import WhatsAppWebhookView
 urlpatterns = [
     path("webhook", WhatsAppWebhookView.as_view(), name="whatsapp-webhook"),
     path("accounts/", BusinessAccountListCreateView.as_view(), name="business-account-list"),
+    path(
+        "accounts/<uuid:account_id>/sync",
+        BusinessAccountSyncView.as_view(),
+        name="business-account-sync",
+    ),
+    path("accounts/<uuid:account_id>/syncs/", SyncRunListView.as_view(), name="sync-run-list"),
     path("numbers/", PhoneNumberListCreateView.as_view(), name="phone-number-list"),
     path("<uuid:number_id>/templates/", TemplateListCreateView.as_view(), name="template-list"),
     path(

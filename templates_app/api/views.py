@@ -1,20 +1,24 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from organizations.permissions import IsOrgAdminOrReadOnly, acting_organization
+from organizations.permissions import IsOrgAdmin, IsOrgAdminOrReadOnly, acting_organization
 from templates_app import selectors
 from templates_app.api.serializers import (
+    BusinessAccountCreateSerializer,
     BusinessAccountSerializer,
     PhoneNumberSerializer,
+    SyncRunSerializer,
     TemplateCreateSerializer,
     TemplateSerializer,
 )
-from templates_app.models import PhoneNumber, WhatsAppTemplate
+from templates_app.models import BusinessAccount, PhoneNumber, SyncRun, WhatsAppTemplate
+from templates_app.services import accounts, sync
 from templates_app.services import templates as services
 
 
@@ -26,10 +30,80 @@ class BusinessAccountListCreateView(generics.ListCreateAPIView):
     def get_queryset(self):
         return selectors.business_accounts_for(self.request.user)
 
-    def perform_create(self, serializer: BusinessAccountSerializer) -> None:
-        serializer.instance = services.create_business_account(
-            organization=acting_organization(self.request.user), **serializer.validated_data
+    @extend_schema(
+        request=BusinessAccountCreateSerializer,
+        responses={
+            201: BusinessAccountSerializer,
+            200: BusinessAccountSerializer,
+            400: OpenApiResponse(description="Invalid input, or the token cannot see the WABA."),
+            409: OpenApiResponse(description="Another organization proved this WABA is theirs."),
+            503: OpenApiResponse(description="Meta could not be asked; nothing was saved."),
+        },
+        description=(
+            "Registers a WABA. With `access_token`, Meta must confirm the token sees the WABA: "
+            "the account is then proven, and a WABA id another organization registered without "
+            "proof is claimed (that account is released). Registering your organization's own "
+            "WABA again with a token stores the token and proves it (200)."
+        ),
+    )
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        serializer = BusinessAccountCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account, created = accounts.register_business_account(
+            organization=acting_organization(request.user), **serializer.validated_data
         )
+        return Response(
+            BusinessAccountSerializer(account).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class BusinessAccountMixin:
+    """Views under /whatsapp/accounts/{id}/: the account must be the caller's organization's."""
+
+    def get_account(self) -> BusinessAccount:
+        return get_object_or_404(
+            selectors.business_accounts_for(self.request.user), pk=self.kwargs["account_id"]
+        )
+
+
+@extend_schema(tags=["whatsapp"])
+class BusinessAccountSyncView(BusinessAccountMixin, APIView):
+    permission_classes = [IsOrgAdmin]
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: SyncRunSerializer,
+            400: OpenApiResponse(description="The account has no working access token."),
+            404: OpenApiResponse(description="No such account in your organization."),
+            409: OpenApiResponse(description="A sync of this account is queued or running."),
+        },
+        description=(
+            "Queues a sync of the account's templates with Meta's Graph API and answers 202 "
+            "with the sync run (its `id` names it in `GET .../syncs/`). Every difference is "
+            "applied as a change from `sync`: campaigns pause and resume, the audit trail "
+            "records it. It also refreshes the counts of the last 30 days from Meta's template "
+            "analytics (`failed_count` = sent minus delivered over days older than 48 hours)."
+        ),
+    )
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        run = sync.request_sync(account=self.get_account())
+        run.refresh_from_db()  # an inline task backend has run it already
+        return Response(SyncRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(tags=["whatsapp"])
+class SyncRunListView(BusinessAccountMixin, generics.ListAPIView):
+    """The account's syncs, newest first: when, what was seen and changed, what went wrong."""
+
+    serializer_class = SyncRunSerializer
+    permission_classes = [IsOrgAdminOrReadOnly]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
+            return SyncRun.objects.none()
+        return selectors.sync_runs_of(self.get_account())
 
 
 @extend_schema(tags=["whatsapp"])

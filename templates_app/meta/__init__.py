@@ -3,6 +3,7 @@
 Stdlib only, no Django: the one place that knows Meta's wire format.
 """
 
+from . import graph
 from .builders import (
     category_update_body,
     combine,
@@ -66,6 +67,7 @@ __all__ = [
     "components_update_body",
     "correct_category_body",
     "encode",
+    "graph",
     "normalize_language",
     "parse_body",
     "parse_delivery_body",

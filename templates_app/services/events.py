@@ -118,6 +118,10 @@ def apply_template_event(
         return _ignored(event, field, f"unknown WABA {event.waba_id}")
     template = templates.find(event) or templates.learn(event)
     if template is None:
+        # Imported here: the sync applies its changes through this module.
+        from templates_app.services.sync import request_sync_after_unknown_template
+
+        request_sync_after_unknown_template(account=templates.account(event.waba_id))
         return _ignored(event, field, f"unknown template {_describe(event.template)}")
     if event.occurred_at is None:
         # Meta gave no time: the receipt time stands in, for this service and every receiver.
@@ -191,7 +195,9 @@ class TemplateFinder:
     def lock_for(cls, events: Iterable[TemplateEvent]) -> TemplateFinder:
         events = list(events)
         waba_ids = {event.waba_id for event in events}
-        accounts = {a.waba_id: a for a in BusinessAccount.objects.filter(waba_id__in=waba_ids)}
+        # A released account lost its WABA id to the organization that proved it owns it.
+        live = BusinessAccount.objects.filter(waba_id__in=waba_ids, released_at__isnull=True)
+        accounts = {a.waba_id: a for a in live}
         if not accounts:
             return cls(accounts, [])
         meta_ids = {e.template.meta_template_id for e in events if e.template.meta_template_id}

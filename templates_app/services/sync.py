@@ -1,0 +1,475 @@
+"""Reconciling our templates with Meta's Graph API: the sync.
+
+A sync lists every page of the WABA's templates, compares each with ours and applies every
+difference as an event with source `sync` through the one state machine
+(`events.apply_template_event`), so campaigns, audit, alerts and live updates react exactly as
+to a webhook. Each observation is dated by the time of its request: a webhook with a newer event
+time still wins. Each template is applied in its own transaction, so what was applied stays
+applied and what failed is retried by the next sync. Only a complete listing marks the
+templates it lacks as deleted. Counts come from Meta's template analytics.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from pytake.crypto import SecretUnreadable, decrypt_secret
+from pytake.exceptions import ApplicationError, ConflictError
+from templates_app.graph import GraphClient, GraphError, GraphRateLimited, GraphTokenInvalid
+from templates_app.meta import StatusEvent, StatusUpdate, TemplateEvent, TemplateRef
+from templates_app.meta.events import normalize_language
+from templates_app.meta.graph import AnalyticsPoint, GraphTemplate, TemplatePage
+from templates_app.models import BusinessAccount, SyncRun, TemplateStatus, WhatsAppTemplate
+from templates_app.services import events
+from templates_app.services.accounts import mark_token_invalid
+from templates_app.services.templates import canonical_language
+from templates_app.signals import ChangeSource
+
+logger = logging.getLogger(__name__)
+
+COUNTS_WINDOW = timedelta(days=30)
+# A message not delivered yet may still be: only days older than this count as failures.
+FAILURES_SETTLE_AFTER = timedelta(hours=48)
+# A webhook naming an unknown template asks for a sync at most this often per account.
+UNKNOWN_TEMPLATE_SYNC_COOLDOWN = timedelta(minutes=5)
+
+
+@dataclass
+class SyncTally:
+    """What one sync did; copied onto its SyncRun."""
+
+    pages: int = 0
+    templates_seen: int = 0
+    changes_applied: int = 0
+    templates_created: int = 0
+    templates_deleted: int = 0
+    listing_complete: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+# --- asking for a sync --------------------------------------------------------------------------
+
+
+def request_sync(
+    *, account: BusinessAccount, trigger: SyncRun.Trigger = SyncRun.Trigger.USER
+) -> SyncRun:
+    """Queue a sync of `account` and run it as a task after commit.
+
+    ApplicationError (400) when the account cannot sync (no token, token refused, released);
+    ConflictError (409) while another sync of the account is queued or running.
+    """
+    _refuse_unsyncable(account)
+    _give_up_stale_runs(account)
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(business_account=account, trigger=trigger)
+            transaction.on_commit(lambda: _enqueue(run.pk))
+    except IntegrityError:
+        raise ConflictError(
+            "A sync of this business account is already queued or running.",
+            extra={"business_account": ["A sync is already queued or running."]},
+        ) from None
+    return run
+
+
+def request_sync_after_unknown_template(*, account: BusinessAccount) -> SyncRun | None:
+    """A webhook named a template we do not know: sync the account to learn it, unless the
+    account cannot sync, a sync is already under way, or one was asked for moments ago."""
+    if (
+        account.released_at is not None
+        or account.token_status != BusinessAccount.TokenStatus.STORED
+    ):
+        return None
+    recent = timezone.now() - UNKNOWN_TEMPLATE_SYNC_COOLDOWN
+    if SyncRun.objects.filter(
+        Q(status__in=SyncRun.ACTIVE_STATUSES) | Q(requested_at__gte=recent),
+        business_account=account,
+    ).exists():
+        return None
+    try:
+        return request_sync(account=account, trigger=SyncRun.Trigger.WEBHOOK)
+    except ConflictError:
+        return None
+
+
+def _refuse_unsyncable(account: BusinessAccount) -> None:
+    if account.released_at is not None:
+        raise ApplicationError(
+            "This business account was released: another organization proved it owns the WABA."
+        )
+    if not account.has_access_token:
+        raise ApplicationError(
+            "This business account has no Meta access token: store one to sync with Meta."
+        )
+    if account.token_status == BusinessAccount.TokenStatus.INVALID:
+        raise ApplicationError(
+            "Meta no longer accepts this business account's access token: store a new one."
+        )
+
+
+def _give_up_stale_runs(account: BusinessAccount) -> None:
+    """A run left `running` by a worker that died would block the account forever."""
+    cutoff = timezone.now() - timedelta(seconds=settings.TEMPLATE_SYNC_STALE_AFTER_SECONDS)
+    SyncRun.objects.filter(
+        Q(started_at__lt=cutoff) | Q(started_at__isnull=True, requested_at__lt=cutoff),
+        business_account=account,
+        status__in=SyncRun.ACTIVE_STATUSES,
+    ).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        errors=["The sync did not finish in time; its worker probably stopped."],
+    )
+
+
+def _enqueue(run_id: int, *, run_after: datetime | None = None) -> None:
+    from templates_app.tasks import sync_business_account
+
+    task = sync_business_account.using(run_after=run_after) if run_after else sync_business_account
+    task.enqueue(run_id)
+
+
+# --- running it ---------------------------------------------------------------------------------
+
+
+def run_sync(*, run_id: int, client: GraphClient | None = None) -> SyncRun:
+    """Run a queued sync: every page, every difference, deletions after a complete listing,
+    then Meta's counts. A run another worker already took is returned as it stands."""
+    started = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
+        status=SyncRun.Status.RUNNING, started_at=timezone.now()
+    )
+    run = SyncRun.objects.select_related("business_account").get(pk=run_id)
+    if not started:
+        return run
+    account = run.business_account
+    tally = SyncTally()
+    retry_after: float | None = None
+    try:
+        token = decrypt_secret(account.access_token_encrypted)
+        with client or GraphClient(access_token=token) as graph:
+            sync_templates(account=account, client=graph, tally=tally)
+            refresh_counts(account=account, client=graph)
+    except GraphTokenInvalid as exc:
+        tally.errors.append(f"Meta access token no longer works: {exc}. The sync stopped.")
+        mark_token_invalid(account=account, error=exc)
+    except GraphRateLimited as exc:
+        retry_after = exc.retry_after
+        tally.errors.append(
+            f"Meta's rate limit: it asked us to wait {round(exc.retry_after)} s ({exc}). "
+            "What was applied stays applied; the next sync retries the rest."
+        )
+    except GraphError as exc:
+        tally.errors.append(f"Meta's Graph API failed: {exc}. The next sync retries.")
+    except SecretUnreadable as exc:
+        tally.errors.append(f"The stored access token cannot be decrypted: {exc}")
+    _finish(run, tally)
+    if retry_after is not None:
+        _retry_later(account, seconds=retry_after)
+    return run
+
+
+def _finish(run: SyncRun, tally: SyncTally) -> None:
+    run.status = SyncRun.Status.FAILED if tally.errors else SyncRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.pages = tally.pages
+    run.templates_seen = tally.templates_seen
+    run.changes_applied = tally.changes_applied
+    run.templates_created = tally.templates_created
+    run.templates_deleted = tally.templates_deleted
+    run.listing_complete = tally.listing_complete
+    run.errors = tally.errors
+    run.save()
+    if not tally.errors:
+        BusinessAccount.objects.filter(pk=run.business_account_id).update(
+            last_synced_at=run.finished_at
+        )
+
+
+def _retry_later(account: BusinessAccount, *, seconds: float) -> None:
+    """Ask again once Meta's wait is over, if the task backend can wait; else the scheduled
+    sync (`sync_templates --loop`) is the retry."""
+    from templates_app.tasks import sync_business_account
+
+    if not sync_business_account.get_backend().supports_defer:
+        return
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(business_account=account, trigger=SyncRun.Trigger.SCHEDULE)
+    except IntegrityError:
+        return  # Someone asked for a sync meanwhile: it is the retry.
+    _enqueue(run.pk, run_after=timezone.now() + timedelta(seconds=seconds))
+
+
+def sync_templates(*, account: BusinessAccount, client: GraphClient, tally: SyncTally) -> None:
+    """List every page of the account's templates and apply every difference.
+
+    Raises GraphError when Meta stops answering; what was applied until then stays.
+    """
+    seen: set[str] = set()
+    pages = client.template_pages(account.waba_id)
+    all_read = True
+    while True:
+        # The observation's time is the time we asked: a webhook dated later wins over it.
+        asked_at = timezone.now()
+        page = next(pages, None)
+        if page is None:
+            break
+        tally.pages += 1
+        all_read &= not page.unreadable
+        for position, reason in page.unreadable:
+            tally.errors.append(f"Page {tally.pages}, {position}: {reason}")
+        _apply_page(account, page, asked_at=asked_at, seen=seen, tally=tally)
+    # A template we could not read may be one we have: only a listing read whole is complete.
+    tally.listing_complete = all_read
+    if tally.listing_complete:
+        _mark_gone(account, seen=seen, asked_at=timezone.now(), tally=tally)
+
+
+def _apply_page(
+    account: BusinessAccount,
+    page: TemplatePage,
+    *,
+    asked_at: datetime,
+    seen: set[str],
+    tally: SyncTally,
+) -> None:
+    """Compare a page with ours (one query) and apply each template's differences."""
+    ours = _ours_for_page(account, page.templates)
+    for listed in page.templates:
+        tally.templates_seen += 1
+        seen.add(listed.meta_template_id)
+        template = ours.get(listed.meta_template_id) or ours.get(_name_key(listed))
+        try:
+            if template is None:
+                _create_from_meta(account, listed, asked_at=asked_at, tally=tally)
+            else:
+                _reconcile(account, template, listed, asked_at=asked_at, tally=tally)
+        except Exception as exc:
+            logger.exception("Sync of template %s failed", listed.meta_template_id)
+            tally.errors.append(
+                f"Template {listed.name} ({listed.language}), Meta id {listed.meta_template_id}: "
+                f"{type(exc).__name__}: {exc}. The next sync retries it."
+            )
+
+
+def _name_key(listed: GraphTemplate) -> tuple[str, str]:
+    return (listed.name, normalize_language(listed.language))
+
+
+def _ours_for_page(
+    account: BusinessAccount, listed: Iterable[GraphTemplate]
+) -> dict[str | tuple[str, str], WhatsAppTemplate]:
+    """The page's templates of ours, in one query: by Meta id, else (unnumbered) by name."""
+    listed = list(listed)
+    ids = [item.meta_template_id for item in listed]
+    names = {item.name for item in listed}
+    found: dict[str | tuple[str, str], WhatsAppTemplate] = {}
+    for template in WhatsAppTemplate.objects.filter(
+        Q(meta_template_id__in=ids) | Q(meta_template_id__isnull=True, name__in=names),
+        business_account=account,
+        deleted_at__isnull=True,
+    ):
+        if template.meta_template_id:
+            found[template.meta_template_id] = template
+        else:
+            found[(template.name, normalize_language(template.language))] = template
+    return found
+
+
+def differences(
+    template: WhatsAppTemplate, listed: GraphTemplate, *, waba_id: str, asked_at: datetime
+) -> list[TemplateEvent]:
+    """The events that bring `template` to what Meta lists, one per dimension that differs."""
+    found: list[TemplateEvent] = []
+    if template.status != listed.status or (
+        listed.status == StatusEvent.REJECTED
+        and _rejection_code(template.rejection_reason) != (listed.rejected_reason or "")
+    ):
+        found.append(listed.status_update(waba_id=waba_id, occurred_at=asked_at))
+    if listed.quality is not None and template.quality_score != listed.quality:
+        found.append(listed.quality_update(waba_id=waba_id, occurred_at=asked_at, previous=None))
+    if listed.category and template.category != listed.category:
+        found.append(
+            listed.category_update(
+                waba_id=waba_id, occurred_at=asked_at, previous=template.category or None
+            )
+        )
+    if _comparable(template.components) != _comparable(listed.components):
+        found.append(listed.components_update(waba_id=waba_id, occurred_at=asked_at))
+    return found
+
+
+def _rejection_code(rejection_reason: str) -> str:
+    """Our rejection reason starts with Meta's code ("INVALID_FORMAT: details…")."""
+    return rejection_reason.split(":", 1)[0].strip()
+
+
+def _comparable(components: object) -> dict:
+    """Components as both sources store them: empty parts left out."""
+    if not isinstance(components, dict):
+        return {}
+    return {key: value for key, value in components.items() if value not in (None, "", [])}
+
+
+def _reconcile(
+    account: BusinessAccount,
+    template: WhatsAppTemplate,
+    listed: GraphTemplate,
+    *,
+    asked_at: datetime,
+    tally: SyncTally,
+) -> None:
+    found = differences(template, listed, waba_id=account.waba_id, asked_at=asked_at)
+    if not found and template.meta_template_id:
+        return  # The common case: nothing to write, no query.
+    with transaction.atomic():
+        if not template.meta_template_id:
+            # Found by name: it learns Meta's id, so the next sync finds it by id.
+            WhatsAppTemplate.objects.filter(pk=template.pk, meta_template_id__isnull=True).update(
+                meta_template_id=listed.meta_template_id
+            )
+        _apply(found, asked_at=asked_at, tally=tally)
+
+
+def _apply(found: Iterable[TemplateEvent], *, asked_at: datetime, tally: SyncTally) -> None:
+    for event in found:
+        outcome = events.apply_template_event(
+            event=event, received_at=asked_at, source=ChangeSource.SYNC
+        )
+        if outcome.result is events.Result.APPLIED:
+            tally.changes_applied += 1
+
+
+def _create_from_meta(
+    account: BusinessAccount, listed: GraphTemplate, *, asked_at: datetime, tally: SyncTally
+) -> None:
+    """A template Meta lists that we lack: created as PENDING, then brought to Meta's state
+    through the state machine (as a webhook's creating event does), so receivers hear of it."""
+    with transaction.atomic():
+        numbers = list(account.phone_numbers.all()[:2])
+        template = WhatsAppTemplate.objects.create(
+            organization_id=account.organization_id,
+            business_account=account,
+            # A WABA with one number sends from it; with several, nobody knows which.
+            phone_number=numbers[0] if len(numbers) == 1 else None,
+            meta_template_id=listed.meta_template_id,
+            name=listed.name,
+            language=canonical_language(listed.language),
+            category=listed.category,
+            pending_since=asked_at,
+        )
+        _apply(
+            differences(template, listed, waba_id=account.waba_id, asked_at=asked_at),
+            asked_at=asked_at,
+            tally=tally,
+        )
+    tally.templates_created += 1
+
+
+def _mark_gone(
+    account: BusinessAccount, *, seen: set[str], asked_at: datetime, tally: SyncTally
+) -> None:
+    """Templates Meta numbered that a complete listing no longer holds: Meta deleted them."""
+    live = WhatsAppTemplate.objects.filter(
+        business_account=account, deleted_at__isnull=True, meta_template_id__isnull=False
+    ).exclude(status=TemplateStatus.DELETED)
+    gone = [
+        (meta_id, name, language)
+        for meta_id, name, language in live.values_list("meta_template_id", "name", "language")
+        if meta_id not in seen
+    ]
+    for meta_id, name, language in gone:
+        event = StatusUpdate(
+            waba_id=account.waba_id,
+            template=TemplateRef(meta_id, name, language),
+            occurred_at=asked_at,
+            position=f"graph:{meta_id}",
+            event=StatusEvent.DELETED,
+        )
+        try:
+            with transaction.atomic():
+                outcome = events.apply_template_event(
+                    event=event, received_at=asked_at, source=ChangeSource.SYNC
+                )
+        except Exception as exc:
+            logger.exception("Marking template %s deleted failed", meta_id)
+            tally.errors.append(f"Template {name} ({language}), Meta id {meta_id}: {exc}")
+            continue
+        if outcome.result is events.Result.APPLIED:
+            tally.changes_applied += 1
+            tally.templates_deleted += 1
+
+
+# --- counts -------------------------------------------------------------------------------------
+
+
+def refresh_counts(
+    *, account: BusinessAccount, client: GraphClient, now: datetime | None = None
+) -> int:
+    """Sent, delivered, read and failed counts of the last 30 days from Meta's analytics.
+
+    `failed_count` is sent minus delivered over the days that ended more than 48 hours ago:
+    a younger message may still be delivered. Returns the number of templates updated.
+    """
+    now = now or timezone.now()
+    templates = list(
+        WhatsAppTemplate.objects.filter(
+            business_account=account, deleted_at__isnull=True, meta_template_id__isnull=False
+        ).only(
+            "pk", "meta_template_id", "sent_count", "delivered_count", "read_count", "failed_count"
+        )
+    )
+    if not templates:
+        return 0
+    points = client.template_analytics(
+        account.waba_id,
+        template_ids=[t.meta_template_id for t in templates],
+        start=now - COUNTS_WINDOW,
+        end=now,
+    )
+    counts = counts_from_points(points, now=now)
+    changed = []
+    for template in templates:
+        new = counts.get(template.meta_template_id, (0, 0, 0, 0))
+        old = (
+            template.sent_count,
+            template.delivered_count,
+            template.read_count,
+            template.failed_count,
+        )
+        if new != old:
+            (template.sent_count, template.delivered_count, template.read_count) = new[:3]
+            template.failed_count = new[3]
+            template.counts_updated_at = now
+            changed.append(template)
+    with transaction.atomic():
+        WhatsAppTemplate.objects.bulk_update(
+            changed,
+            ["sent_count", "delivered_count", "read_count", "failed_count", "counts_updated_at"],
+            batch_size=500,
+        )
+    return len(changed)
+
+
+def counts_from_points(
+    points: Iterable[AnalyticsPoint], *, now: datetime
+) -> dict[str, tuple[int, int, int, int]]:
+    """(sent, delivered, read, failed) per Meta template id."""
+    settled_before = now - FAILURES_SETTLE_AFTER
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for point in points:
+        total = totals[point.template_id]
+        total[0] += point.sent
+        total[1] += point.delivered
+        total[2] += point.read
+        if point.end <= settled_before:
+            total[3] += max(point.sent - point.delivered, 0)
+    return {template_id: tuple(total) for template_id, total in totals.items()}  # type: ignore[misc]
