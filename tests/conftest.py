@@ -197,3 +197,12 @@ def failing_status_receiver():
     template_status_changed.connect(receiver, dispatch_uid="test-failing-status-receiver")
     yield receiver
     template_status_changed.disconnect(dispatch_uid="test-failing-status-receiver")
+
+
+# A fixed key for secrets at rest: pytest-django runs with DEBUG off, where none is derived.
+TEST_FIELD_ENCRYPTION_KEY = "dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0zMmJ5dGU="
+
+
+@pytest.fixture(autouse=True)
+def field_encryption_key(settings):
+    settings.FIELD_ENCRYPTION_KEY = [TEST_FIELD_ENCRYPTION_KEY]

@@ -214,7 +214,7 @@ def sync_templates(*, account: BusinessAccount, client: GraphClient, tally: Sync
     Raises GraphError when Meta stops answering; what was applied until then stays.
     """
     seen: set[str] = set()
-    pages = client.template_pages(account.waba_id)
+    pages = client.template_pages(account.waba_id, limit=settings.GRAPH_API_PAGE_SIZE)
     all_read = True
     while True:
         # The observation's time is the time we asked: a webhook dated later wins over it.

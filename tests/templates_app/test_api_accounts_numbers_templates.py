@@ -131,9 +131,9 @@ def test_member_lists_only_their_organizations_business_accounts(
     body = response.json()
     assert set(body) == PAGE_KEYS
     assert body["count"] == 1
-    assert [
-        {key: row[key] for key in ("id", "waba_id", "name")} for row in body["results"]
-    ] == [{"id": str(own.pk), "waba_id": own.waba_id, "name": own.name}]
+    assert [{key: row[key] for key in ("id", "waba_id", "name")} for row in body["results"]] == [
+        {"id": str(own.pk), "waba_id": own.waba_id, "name": own.name}
+    ]
 
 
 def test_business_account_list_is_paginated(member_client, organization):

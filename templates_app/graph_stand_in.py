@@ -1,0 +1,174 @@
+"""A local stand-in for Meta's Graph API, answering in Meta's documented shapes.
+
+It serves `GET /{version}/{waba_id}`, `GET /{version}/{waba_id}/message_templates` (pages of
+`limit`, linked by `paging.next` or, when `cursors_only`, by `paging.cursors.after` alone) and
+`GET /{version}/{waba_id}/template_analytics`. `fail_next` queues answers served before the
+real ones (errors, rate limits, delays), one per request. `manage.py fake_graph_api` serves it
+over HTTP for the demo; the tests plug it into a local server of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from templates_app.meta.graph import AnalyticsPoint, analytics_page, error_body
+
+
+@dataclass
+class Answer:
+    # 0: no answer of its own (after `delay`, the real one is served).
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class GraphStandIn:
+    """What Meta knows: WABAs, their templates (Graph-shaped dicts) and daily counts."""
+
+    base_url: str = ""
+    access_token: str = "stand-in-token"
+    templates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Meta template id → [(days ago, sent, delivered, read)]
+    daily_counts: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
+    cursors_only: bool = False
+    # Meta's `next` links carry the access token in their query; ours must never send it back.
+    token_in_next: bool = True
+    queued: list[Answer] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def fail_next(self, *answers: Answer) -> None:
+        with self._lock:
+            self.queued.extend(answers)
+
+    def respond(self, *, path: str, query: Mapping[str, list[str]], authorization: str) -> Answer:
+        """The answer to one GET."""
+        with self._lock:
+            self.requests.append(path + ("?" + urlencode(query, doseq=True) if query else ""))
+            queued = self.queued.pop(0) if self.queued else None
+        if queued is not None:
+            if queued.delay:
+                time.sleep(queued.delay)
+            if queued.status:
+                return queued
+        token = authorization.removeprefix("Bearer ").strip()
+        if token != self.access_token or "access_token" in query:
+            return Answer(
+                401,
+                error_body(
+                    message="Error validating access token: the session is invalid.",
+                    code=190,
+                    subcode=460,
+                ),
+            )
+        parts = [part for part in path.split("/") if part]
+        if len(parts) < 2:
+            return _not_found(path)
+        waba_id, rest = parts[1], parts[2:]
+        if waba_id not in self.templates:
+            return Answer(
+                400,
+                error_body(
+                    message=f"Unsupported get request. Object with ID '{waba_id}' does not "
+                    "exist, cannot be loaded due to missing permissions.",
+                    code=100,
+                    subcode=33,
+                    type="GraphMethodException",
+                ),
+            )
+        if not rest:
+            return Answer(200, {"id": waba_id, "name": f"WABA {waba_id}"})
+        if rest == ["message_templates"]:
+            return self._listing(path, waba_id, query)
+        if rest == ["template_analytics"]:
+            return self._analytics(query)
+        return _not_found(path)
+
+    def _listing(self, path: str, waba_id: str, query: Mapping[str, list[str]]) -> Answer:
+        limit = max(1, min(int(_first(query, "limit") or 25), 1000))
+        start = int(_first(query, "after") or 0)
+        templates = self.templates[waba_id]
+        page = templates[start : start + limit]
+        paging: dict[str, Any] = {"cursors": {"before": str(start), "after": str(start + limit)}}
+        if start + limit < len(templates):
+            if not self.cursors_only:
+                next_query = {"fields": _first(query, "fields") or "", "limit": limit}
+                next_query["after"] = str(start + limit)
+                if self.token_in_next:
+                    next_query["access_token"] = self.access_token
+                paging["next"] = f"{self.base_url}{path}?{urlencode(next_query)}"
+        elif not self.cursors_only:
+            # The last page has no `after`; with cursors only, Meta's last page may still carry
+            # one, and the next ask comes back empty.
+            paging["cursors"].pop("after")
+        return Answer(200, {"data": page, "paging": paging})
+
+    def _analytics(self, query: Mapping[str, list[str]]) -> Answer:
+        ids = json.loads(_first(query, "template_ids") or "[]")
+        start = datetime.fromtimestamp(int(_first(query, "start") or 0), tz=UTC)
+        end = datetime.fromtimestamp(int(_first(query, "end") or 0), tz=UTC)
+        points = []
+        for template_id in ids:
+            for days_ago, sent, delivered, read in self.daily_counts.get(str(template_id), []):
+                day_end = end - timedelta(days=days_ago)
+                day_start = day_end - timedelta(days=1)
+                if day_start >= start:
+                    points.append(
+                        AnalyticsPoint(str(template_id), day_start, day_end, sent, delivered, read)
+                    )
+        return Answer(200, analytics_page(points))
+
+
+def rate_limited(*, retry_after: int = 0, code: int = 80008) -> Answer:
+    """Meta's answer when a WABA made too many calls."""
+    usage = {"1": [{"type": "whatsapp_bm", "estimated_time_to_regain_access": 0}]}
+    return Answer(
+        429 if code == 0 else 400,
+        error_body(
+            message="(#80008) There have been too many calls to this WhatsApp Business account.",
+            code=code or 4,
+            type="OAuthException",
+        ),
+        headers={"Retry-After": str(retry_after), "x-business-use-case-usage": json.dumps(usage)},
+    )
+
+
+def server_error() -> Answer:
+    return Answer(
+        500,
+        error_body(message="An unexpected error has occurred.", code=2, type="OAuthException"),
+    )
+
+
+def token_expired() -> Answer:
+    return Answer(
+        401,
+        error_body(
+            message="Error validating access token: Session has expired.", code=190, subcode=463
+        ),
+    )
+
+
+def _first(query: Mapping[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def _not_found(path: str) -> Answer:
+    return Answer(
+        404,
+        error_body(message=f"Unknown path components: {path}", code=803, type="OAuthException"),
+    )
+
+
+def parse_query(raw: str) -> dict[str, list[str]]:
+    return parse_qs(raw, keep_blank_values=True)
