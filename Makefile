@@ -8,11 +8,14 @@ EVENT ?= PAUSED
 TEMPLATE ?= order_update
 QUALITY ?= RED
 
-.PHONY: run webhook test lint bench bench-body migrate demo schema clean
+.PHONY: run webhook graph test lint bench bench-body migrate demo schema clean
 
 # The local server and `make webhook` share a development secret; production sets its own.
 run webhook: export WHATSAPP_WEBHOOK_APP_SECRET ?= dev-app-secret
 run webhook: export WHATSAPP_WEBHOOK_VERIFY_TOKEN ?= dev-verify-token
+# "Sync from Meta" talks to the local stand-in `make graph` serves, unless told otherwise.
+GRAPH_PORT ?= 8100
+run: export GRAPH_API_BASE_URL ?= http://127.0.0.1:$(GRAPH_PORT)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +48,10 @@ run: demo
 webhook: $(VENV)/.runtime-installed
 	$(PY) manage.py send_test_webhook $(EVENT) $(TEMPLATE) $(if $(filter QUALITY,$(EVENT)),--quality $(QUALITY)) \
 	    --url http://$(HOST):$(PORT)/api/v1/whatsapp/webhook
+
+# A local stand-in for Meta's Graph API, serving the demo's templates (see README).
+graph: demo
+	$(PY) manage.py fake_graph_api --port $(GRAPH_PORT) --store-token $(if $(FILE),--file $(FILE))
 
 test: $(VENV)/.dev-installed
 	$(PY) manage.py makemigrations --check --dry-run

@@ -1,0 +1,52 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from pytake.exceptions import ApplicationError
+from templates_app.models import BusinessAccount, SyncRun
+from templates_app.services.sync import request_sync
+
+
+class Command(BaseCommand):
+    help = (
+        "Sync templates with Meta's Graph API: every account with a stored access token, or "
+        "--account WABA. With --loop SECONDS, again and again (for a scheduler service or cron)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--account", dest="waba_id", help="Only the account of this WABA id.")
+        parser.add_argument(
+            "--loop", type=int, metavar="SECONDS", help="Sync every SECONDS until stopped."
+        )
+
+    def handle(self, *args, waba_id: str | None, loop: int | None, **options) -> None:
+        if loop is not None and loop <= 0:
+            raise CommandError("--loop takes a number of seconds above 0.")
+        while True:
+            self._sync_all(waba_id)
+            if loop is None:
+                return
+            time.sleep(loop)
+
+    def _sync_all(self, waba_id: str | None) -> None:
+        accounts = BusinessAccount.objects.filter(released_at__isnull=True)
+        if waba_id:
+            accounts = accounts.filter(waba_id=waba_id)
+            if not accounts.exists():
+                raise CommandError(f"No business account with WABA id {waba_id}.")
+        else:
+            accounts = accounts.filter(token_status=BusinessAccount.TokenStatus.STORED)
+        for account in accounts.order_by("waba_id"):
+            try:
+                run = request_sync(account=account, trigger=SyncRun.Trigger.SCHEDULE)
+            except ApplicationError as exc:
+                self.stdout.write(f"{account.waba_id}: {exc.message}")
+                continue
+            run.refresh_from_db()
+            summary = (
+                f"{account.waba_id}: sync {run.pk} {run.get_status_display().lower()}, "
+                f"{run.templates_seen} templates seen, {run.changes_applied} changes applied"
+            )
+            self.stdout.write(summary)
+            for error in run.errors:
+                self.stdout.write(f"  {error}")
