@@ -354,6 +354,14 @@ def _create_from_meta(
     """A template Meta lists that we lack: created as PENDING, then brought to Meta's state
     through the state machine (as a webhook's creating event does), so receivers hear of it."""
     with transaction.atomic():
+        # Meta lets a deleted template's name be used again, under a new id (as events.py does).
+        WhatsAppTemplate.objects.filter(
+            business_account=account,
+            deleted_at__isnull=True,
+            status=TemplateStatus.DELETED,
+            name=listed.name,
+            language__iexact=canonical_language(listed.language),
+        ).update(deleted_at=asked_at)
         numbers = list(account.phone_numbers.all()[:2])
         template = WhatsAppTemplate.objects.create(
             organization_id=account.organization_id,

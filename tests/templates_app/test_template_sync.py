@@ -495,3 +495,46 @@ def test_counts_come_from_meta_analytics_and_failures_only_from_settled_days(
         body["read_count"],
         body["failed_count"],
     ) == (35, 27, 16, 2)
+
+
+def test_unchanged_listing_costs_one_query_per_page(
+    synced_account, graph, in_sync, settings, django_assert_max_num_queries
+):
+    from templates_app.graph import GraphClient
+    from templates_app.services.sync import SyncTally, sync_templates
+    from tests.graph import GRAPH_TOKEN
+
+    settings.GRAPH_API_PAGE_SIZE = 2
+    graph.templates[synced_account.waba_id] = [listed(in_sync()) for _ in range(6)]
+    tally = SyncTally()
+
+    # 3 pages: one query each for the page's templates, one for what a complete listing lacks.
+    with GraphClient(access_token=GRAPH_TOKEN) as client, django_assert_max_num_queries(4):
+        sync_templates(account=synced_account, client=client, tally=tally)
+
+    assert (tally.pages, tally.templates_seen, tally.changes_applied) == (3, 6, 0)
+
+
+def test_template_recreated_under_a_new_id_replaces_the_deleted_one(
+    synced_account, graph, sync_now, in_sync
+):
+    old = in_sync(name="order_update")
+    graph.templates[synced_account.waba_id] = []
+    sync_now(synced_account)  # Meta deleted it
+    graph.templates[synced_account.waba_id] = [
+        graph_template(
+            meta_template_id="9300000000000001",
+            name="order_update",
+            language="en_US",
+            status="APPROVED",
+            category="UTILITY",
+        )
+    ]
+
+    run = sync_now(synced_account)
+
+    old.refresh_from_db()
+    assert run.templates_created == 1, run.errors
+    assert old.deleted_at is not None
+    live = WhatsAppTemplate.objects.get(name="order_update", deleted_at__isnull=True)
+    assert (live.meta_template_id, live.status) == ("9300000000000001", "APPROVED")
