@@ -20,7 +20,7 @@ SCRATCH_DATABASE = "pytake_bench"
 POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
 
 # Each is a module of this package with a `run()`; in this order.
-BENCHMARKS = ["pause", "deliveries"]
+BENCHMARKS = ["pause", "deliveries", "sync"]
 
 
 def main(names: list[str]) -> int:

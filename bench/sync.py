@@ -1,51 +1,32 @@
 """Sync one WABA of 5,000 templates (50 pages of 100) from a local Graph API stand-in.
 
-    .venv/bin/python -m bench.sync
-    BENCH_PROFILE=/tmp/sync.prof .venv/bin/python -m bench.sync   # also a cProfile of one run
+    .venv/bin/python -m bench sync
+    BENCH_PROFILE=/tmp/sync.prof .venv/bin/python -m bench sync   # also a cProfile of one run
 
-Runs on a scratch PostgreSQL database `pytake_bench_sync` (postgres://postgres@127.0.0.1:5432),
-created, migrated and dropped; each template's changes commit, as in a real sync. The stand-in
-serves Meta's shapes over HTTP on 127.0.0.1 from a thread of this process. Measured: a sync
-where nothing changed and one where 500 templates changed (250 paused, 250 turned RED), wall
-time and queries; then the analytics refresh (500 requests of 10 templates) on its own.
+The stand-in serves Meta's shapes over HTTP on 127.0.0.1 from a thread of this process.
+Measured: a sync where nothing changed and one where 500 templates changed (250 paused, 250
+turned RED), wall time and queries; then the analytics refresh (500 requests of 10 templates).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 
 TEMPLATES = 5_000
 CHANGED = 500
 PAGE_SIZE = 100
-SERVER_URL = "postgres://postgres@127.0.0.1:5432"
-SCRATCH_DATABASE = "pytake_bench_sync"
 TOKEN = "bench-token"
 
 
-def main() -> int:
-    _server(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
-    _server(f"CREATE DATABASE {SCRATCH_DATABASE}")
-    os.environ["DATABASE_URL"] = f"{SERVER_URL}/{SCRATCH_DATABASE}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pytake.settings")
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-    os.environ.setdefault("DEBUG", "true")  # the development key encrypts the bench token
-    import django
+def run() -> None:
+    from cryptography.fernet import Fernet
+    from django.conf import settings
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connections
-
-    try:
-        print(f"Scratch database {SCRATCH_DATABASE}: migrating…", flush=True)
-        call_command("migrate", verbosity=0)
-        _run()
-    finally:
-        connections.close_all()
-        _server(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
-    return 0
+    # The bench token is encrypted like any other, with a key of its own.
+    settings.FIELD_ENCRYPTION_KEY = [Fernet.generate_key().decode()]
+    _run()
 
 
 def _run() -> None:
@@ -180,14 +161,3 @@ def _run() -> None:
     print("Counts from template analytics (10 templates per request, as Meta allows):")
     print(f"  wall {elapsed:.2f} s, {requests} requests, {updated:,} templates updated")
     server.shutdown()
-
-
-def _server(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as server:
-        server.execute(statement)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

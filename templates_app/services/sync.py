@@ -340,9 +340,14 @@ def _reconcile(
 
 
 def _apply(found: Iterable[TemplateEvent], *, asked_at: datetime, tally: SyncTally) -> None:
+    found = list(found)
+    if not found:
+        return
+    # One lookup locks the template for all its events, as a webhook delivery's batch does.
+    templates = events.TemplateFinder.lock_for(found)
     for event in found:
         outcome = events.apply_template_event(
-            event=event, received_at=asked_at, source=ChangeSource.SYNC
+            event=event, received_at=asked_at, source=ChangeSource.SYNC, templates=templates
         )
         if outcome.result is events.Result.APPLIED:
             tally.changes_applied += 1
