@@ -1,0 +1,62 @@
+"""A sync and a webhook on the same template at once, on PostgreSQL where they really overlap."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from templates_app.models import SyncRun, TemplateStatus
+from templates_app.services.sync import run_sync
+from tests import factories
+from tests.meta_events import status_update
+from tests.templates_app.test_template_sync import listed
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_sync_waits_for_a_webhook_holding_the_row_and_its_newer_event_wins(synced_number, graph):
+    from templates_app.services.events import apply_template_event
+
+    account = synced_number.business_account
+    template = factories.WhatsAppTemplateFactory(phone_number=synced_number)
+    template.components = {"body": f"{template.name} ({template.language})"}
+    template.save()
+    graph.templates[account.waba_id] = [listed(template, status="DISABLED")]
+    holding, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def webhook() -> None:
+        # Meta paused it a minute after the sync will ask; the delivery holds the row a while.
+        event = status_update(template, "PAUSED", occurred_at=timezone.now() + timedelta(minutes=1))
+        try:
+            with transaction.atomic():
+                apply_template_event(event=event, received_at=timezone.now())
+                holding.set()
+                release.wait(timeout=10)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=webhook)
+    thread.start()
+    assert holding.wait(timeout=10)
+    run = SyncRun.objects.create(business_account=account)
+    syncing = threading.Thread(target=lambda: (run_sync(run_id=run.pk), connection.close()))
+    syncing.start()
+    syncing.join(timeout=1)
+    assert syncing.is_alive()  # blocked on the webhook's row lock
+    release.set()
+    thread.join(timeout=10)
+    syncing.join(timeout=30)
+
+    assert not errors, errors
+    run.refresh_from_db()
+    template.refresh_from_db()
+    assert run.status == SyncRun.Status.SUCCEEDED, run.errors
+    assert template.status == TemplateStatus.PAUSED
+    assert run.changes_applied == 0
