@@ -140,7 +140,7 @@ def _enqueue(run_id: int, *, run_after: datetime | None = None) -> None:
 # --- running it ---------------------------------------------------------------------------------
 
 
-def run_sync(*, run_id: int, client: GraphClient | None = None) -> SyncRun:
+def run_sync(*, run_id: int) -> SyncRun:
     """Run a queued sync: every page, every difference, deletions after a complete listing,
     then Meta's counts. A run another worker already took is returned as it stands."""
     started = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
@@ -154,7 +154,7 @@ def run_sync(*, run_id: int, client: GraphClient | None = None) -> SyncRun:
     retry_after: float | None = None
     try:
         token = decrypt_secret(account.access_token_encrypted)
-        with client or GraphClient(access_token=token) as graph:
+        with GraphClient(access_token=token) as graph:
             sync_templates(account=account, client=graph, tally=tally)
             refresh_counts(account=account, client=graph)
     except GraphTokenInvalid as exc:

@@ -1,11 +1,14 @@
-"""A person's writes: business accounts, phone numbers and templates created, changed, deleted."""
+"""A person's writes: phone numbers and templates created, changed, deleted.
+
+Business accounts are registered in services/accounts.py.
+"""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from organizations.models import Organization, User
+from organizations.models import User
 from pytake.exceptions import ApplicationError
 from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
 from templates_app.signals import template_deleted
@@ -14,13 +17,6 @@ from templates_app.signals import template_deleted
 def canonical_language(code: str) -> str:
     """Meta's own spelling of a language code: `en-US` and `en_US` are the same language."""
     return code.strip().replace("-", "_")
-
-
-@transaction.atomic
-def create_business_account(
-    *, organization: Organization, waba_id: str, name: str
-) -> BusinessAccount:
-    return BusinessAccount.objects.create(organization=organization, waba_id=waba_id, name=name)
 
 
 @transaction.atomic

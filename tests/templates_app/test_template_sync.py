@@ -538,3 +538,24 @@ def test_template_recreated_under_a_new_id_replaces_the_deleted_one(
     assert old.deleted_at is not None
     live = WhatsAppTemplate.objects.get(name="order_update", deleted_at__isnull=True)
     assert (live.meta_template_id, live.status) == ("9300000000000001", "APPROVED")
+
+
+def test_rate_limit_waits_as_long_as_the_business_use_case_header_says(
+    synced_account, graph, sync_now
+):
+    from templates_app.meta.graph import error_body
+
+    usage = '{"%s": [{"type": "whatsapp_bm", "estimated_time_to_regain_access": 2}]}'
+    graph.fail_next(
+        Answer(
+            400,
+            error_body(message="(#4) Application request limit reached", code=4),
+            headers={"x-business-use-case-usage": usage % synced_account.waba_id},
+        )
+    )
+
+    run = sync_now(synced_account)
+
+    assert run.status == SyncRun.Status.FAILED
+    assert "wait 120 s" in run.errors[0]
+    assert len(graph.requests) == 1
