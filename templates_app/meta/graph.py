@@ -291,8 +291,10 @@ def graph_template(
         "status": status,
         "category": category,
         "rejected_reason": rejected_reason,
-        "components": graph_components(components)
-        or [{"type": "BODY", "text": f"{name} ({language})"}],
+        # Meta's templates always have a body; None stands for "any body will do".
+        "components": [{"type": "BODY", "text": f"{name} ({language})"}]
+        if components is None
+        else graph_components(components),
     }
     if quality is not None:
         item["quality_score"] = {"score": quality, "date": quality_date or 0}

@@ -39,7 +39,7 @@ def test_sync_templates_syncs_every_account_with_a_token(synced_account, graph, 
 
     run = SyncRun.objects.get()
     assert (run.business_account, run.trigger) == (synced_account, SyncRun.Trigger.SCHEDULE)
-    assert f"{synced_account.waba_id}: sync {run.pk} finished, 1 templates seen" in out.getvalue()
+    assert f"{synced_account.waba_id}: sync {run.pk} finished; templates seen: 1" in out.getvalue()
     assert WhatsAppTemplate.objects.filter(name="welcome").exists()
 
 

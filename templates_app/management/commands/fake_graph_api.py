@@ -83,7 +83,7 @@ def templates_from_database() -> dict[str, list[dict[str, Any]]]:
                 status=template.status,
                 category=template.category,
                 quality=template.quality_score,
-                components=template.components or None,
+                components=template.components or {},
             )
             for template in templates.order_by("name", "language")
         ]

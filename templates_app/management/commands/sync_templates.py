@@ -44,8 +44,8 @@ class Command(BaseCommand):
                 continue
             run.refresh_from_db()
             summary = (
-                f"{account.waba_id}: sync {run.pk} {run.get_status_display().lower()}, "
-                f"{run.templates_seen} templates seen, {run.changes_applied} changes applied"
+                f"{account.waba_id}: sync {run.pk} {run.get_status_display().lower()}; "
+                f"templates seen: {run.templates_seen}, changes applied: {run.changes_applied}"
             )
             self.stdout.write(summary)
             for error in run.errors:
