@@ -309,6 +309,7 @@ class SyncRun(models.Model):
         USER = "user", "Asked for by a person"
         SCHEDULE = "schedule", "Scheduled"
         WEBHOOK = "webhook", "A webhook named a template we did not know"
+        RETRY = "retry", "Retry once Meta's rate limit allows"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
 

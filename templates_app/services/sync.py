@@ -202,7 +202,7 @@ def _retry_later(account: BusinessAccount, *, seconds: float) -> None:
         return
     try:
         with transaction.atomic():
-            run = SyncRun.objects.create(business_account=account, trigger=SyncRun.Trigger.SCHEDULE)
+            run = SyncRun.objects.create(business_account=account, trigger=SyncRun.Trigger.RETRY)
     except IntegrityError:
         return  # Someone asked for a sync meanwhile: it is the retry.
     _enqueue(run.pk, run_after=timezone.now() + timedelta(seconds=seconds))

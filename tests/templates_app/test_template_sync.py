@@ -559,3 +559,23 @@ def test_rate_limit_waits_as_long_as_the_business_use_case_header_says(
     assert run.status == SyncRun.Status.FAILED
     assert "wait 120 s" in run.errors[0]
     assert len(graph.requests) == 1
+
+
+def test_rate_limited_sync_is_retried_when_meta_allows_on_a_backend_that_can_wait(
+    synced_account, graph, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from templates_app.services.sync import run_sync
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    graph.fail_next(rate_limited(retry_after=600))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = request_sync(account=synced_account)
+
+    run_sync(run_id=first.pk)  # as the worker would
+
+    retry = SyncRun.objects.get(status=SyncRun.Status.QUEUED)
+    assert retry.trigger == SyncRun.Trigger.RETRY
+    task = DBTaskResult.objects.get(args_kwargs__args=[retry.pk])
+    assert task.run_after >= timezone.now() + timedelta(seconds=590)
