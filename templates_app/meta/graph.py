@@ -24,6 +24,7 @@ from .events import (
     StatusUpdate,
     TemplateRef,
 )
+from .limits import INT64_MAX, LIMITS
 
 # The fields a sync asks for, in Meta's words.
 TEMPLATE_FIELDS = (
@@ -199,36 +200,67 @@ def parse_template_page(payload: Any) -> TemplatePage:
 
 
 def parse_template(item: Any) -> GraphTemplate:
-    """One template of a listing (or `GET /{template_id}`); ValueError says what is wrong."""
+    """One template of a listing (or `GET /{template_id}`); ValueError says what is wrong.
+
+    Every value must fit its column (meta/limits.py): a template that does not is unreadable,
+    never cut short, since a shortened name would be another template.
+    """
     if not isinstance(item, Mapping):
         raise ValueError(f"a template must be an object, got {type(item).__name__}")
     template_id = _id(item.get("id"))
     if template_id is None:
         raise ValueError("a template has no usable `id`")
-    name = _text(item.get("name"))
+    name = _code(item.get("name"), "name", template_id)
     if not name:
         raise ValueError(f"template {template_id} has no `name`")
-    status_text = _text(item.get("status")).upper()
+    status_text = _code(item.get("status"), "event", template_id).upper()
     try:
         status = StatusEvent(status_text)
     except ValueError:
         raise ValueError(f"template {template_id} has an unknown status {status_text!r}") from None
     quality, quality_date = _quality(item.get("quality_score"))
-    rejected = _text(item.get("rejected_reason")).upper()
+    rejected = _code(item.get("rejected_reason"), "reason", template_id).upper()
     return GraphTemplate(
         meta_template_id=template_id,
-        name=name[:512],
-        language=_text(item.get("language"))[:16],
+        name=name,
+        language=_code(item.get("language"), "language", template_id),
         status=status,
         # Free text: legacy categories (TRANSACTIONAL, ACCOUNT_UPDATE, ...) are kept as they come.
-        category=_text(item.get("category")).upper()[:32],
+        category=_code(item.get("category"), "category", template_id).upper(),
         quality=quality,
         quality_date=quality_date,
         rejected_reason=rejected if rejected and rejected != "NONE" else None,
-        components=components_of(item.get("components")),
-        previous_category=_text(item.get("previous_category")).upper() or None,
+        components=_checked_components(components_of(item.get("components")), template_id),
+        previous_category=_code(item.get("previous_category"), "category", template_id).upper()
+        or None,
         raw=item,
     )
+
+
+def _code(raw: Any, key: str, template_id: str) -> str:
+    """A single-line value of Meta's (name, code) within its column's length, or ""."""
+    text = _text(raw)
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        raise ValueError(f"template {template_id}: {key} contains a control character")
+    if len(text) > LIMITS[key]:
+        raise ValueError(f"template {template_id}: {key} longer than {LIMITS[key]} characters")
+    return text
+
+
+def _checked_components(components: dict[str, Any], template_id: str) -> dict[str, Any]:
+    for part in ("title", "body", "footer"):
+        text = components[part] or ""
+        if len(text) > LIMITS["text"] or any(
+            ord(char) < 32 and char not in "\t\n\r" for char in text
+        ):
+            raise ValueError(f"template {template_id}: its {part} is unreadable or too long")
+    for button in components["buttons"]:
+        for value in button.values():
+            if (isinstance(value, str) and len(value) > LIMITS["button_value"]) or "\x00" in str(
+                value
+            ):
+                raise ValueError(f"template {template_id}: a button is unreadable or too long")
+    return components
 
 
 def components_of(raw: Any) -> dict[str, Any]:
@@ -433,8 +465,9 @@ def _id(raw: Any) -> str | None:
     """Meta's int64 ids, kept as exact decimal strings."""
     if isinstance(raw, bool):
         return None
-    if isinstance(raw, int) and raw > 0:
+    if isinstance(raw, int) and 0 < raw <= INT64_MAX:
         return str(raw)
-    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= 19:
-        return raw.strip()
+    text = raw.strip() if isinstance(raw, str) else ""
+    if text.isascii() and text.isdigit() and 0 < int(text) <= INT64_MAX:
+        return text
     return None
