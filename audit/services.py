@@ -288,11 +288,18 @@ def record_account_event(*, event: BusinessAccountEvent) -> AuditLog:
     changes: dict[str, Any] = {"waba_id": account.waba_id, **event.details}
     if event.other_account is not None:
         changes["other_organization_id"] = str(event.other_account.organization_id)
+    # Only the claimer's own entry names the person: the released organization sees the system.
+    person = event.actor if event.actor is not None and event.kind == "claimed" else None
+    if person is not None:
+        actor_type = AuditLog.ActorType.USER
+    elif event.kind == "token_invalid":
+        actor_type = AuditLog.ActorType.SYNC
+    else:
+        actor_type = AuditLog.ActorType.SYSTEM
     return record(
         organization_id=account.organization_id,
-        actor_type=AuditLog.ActorType.SYNC
-        if event.kind == "token_invalid"
-        else AuditLog.ActorType.SYSTEM,
+        actor_type=actor_type,
+        actor=person,
         action=ACCOUNT_EVENT_ACTIONS[str(event.kind)],
         target_type=TargetType.BUSINESS_ACCOUNT,
         target_id=account.pk,

@@ -114,6 +114,8 @@ class BusinessAccountEvent:
     reason: str
     occurred_at: datetime
     other_account: Any = None
+    # The person whose request caused it (a claim); None when the system noticed it (a sync).
+    actor: Any = None
     details: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -50,7 +50,9 @@ class BusinessAccountListCreateView(generics.ListCreateAPIView):
         serializer = BusinessAccountCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         account, created = accounts.register_business_account(
-            organization=acting_organization(request.user), **serializer.validated_data
+            organization=acting_organization(request.user),
+            actor=request.user,
+            **serializer.validated_data,
         )
         return Response(
             BusinessAccountSerializer(account).data,

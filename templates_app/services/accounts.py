@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from organizations.models import Organization
+from organizations.models import Organization, User
 from pytake.crypto import encrypt_secret
 from pytake.exceptions import ApplicationError, ConflictError
 from templates_app.graph import GraphClient, GraphError, GraphTokenInvalid, GraphUnavailable
@@ -56,7 +56,12 @@ def _cannot_see(waba_id: str) -> ApplicationError:
 
 
 def register_business_account(
-    *, organization: Organization, waba_id: str, name: str, access_token: str = ""
+    *,
+    organization: Organization,
+    waba_id: str,
+    name: str,
+    access_token: str = "",
+    actor: User | None = None,
 ) -> tuple[BusinessAccount, bool]:
     """Register a WABA for `organization`; returns the account and whether it is new.
 
@@ -97,7 +102,10 @@ def register_business_account(
                     "Another organization registered this WABA without proof. If it is yours, "
                     "register it with an access token that sees it to claim it."
                 )
-            return _claim(holder, organization=organization, name=name, token=access_token), True
+            claimed = _claim(
+                holder, organization=organization, name=name, token=access_token, actor=actor
+            )
+            return claimed, True
     except IntegrityError:
         # Another request registered the same WABA between our lock and our insert.
         raise ConflictError(
@@ -111,7 +119,12 @@ def _already_registered(message: str) -> ApplicationError:
 
 
 def _claim(
-    holder: BusinessAccount, *, organization: Organization, name: str, token: str
+    holder: BusinessAccount,
+    *,
+    organization: Organization,
+    name: str,
+    token: str,
+    actor: User | None,
 ) -> BusinessAccount:
     now = timezone.now()
     holder.released_at = now
@@ -142,6 +155,7 @@ def _claim(
             ),
             occurred_at=now,
             other_account=holder,
+            actor=actor,
         )
     )
     return account

@@ -82,7 +82,7 @@ def test_token_meta_refuses_is_a_400_and_saves_nothing(admin_client, meta_knows_
 
 
 def test_squatted_waba_id_is_claimed_by_the_organization_that_proves_it(
-    admin_client, organization, other_organization, meta_knows_waba, webhook_settings
+    admin_client, org_admin, organization, other_organization, meta_knows_waba, webhook_settings
 ):
     squatter = factories.BusinessAccountFactory(organization=other_organization, waba_id=WABA)
     squatted_template = factories.WhatsAppTemplateFactory(
@@ -106,6 +106,8 @@ def test_squatted_waba_id_is_claimed_by_the_organization_that_proves_it(
     claimed = AuditLog.objects.get(action="business_account.claimed")
     assert released.organization == other_organization
     assert claimed.organization == organization
+    assert (claimed.actor_type, claimed.actor) == (AuditLog.ActorType.USER, org_admin)
+    assert released.actor is None  # the released organization is not told who claimed it
     # Meta's webhooks for that WABA now reach the proven account, not the squatter's template.
     template = factories.WhatsAppTemplateFactory(
         phone_number__business_account=ours, name="order_update"
