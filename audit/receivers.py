@@ -17,6 +17,7 @@ def template_changed(sender: type, *, change: TemplateChange, **kwargs: Any) -> 
 def template_deleted(sender: type, *, template: Any, actor: Any, **kwargs: Any) -> None:
     services.record_template_deletion(template=template, actor=actor)
 
+
 def business_account_event(sender: type, *, event: BusinessAccountEvent, **kwargs: Any) -> None:
     services.record_account_event(event=event)
 

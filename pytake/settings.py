@@ -5,8 +5,6 @@ channel layer, immediate tasks and console email, DEBUG on. Production sets DATA
 REDIS_URL, TASKS_BACKEND, EMAIL_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=false.
 """
 
-import base64
-import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -164,12 +162,6 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PyTake <alerts@pytake.localhost>")
 
-# Keys (Fernet, comma-separated, the first encrypts) for secrets stored encrypted, such as
-# webhook signing secrets. Without one a key is derived from SECRET_KEY.
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[]) or [
-    base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
-]
-
 # Alert notifications. Channel URLs must be HTTPS on a public address unless private URLs are
 # allowed (the default under DEBUG, so local demos and tests can use loopback servers).
 NOTIFY_ALLOW_PRIVATE_URLS = env.bool("NOTIFY_ALLOW_PRIVATE_URLS", default=DEBUG)
@@ -204,7 +196,8 @@ GRAPH_API_MAX_WAIT_SECONDS = env.float("GRAPH_API_MAX_WAIT_SECONDS", default=60.
 # A sync still "running" after this long is taken for dead (its worker stopped).
 TEMPLATE_SYNC_STALE_AFTER_SECONDS = env.int("TEMPLATE_SYNC_STALE_AFTER_SECONDS", default=1800)
 
-# Fernet keys for secrets at rest (Meta access tokens), comma-separated: the first encrypts,
+# Fernet keys for secrets at rest (Meta access tokens, notification signing secrets; see
+# pytake/crypto.py), comma-separated: the first encrypts,
 # all decrypt, so a new key is put first and the old one removed once tokens are re-encrypted.
 # Under DEBUG with none set, a development key is derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])

@@ -15,6 +15,7 @@ from templates_app.models import (
     BusinessAccount,
     PhoneNumber,
     QualityScore,
+    SyncRun,
     TemplateStatus,
     WebhookDelivery,
     WhatsAppTemplate,
@@ -59,6 +60,17 @@ class BusinessAccountFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     waba_id = factory.Sequence(lambda n: f"{102290129340398 + n}")
     name = factory.Sequence(lambda n: f"WABA {n}")
+
+
+class SyncRunFactory(factory.django.DjangoModelFactory):
+    """A finished sync of a business account with Meta's Graph API."""
+
+    class Meta:
+        model = SyncRun
+
+    business_account = factory.SubFactory(BusinessAccountFactory)
+    status = SyncRun.Status.SUCCEEDED
+    trigger = SyncRun.Trigger.USER
 
 
 class PhoneNumberFactory(factory.django.DjangoModelFactory):

@@ -95,6 +95,8 @@ async def test_paused_webhook_sends_the_status_change_then_one_message_for_all_c
     assert paused["template_id"] == str(template.pk)
     assert sorted(paused["campaign_ids"]) == sorted([str(active.pk), str(scheduled.pk)])
     assert paused["reason"] == "Template order_update (en_US): Paused for 3 hours."
+    alert = await socket.receive_json_from()
+    assert (alert["type"], alert["kind"]) == ("alert.created", "TEMPLATE_PAUSED")
     assert await socket.receive_nothing()
 
 
@@ -123,6 +125,8 @@ async def test_quality_webhook_sends_the_quality_change(live, template, member):
     assert message["type"] == "template.quality_changed"
     assert (message["previous_quality"], message["quality_score"]) == ("GREEN", "RED")
     assert (message["template_id"], message["name"]) == (str(template.pk), "order_update")
+    alert = await socket.receive_json_from()
+    assert (alert["type"], alert["kind"]) == ("alert.created", "TEMPLATE_QUALITY_RED")
     assert await socket.receive_nothing()
 
 
@@ -199,12 +203,16 @@ async def test_resume_replays_the_messages_missed_while_disconnected(live, templ
     away, hello = await connect_as(live, member)
     await away.disconnect()
 
-    await post_webhook(quality_body(template, "YELLOW"))
-    seen_live = await watcher.receive_json_from()
+    await post_webhook(quality_body(template, "YELLOW"))  # the change, then its alert
+    seen_live = [await watcher.receive_json_from() for _ in range(2)]
     back, _ = await connect_as(live, member)
     await back.send_json_to({"type": "resume", "since": hello["last_id"]})
 
-    assert await back.receive_json_from() == seen_live
+    assert [await back.receive_json_from() for _ in range(2)] == seen_live
+    assert [message["type"] for message in seen_live] == [
+        "template.quality_changed",
+        "alert.created",
+    ]
     assert await back.receive_nothing()
 
 

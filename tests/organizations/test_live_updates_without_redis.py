@@ -62,7 +62,7 @@ def test_webhook_answers_200_and_commits_when_the_channel_layer_is_down(
     template.refresh_from_db()
     assert (template.status, campaign.status) == ("PAUSED", Campaign.Status.PAUSED)
     kept = list(LiveMessage.objects.values_list("type", flat=True))
-    assert kept == ["template.status_changed", "campaigns.paused"]
+    assert kept == ["template.status_changed", "campaigns.paused", "alert.created"]
     assert [record.message for record in caplog.records] == [
         f"Live message {message.pk} ({message.type}) of organization "
         f"{template.organization_id} could not be sent"
