@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.db.models import QuerySet
 from rest_framework import permissions
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
 from organizations.models import Organization, User
@@ -30,6 +31,25 @@ def acting_organization(user: User) -> Organization:
             {"detail": "A super admin without an organization cannot create this object."}
         )
     return user.organization
+
+
+def viewed_organization_id(user: User, requested: UUID | None) -> UUID:
+    """The organization a report is read for: the user's own, or the one a super admin names.
+
+    A super admin without an organization must name one (400); naming an organization the user
+    may not see answers 404, as any other organization's object does.
+    """
+    if requested is None:
+        if user.organization_id is None:
+            raise ValidationError(
+                {"organization": ["A super admin without an organization must name one."]}
+            )
+        return user.organization_id
+    if requested == user.organization_id:
+        return requested
+    if not user.is_superuser or not Organization.objects.filter(pk=requested).exists():
+        raise NotFound("No such organization.")
+    return requested
 
 
 def can_administer(user: Any, organization_id: Any) -> bool:

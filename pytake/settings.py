@@ -234,8 +234,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # An alert's severity and a channel's minimum severity are one choice set.
-    "ENUM_NAME_OVERRIDES": {"AlertSeverityEnum": "alerts.models.Alert.Severity"},
+    # Several models name a field `status` or `severity`: each set of choices gets its own name;
+    # an alert's severity and a channel's minimum severity are one choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "AlertSeverityEnum": "alerts.models.Alert.Severity",
+        "TemplateStatusEnum": "templates_app.models.TemplateStatus",
+        "QualityScoreEnum": "templates_app.models.QualityScore",
+        "CampaignStatusEnum": "campaigns.models.Campaign.Status",
+    },
 }
 
 LOGGING = {

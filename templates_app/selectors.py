@@ -1,41 +1,316 @@
+"""Reads of business accounts, numbers and templates, scoped by organization first."""
+
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, NullIf
+from django.utils import timezone
 
 from organizations.models import User
 from organizations.permissions import scope_to_organization
-from templates_app.models import BusinessAccount, PhoneNumber, SyncRun, WhatsAppTemplate
+from templates_app.attention import (
+    ACTION_REQUIRED,
+    Severity,
+    attention_reason,
+    failure_rate,
+    needs_attention,
+    severity_expression,
+)
+from templates_app.models import (
+    BusinessAccount,
+    PhoneNumber,
+    QualityScore,
+    SyncRun,
+    TemplateStatus,
+    WhatsAppTemplate,
+)
+from templates_app.reasons import reason_phrase
 
-# The statuses of an alert not resolved yet, as the alerts app spells them
-# (`alerts.models.Alert.OPEN_STATUSES`): this app may not import it, and a test keeps the two equal.
-OPEN_ALERT_STATUSES = ("OPEN", "ACKNOWLEDGED")
+# Meta's time of the template's latest event of any kind, NULL when none was applied. Each
+# Coalesce falls back on the other times, so the greatest ignores NULLs on every database
+# (SQLite's MAX() of a NULL is NULL, PostgreSQL's GREATEST skips it).
+_EVENT_TIMES = ("status_event_at", "quality_event_at", "category_event_at", "components_event_at")
+LAST_EVENT_AT = Greatest(
+    *(Coalesce(name, *(other for other in _EVENT_TIMES if other != name)) for name in _EVENT_TIMES)
+)
+# When the template last changed: its latest event, or its creation if Meta never spoke of it.
+LAST_CHANGE_AT = Coalesce(LAST_EVENT_AT, "created_at")
+
+# Best first, for ordering by quality: alphabetical order would put RED before YELLOW.
+QUALITY_RANK = Case(
+    *(
+        When(quality_score=quality, then=Value(rank))
+        for rank, quality in enumerate(
+            (QualityScore.GREEN, QualityScore.YELLOW, QualityScore.RED, QualityScore.UNKNOWN)
+        )
+    ),
+    default=Value(len(QualityScore.choices)),
+    output_field=IntegerField(),
+)
 
 
 def business_accounts_for(user: User) -> QuerySet[BusinessAccount]:
+    """The business accounts of the user's organization (every one for a super admin)."""
     return scope_to_organization(BusinessAccount.objects.all(), user)
 
 
 def phone_numbers_for(user: User) -> QuerySet[PhoneNumber]:
+    """The phone numbers of the user's organization, with their business account."""
     numbers = PhoneNumber.objects.select_related("business_account")
     return scope_to_organization(numbers, user, field="business_account__organization")
 
 
 def templates_for(user: User) -> QuerySet[WhatsAppTemplate]:
+    """The user's organization's templates that are not deleted here."""
     templates = WhatsAppTemplate.objects.filter(deleted_at__isnull=True)
     return scope_to_organization(templates, user)
 
 
 def templates_of_number(user: User, *, phone_number: PhoneNumber) -> QuerySet[WhatsAppTemplate]:
-    """The number's templates, each with `open_alerts`: how many of its alerts are unresolved."""
-    return with_open_alerts(templates_for(user).filter(phone_number=phone_number))
+    """The templates a number sends: its business account's, learned ones included, as listed.
+
+    In Meta's model a template belongs to the business account and any of its numbers sends
+    it; a template Meta created in its own manager has no number at all.
+    """
+    return template_list(user).filter(business_account_id=phone_number.business_account_id)
+
+
+def template_list(user: User) -> QuerySet[WhatsAppTemplate]:
+    """Every template of the user's organization, as the API shows them: with `open_alerts`,
+    annotated for ordering by quality and change.
+
+    The default order is by name and language; the primary key keeps pages stable.
+    """
+    return (
+        with_open_alerts(templates_for(user))
+        .annotate(quality_rank=QUALITY_RANK, last_change_at=LAST_CHANGE_AT)
+        .order_by("name", "language", "pk")
+    )
 
 
 def with_open_alerts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsAppTemplate]:
-    """Annotate `open_alerts` through the `alerts` reverse relation, in the same query."""
-    # A GROUP BY drops the model's default ordering: name it again, pages must be stable.
-    return templates.annotate(
-        open_alerts=Count("alerts", filter=Q(alerts__status__in=OPEN_ALERT_STATUSES))
-    ).order_by("name", "language", "pk")
+    """Annotate `open_alerts`: how many of each template's alerts are unresolved, in the same
+    query (a subquery per template returned, no GROUP BY)."""
+    return templates.annotate(open_alerts=_count_related("alerts", _open_alerts()))
+
+
+def with_attention(
+    templates: QuerySet[WhatsAppTemplate], *, needed: bool, now: datetime | None = None
+) -> QuerySet[WhatsAppTemplate]:
+    """Of `templates`, those that need attention (or, with `needed=False`, those that do not)."""
+    condition = needs_attention(now or timezone.now())
+    return templates.filter(condition) if needed else templates.exclude(condition)
+
+
+def monitored_templates(*, organization_id: UUID) -> QuerySet[WhatsAppTemplate]:
+    """One organization's templates that exist: deleted here or by Meta, they are not counted."""
+    return WhatsAppTemplate.objects.filter(
+        organization_id=organization_id, deleted_at__isnull=True
+    ).exclude(status=TemplateStatus.DELETED)
+
+
+@dataclass(frozen=True, slots=True)
+class CriticalTemplate:
+    id: UUID
+    name: str
+    language: str
+    status: str
+    quality_score: str
+    disabled_reason: str | None
+    disabled_at: datetime | None
+    paused_at: datetime | None
+    reason: str
+    sent_count: int
+    failed_count: int
+    failure_rate: float
+    campaigns_affected: int
+    open_alerts: int
+    action_required: str
+    last_event_at: datetime | None
+    severity: Severity
+
+
+@dataclass(frozen=True, slots=True)
+class CriticalTemplates:
+    templates: list[CriticalTemplate]
+    total: int
+
+
+def critical_templates(
+    *, organization_id: UUID, limit: int, now: datetime | None = None
+) -> CriticalTemplates:
+    """The organization's templates that need attention, most severe first, then oldest change.
+
+    Two queries whatever the number of templates: the count, and the first `limit` templates
+    with their affected campaigns and open alerts counted by the database.
+    """
+    now = now or timezone.now()
+    critical = monitored_templates(organization_id=organization_id).filter(needs_attention(now))
+    rows = (
+        with_open_alerts(critical)
+        .annotate(
+            severity=severity_expression(now),
+            last_change_at=LAST_CHANGE_AT,
+            campaigns_affected=_count_related("campaigns", _affected_campaigns()),
+        )
+        .order_by("severity", "last_change_at", "name", "language", "pk")
+        .only(*CRITICAL_FIELDS)
+    )
+    return CriticalTemplates(
+        templates=[_critical_row(template) for template in rows[:limit]], total=critical.count()
+    )
+
+
+# The columns a critical template's answer is made of; `only()` leaves components behind.
+CRITICAL_FIELDS = (
+    "name",
+    "language",
+    "status",
+    "quality_score",
+    "disabled_reason",
+    "disabled_at",
+    "paused_at",
+    "paused_title",
+    "pause_description",
+    "rejection_reason",
+    "sent_count",
+    "failed_count",
+    *_EVENT_TIMES,
+)
+
+
+def _critical_row(template: Any) -> CriticalTemplate:
+    severity = Severity(template.severity)
+    return CriticalTemplate(
+        id=template.pk,
+        name=template.name,
+        language=template.language,
+        status=template.status,
+        quality_score=template.quality_score,
+        disabled_reason=_phrase_or_none(template.disabled_reason),
+        disabled_at=template.disabled_at,
+        paused_at=template.paused_at,
+        reason=attention_reason(template, severity),
+        sent_count=template.sent_count,
+        failed_count=template.failed_count,
+        failure_rate=failure_rate(sent=template.sent_count, failed=template.failed_count),
+        campaigns_affected=template.campaigns_affected,
+        open_alerts=template.open_alerts,
+        action_required=ACTION_REQUIRED[severity],
+        last_event_at=template.last_event_at,
+        severity=severity,
+    )
+
+
+def _phrase_or_none(code: str) -> str | None:
+    return reason_phrase(code) or None
+
+
+# The campaigns and alerts that point at a template are other apps' models. templates_app does
+# not import them (they react to it, not the reverse): it reaches them through the reverse
+# relations Django gives the template, and reads their status names from the related model itself,
+# so a renamed status fails loudly here instead of silently counting nothing.
+@cache
+def _related_model(relation: str) -> type[Model]:
+    return WhatsAppTemplate._meta.get_field(relation).related_model
+
+
+def _affected_campaigns() -> Q:
+    """Campaigns that send, will send, or wait for the template: ACTIVE, SCHEDULED, or PAUSED by
+    it."""
+    campaign = _related_model("campaigns")
+    return Q(deleted_at__isnull=True) & (
+        Q(status__in=campaign.SENDING_STATUSES)
+        | Q(status=campaign.Status.PAUSED, paused_by_template=True)
+    )
+
+
+def _open_alerts() -> Q:
+    """Alerts nobody has resolved yet, acknowledged or not."""
+    return Q(status__in=_related_model("alerts").OPEN_STATUSES)
+
+
+def _count_related(relation: str, condition: Q) -> Coalesce:
+    """How many rows of `relation` meet `condition`, per template, as a correlated subquery.
+
+    A subquery, not a JOIN + COUNT(DISTINCT): two relations joined together multiply each other's
+    rows, and the database counts only for the templates it returns.
+    """
+    related = _related_model(relation)
+    counted = (
+        related.objects.filter(condition, template=OuterRef("pk"))
+        .order_by()
+        .values("template")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def quality_summary(*, organization_id: UUID) -> dict[str, Any]:
+    """Counts by status and quality, message totals and average rates, in one aggregate query.
+
+    The averages are over the templates that sent anything (0.0 when none did), rounded to 3
+    places; a template's success rate is one minus its failure rate.
+    """
+
+    def of_status(status: str) -> Count:
+        return Count("pk", filter=Q(status=status))
+
+    def of_quality(quality: str) -> Count:
+        return Count("pk", filter=Q(quality_score=quality))
+
+    per_template_failure = Cast("failed_count", FloatField()) / Cast(
+        NullIf(F("sent_count"), 0), FloatField()
+    )
+    totals = monitored_templates(organization_id=organization_id).aggregate(
+        total_templates=Count("pk"),
+        **{status.lower(): of_status(status) for status in SUMMARY_STATUSES},
+        **{f"quality_{quality}": of_quality(quality) for quality in QualityScore.values},
+        total_messages_sent=Coalesce(Sum("sent_count"), 0),
+        total_messages_failed=Coalesce(Sum("failed_count"), 0),
+        avg_failure=Avg(per_template_failure, filter=Q(sent_count__gt=0)),
+    )
+    avg_failure = totals.pop("avg_failure")
+    distribution = {quality: totals.pop(f"quality_{quality}") for quality in QualityScore.values}
+    return {
+        **totals,
+        "quality_distribution": distribution,
+        "avg_success_rate": round(1 - avg_failure, 3) if avg_failure is not None else 0.0,
+        "avg_failure_rate": round(avg_failure, 3) if avg_failure is not None else 0.0,
+    }
+
+
+# The statuses the summary counts, each under its own lower-case key.
+SUMMARY_STATUSES = (
+    TemplateStatus.APPROVED,
+    TemplateStatus.PENDING,
+    TemplateStatus.REJECTED,
+    TemplateStatus.DISABLED,
+    TemplateStatus.PAUSED,
+    TemplateStatus.FLAGGED,
+)
 
 
 def sync_runs_of(account: BusinessAccount) -> QuerySet[SyncRun]:

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from audit.models import AuditLog
+from templates_app.api.serializers import QualityCountsSerializer
 
 MAX_OFFSET = 1_000_000_000
 
@@ -53,3 +54,18 @@ class StatusHistorySerializer(serializers.Serializer):
     total = serializers.IntegerField()
     limit = serializers.IntegerField()
     offset = serializers.IntegerField()
+
+
+class QualityChangeSerializer(serializers.Serializer):
+    template_id = serializers.CharField()
+    name = serializers.CharField()
+    language = serializers.CharField()
+    previous = serializers.CharField(allow_null=True)
+    new = serializers.CharField(allow_null=True)
+    timestamp = serializers.DateTimeField()
+
+
+class QualitySummarySerializer(serializers.Serializer):
+    quality_summary = QualityCountsSerializer()
+    recent_quality_changes = QualityChangeSerializer(many=True)
+    timestamp = serializers.DateTimeField()

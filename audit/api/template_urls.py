@@ -2,9 +2,23 @@
 
 from django.urls import path
 
-from audit.api.views import TemplateStatusHistoryView
+from audit.api.views import (
+    OrganizationTemplateStatusHistoryView,
+    QualitySummaryView,
+    TemplateStatusHistoryView,
+)
 
 urlpatterns = [
+    path(
+        "templates/quality-summary",
+        QualitySummaryView.as_view(),
+        name="template-quality-summary",
+    ),
+    path(
+        "templates/<uuid:template_id>/status-history",
+        OrganizationTemplateStatusHistoryView.as_view(),
+        name="organization-template-status-history",
+    ),
     path(
         "<uuid:number_id>/templates/<uuid:template_id>/status-history",
         TemplateStatusHistoryView.as_view(),

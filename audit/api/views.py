@@ -1,7 +1,13 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -12,11 +18,15 @@ from audit import selectors
 from audit.api.filters import AuditLogFilter
 from audit.api.serializers import (
     AuditLogSerializer,
+    QualitySummarySerializer,
     StatusHistoryQuerySerializer,
     StatusHistorySerializer,
 )
-from organizations.permissions import IsOrgAdmin
-from templates_app.selectors import phone_numbers_for, templates_of_number
+from organizations.permissions import IsOrgAdmin, viewed_organization_id
+from pytake.api.schema import NOT_FOUND, NOT_ORG_ADMIN, UNAUTHENTICATED, field_errors
+from templates_app import selectors as template_selectors
+from templates_app.api.serializers import ReportQuerySerializer
+from templates_app.api.views import PhoneNumberMixin
 
 
 @extend_schema(tags=["audit"])
@@ -32,8 +42,11 @@ class AuditLogListView(generics.ListAPIView):
 
 
 @extend_schema(tags=["whatsapp"])
-class TemplateStatusHistoryView(APIView):
-    """Meta's status and quality changes of one template of one number, newest first."""
+class TemplateStatusHistoryView(PhoneNumberMixin, APIView):
+    """Meta's status and quality changes of one template, newest first.
+
+    Under a number, the template is one of the number's business account.
+    """
 
     permission_classes = [IsAuthenticated]
 
@@ -41,17 +54,16 @@ class TemplateStatusHistoryView(APIView):
         parameters=[StatusHistoryQuerySerializer],
         responses={
             200: StatusHistorySerializer,
-            400: OpenApiResponse(
-                description="limit outside 1 to 1000, or offset outside 0 to 1,000,000,000"
+            400: field_errors(
+                "limit outside 1 to 1000, or offset outside 0 to 1,000,000,000",
+                {"limit": ["Ensure this value is less than or equal to 1000."]},
             ),
-            404: OpenApiResponse(description="No such template on this organization's number"),
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
         },
     )
-    def get(self, request: Request, number_id: str, template_id: str) -> Response:
-        phone_number = get_object_or_404(phone_numbers_for(request.user), pk=number_id)
-        template = get_object_or_404(
-            templates_of_number(request.user, phone_number=phone_number), pk=template_id
-        )
+    def get(self, request: Request, template_id: str, number_id: str | None = None) -> Response:
+        template = get_object_or_404(self.get_templates(), pk=template_id)
         query = StatusHistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         limit, offset = query.validated_data["limit"], query.validated_data["offset"]
@@ -64,3 +76,89 @@ class TemplateStatusHistoryView(APIView):
             "offset": offset,
         }
         return Response(StatusHistorySerializer(data).data)
+
+    def get_templates(self):
+        if "number_id" not in self.kwargs:
+            return template_selectors.templates_for(self.request.user)
+        return template_selectors.templates_of_number(
+            self.request.user, phone_number=self.get_phone_number()
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(operation_id="v1_whatsapp_organization_template_status_history_retrieve")
+)
+class OrganizationTemplateStatusHistoryView(TemplateStatusHistoryView):
+    """Meta's status and quality changes of one template of the organization, newest first."""
+
+
+QUALITY_SUMMARY_EXAMPLE = {
+    "quality_summary": {
+        "total_templates": 12,
+        "approved": 7,
+        "pending": 1,
+        "rejected": 1,
+        "disabled": 1,
+        "paused": 1,
+        "flagged": 1,
+        "quality_distribution": {"GREEN": 6, "YELLOW": 3, "RED": 2, "UNKNOWN": 1},
+        "avg_success_rate": 0.962,
+        "avg_failure_rate": 0.038,
+        "total_messages_sent": 52000,
+        "total_messages_failed": 1450,
+    },
+    "recent_quality_changes": [
+        {
+            "template_id": "6f1c2b8e-4d0a-4c55-9a51-2f6d1e0b7c31",
+            "name": "order_update",
+            "language": "en_US",
+            "previous": "YELLOW",
+            "new": "RED",
+            "timestamp": "2026-11-24T10:00:00Z",
+        }
+    ],
+    "timestamp": "2026-11-25T10:00:00Z",
+}
+
+
+# Here, not in templates_app: the summary joins the templates' counts to the audit trail's
+# quality changes, and only audit may read both (templates_app never imports audit).
+@extend_schema(tags=["whatsapp"])
+class QualitySummaryView(APIView):
+    """The organization's templates by status and quality, and its latest quality changes."""
+
+    permission_classes = [IsOrgAdmin]
+
+    @extend_schema(
+        parameters=[ReportQuerySerializer],
+        responses={
+            200: OpenApiResponse(
+                QualitySummarySerializer,
+                description="Deleted templates are not counted; `paused` counts status PAUSED.",
+                examples=[
+                    OpenApiExample("An organization of 12 templates", QUALITY_SUMMARY_EXAMPLE)
+                ],
+            ),
+            400: field_errors(
+                "A super admin without an organization named none",
+                {"organization": ["A super admin without an organization must name one."]},
+            ),
+            401: UNAUTHENTICATED,
+            403: NOT_ORG_ADMIN,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        organization_id = viewed_organization_id(
+            request.user, query.validated_data.get("organization")
+        )
+        data = {
+            "quality_summary": template_selectors.quality_summary(organization_id=organization_id),
+            "recent_quality_changes": selectors.recent_quality_changes(
+                organization_id=organization_id
+            ),
+            "timestamp": timezone.now(),
+        }
+        return Response(QualitySummarySerializer(data).data)

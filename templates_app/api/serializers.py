@@ -5,8 +5,10 @@ from rest_framework import serializers
 from templates_app.models import (
     BusinessAccount,
     PhoneNumber,
+    QualityScore,
     SyncRun,
     TemplateCategory,
+    TemplateStatus,
     WhatsAppTemplate,
 )
 from templates_app.services.templates import canonical_language
@@ -210,3 +212,70 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "errors",
         ]
         read_only_fields = fields
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    organization = serializers.UUIDField(
+        required=False,
+        help_text="The organization to report on: required of a super admin without one.",
+    )
+
+
+class CriticalTemplatesQuerySerializer(ReportQuerySerializer):
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=1000,
+        default=100,
+        help_text="How many of the most severe to list; `total_critical` counts them all.",
+    )
+
+
+class CriticalTemplateSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    language = serializers.CharField()
+    status = serializers.ChoiceField(choices=TemplateStatus.choices)
+    quality_score = serializers.ChoiceField(choices=QualityScore.choices)
+    disabled_reason = serializers.CharField(
+        allow_null=True, help_text="Meta's reason for a disable, in words; null when it gave none."
+    )
+    disabled_at = serializers.DateTimeField(allow_null=True)
+    paused_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(help_text="Why, as a sentence: its status or its quality.")
+    sent_count = serializers.IntegerField()
+    failed_count = serializers.IntegerField()
+    failure_rate = serializers.FloatField(help_text="failed / sent, 3 places; 0.0 if none sent.")
+    campaigns_affected = serializers.IntegerField(
+        help_text="Its campaigns that are ACTIVE or SCHEDULED, or PAUSED because of it."
+    )
+    open_alerts = serializers.IntegerField(help_text="Its alerts not yet resolved.")
+    action_required = serializers.CharField()
+    last_event_at = serializers.DateTimeField(allow_null=True)
+
+
+class CriticalTemplatesSerializer(serializers.Serializer):
+    critical_templates = CriticalTemplateSerializer(many=True)
+    total_critical = serializers.IntegerField()
+    timestamp = serializers.DateTimeField()
+
+
+class QualityDistributionSerializer(serializers.Serializer):
+    GREEN = serializers.IntegerField()
+    YELLOW = serializers.IntegerField()
+    RED = serializers.IntegerField()
+    UNKNOWN = serializers.IntegerField()
+
+
+class QualityCountsSerializer(serializers.Serializer):
+    total_templates = serializers.IntegerField()
+    approved = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    disabled = serializers.IntegerField()
+    paused = serializers.IntegerField()
+    flagged = serializers.IntegerField()
+    quality_distribution = QualityDistributionSerializer()
+    avg_success_rate = serializers.FloatField()
+    avg_failure_rate = serializers.FloatField()
+    total_messages_sent = serializers.IntegerField()
+    total_messages_failed = serializers.IntegerField()

@@ -3,6 +3,9 @@ from django.urls import path
 from templates_app.api.views import (
     BusinessAccountListCreateView,
     BusinessAccountSyncView,
+    CriticalTemplatesView,
+    OrganizationTemplateDetailView,
+    OrganizationTemplateListView,
     PhoneNumberListCreateView,
     SyncRunListView,
     TemplateDetailView,
@@ -20,6 +23,13 @@ urlpatterns = [
     ),
     path("accounts/<uuid:account_id>/syncs/", SyncRunListView.as_view(), name="sync-run-list"),
     path("numbers/", PhoneNumberListCreateView.as_view(), name="phone-number-list"),
+    path("templates/", OrganizationTemplateListView.as_view(), name="organization-template-list"),
+    path("templates/critical", CriticalTemplatesView.as_view(), name="critical-templates"),
+    path(
+        "templates/<uuid:template_id>/",
+        OrganizationTemplateDetailView.as_view(),
+        name="organization-template-detail",
+    ),
     path("<uuid:number_id>/templates/", TemplateListCreateView.as_view(), name="template-list"),
     path(
         "<uuid:number_id>/templates/<uuid:template_id>/",

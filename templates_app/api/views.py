@@ -1,17 +1,33 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from organizations.permissions import IsOrgAdmin, IsOrgAdminOrReadOnly, acting_organization
+from organizations.permissions import (
+    IsOrgAdmin,
+    IsOrgAdminOrReadOnly,
+    acting_organization,
+    viewed_organization_id,
+)
+from pytake.api.schema import NOT_FOUND, UNAUTHENTICATED, field_errors
 from templates_app import selectors
+from templates_app.api.filters import TemplateFilter
 from templates_app.api.serializers import (
     BusinessAccountCreateSerializer,
     BusinessAccountSerializer,
+    CriticalTemplatesQuerySerializer,
+    CriticalTemplatesSerializer,
     PhoneNumberSerializer,
     SyncRunSerializer,
     TemplateCreateSerializer,
@@ -133,8 +149,12 @@ class PhoneNumberMixin:
         )
 
 
-@extend_schema(tags=["whatsapp"])
+@extend_schema(
+    tags=["whatsapp"], responses={200: TemplateSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}
+)
 class TemplateListCreateView(PhoneNumberMixin, generics.ListAPIView):
+    """The templates of the number's business account, learned ones included."""
+
     serializer_class = TemplateSerializer
     permission_classes = [IsOrgAdminOrReadOnly]
 
@@ -154,8 +174,13 @@ class TemplateListCreateView(PhoneNumberMixin, generics.ListAPIView):
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["whatsapp"])
+@extend_schema(
+    tags=["whatsapp"],
+    responses={200: TemplateSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+)
 class TemplateDetailView(PhoneNumberMixin, generics.RetrieveAPIView):
+    """One template of the organization; under a number, one of the number's business account."""
+
     serializer_class = TemplateSerializer
     permission_classes = [IsOrgAdminOrReadOnly]
     lookup_url_kwarg = "template_id"
@@ -163,6 +188,104 @@ class TemplateDetailView(PhoneNumberMixin, generics.RetrieveAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
             return WhatsAppTemplate.objects.none()
+        if "number_id" not in self.kwargs:
+            return selectors.template_list(self.request.user)
         return selectors.templates_of_number(
             self.request.user, phone_number=self.get_phone_number()
         )
+
+
+@extend_schema_view(get=extend_schema(operation_id="v1_whatsapp_organization_template_retrieve"))
+class OrganizationTemplateDetailView(TemplateDetailView):
+    """One template of the organization, whatever its number."""
+
+
+INVALID_FILTER = field_errors(
+    "A filter value outside its choices",
+    {"status": ["Select a valid choice. PAUSD is not one of the available choices."]},
+)
+
+
+@extend_schema(
+    tags=["whatsapp"],
+    responses={200: TemplateSerializer, 400: INVALID_FILTER, 401: UNAUTHENTICATED},
+)
+@extend_schema_view(get=extend_schema(operation_id="v1_whatsapp_organization_templates_list"))
+class OrganizationTemplateListView(generics.ListAPIView):
+    """Every template of the organization (of every one for a super admin without one)."""
+
+    serializer_class = TemplateSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_class = TemplateFilter
+
+    def get_queryset(self):
+        return selectors.template_list(self.request.user)
+
+
+CRITICAL_EXAMPLE = {
+    "critical_templates": [
+        {
+            "id": "6f1c2b8e-4d0a-4c55-9a51-2f6d1e0b7c31",
+            "name": "order_update",
+            "language": "en_US",
+            "status": "DISABLED",
+            "quality_score": "RED",
+            "disabled_reason": "scam",
+            "disabled_at": "2026-11-24T09:00:00Z",
+            "paused_at": "2026-11-23T18:00:00Z",
+            "reason": "Disabled by Meta: scam",
+            "sent_count": 1200,
+            "failed_count": 300,
+            "failure_rate": 0.25,
+            "campaigns_affected": 2,
+            "open_alerts": 1,
+            "action_required": "Create a new template and move its campaigns to it",
+            "last_event_at": "2026-11-24T09:00:00Z",
+        }
+    ],
+    "total_critical": 1,
+    "timestamp": "2026-11-25T10:00:00Z",
+}
+
+NO_ORGANIZATION = field_errors(
+    "A super admin without an organization named none, or a value is out of range",
+    {"organization": ["A super admin without an organization must name one."]},
+)
+
+
+@extend_schema(tags=["whatsapp"])
+class CriticalTemplatesView(APIView):
+    """Templates that need attention, most severe first, then the longest unchanged."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[CriticalTemplatesQuerySerializer],
+        responses={
+            200: OpenApiResponse(
+                CriticalTemplatesSerializer,
+                description="DISABLED, LOCKED, LIMIT_EXCEEDED, quality RED, PAUSED, REJECTED, "
+                "FLAGGED, then PENDING for more than 48 hours; deleted templates never appear.",
+                examples=[OpenApiExample("One disabled template", CRITICAL_EXAMPLE)],
+            ),
+            400: NO_ORGANIZATION,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = CriticalTemplatesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        organization_id = viewed_organization_id(
+            request.user, query.validated_data.get("organization")
+        )
+        now = timezone.now()
+        critical = selectors.critical_templates(
+            organization_id=organization_id, limit=query.validated_data["limit"], now=now
+        )
+        data = {
+            "critical_templates": critical.templates,
+            "total_critical": critical.total,
+            "timestamp": now,
+        }
+        return Response(CriticalTemplatesSerializer(data).data)

@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 from alerts.models import Alert
 from audit.models import AuditLog
 from campaigns.models import Campaign
-from templates_app.selectors import OPEN_ALERT_STATUSES
 from tests import factories
 from tests.alerts.conftest import T0, correct_category_body, deliver, quality_body, status_body
 
@@ -170,10 +169,6 @@ def test_database_refuses_a_second_open_alert_of_one_kind(template):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         factories.AlertFactory(template=template, kind="TEMPLATE_PAUSED", status="OPEN")
-
-
-def test_open_statuses_are_the_same_in_both_apps():
-    assert tuple(map(str, Alert.OPEN_STATUSES)) == OPEN_ALERT_STATUSES
 
 
 # --- escalation and recovery --------------------------------------------------------------------

@@ -439,10 +439,14 @@ def test_unauthenticated_template_creation_gets_401(api_client, phone_number):
     assert not WhatsAppTemplate.objects.exists()
 
 
-def test_member_lists_the_templates_of_a_number(member_client, phone_number):
-    template = factories.WhatsAppTemplateFactory(phone_number=phone_number)
-    factories.WhatsAppTemplateFactory(  # another number of the same account
-        phone_number=factories.PhoneNumberFactory(business_account=phone_number.business_account)
+def test_member_lists_the_templates_of_the_numbers_business_account(member_client, phone_number):
+    template = factories.WhatsAppTemplateFactory(phone_number=phone_number, name="a_own")
+    sibling = factories.WhatsAppTemplateFactory(  # another number of the same account
+        phone_number=factories.PhoneNumberFactory(business_account=phone_number.business_account),
+        name="b_sibling",
+    )
+    factories.WhatsAppTemplateFactory(  # another account of the same organization
+        phone_number__business_account__organization=phone_number.business_account.organization
     )
 
     response = member_client.get(templates_url(phone_number.pk))
@@ -450,8 +454,8 @@ def test_member_lists_the_templates_of_a_number(member_client, phone_number):
     assert response.status_code == 200
     body = response.json()
     assert set(body) == PAGE_KEYS
-    assert body["count"] == 1
-    assert body["results"][0]["id"] == str(template.pk)
+    assert body["count"] == 2
+    assert [t["id"] for t in body["results"]] == [str(template.pk), str(sibling.pk)]
     assert body["results"][0]["status"] == "APPROVED"
 
 
@@ -519,11 +523,23 @@ def test_template_of_another_organization_is_a_404(admin_client, other_phone_num
     assert response.status_code == 404
 
 
-def test_template_read_through_another_number_is_a_404(member_client, phone_number):
+def test_template_reads_through_any_number_of_its_business_account(member_client, phone_number):
     sibling = factories.PhoneNumberFactory(business_account=phone_number.business_account)
     template = factories.WhatsAppTemplateFactory(phone_number=sibling)
 
     response = member_client.get(template_url(phone_number.pk, template.pk))
+
+    assert response.status_code == 200
+    assert response.json()["id"] == str(template.pk)
+
+
+def test_template_read_through_a_number_of_another_account_is_a_404(member_client, phone_number):
+    other_account_number = factories.PhoneNumberFactory(
+        business_account__organization=phone_number.business_account.organization
+    )
+    template = factories.WhatsAppTemplateFactory(phone_number=phone_number)
+
+    response = member_client.get(template_url(other_account_number.pk, template.pk))
 
     assert response.status_code == 404
 
