@@ -22,11 +22,17 @@ def _organizations(request: Request | None):
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
-    """The chosen ordering, then the primary key, so that no template falls between two pages."""
+    """The chosen ordering, then the list's own (name, language, primary key): ties read in a
+    known order and no template falls between two pages."""
 
     def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
-        ordered = super().filter(qs, value)
-        return ordered.order_by(*ordered.query.order_by, "pk") if value else ordered
+        if not value:
+            return qs
+        return (
+            super()
+            .filter(qs, value)
+            .order_by(*(self.get_ordering_value(param) for param in value), *qs.query.order_by)
+        )
 
 
 class TemplateFilter(django_filters.FilterSet):
