@@ -4,6 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from organizations.models import Organization
 
@@ -64,6 +66,15 @@ class AuditLog(models.Model):
                 name="audit_org_target_idx",
             ),
             models.Index(fields=["organization", "created_at"], name="audit_org_created_idx"),
+            # The latest entries of one action (e.g. the quality summary's quality changes), in
+            # the order Meta says they happened.
+            models.Index(
+                F("organization"),
+                F("action"),
+                Coalesce("event_at", "created_at").desc(),
+                F("id").desc(),
+                name="audit_org_action_event_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,8 +5,8 @@
     DATABASE_URL=postgres://... make bench
 
 With a PostgreSQL DATABASE_URL each benchmark runs in one transaction that is rolled back; else a
-scratch database `pytake_bench` is created on postgres://postgres@127.0.0.1:5432, migrated,
-used (each delivery or event committed) and dropped.
+scratch database `pytake_bench` (or $BENCH_DATABASE) is created on
+postgres://postgres@127.0.0.1:5432, migrated, used (each delivery or event committed) and dropped.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import os
 import sys
 
 SERVER_URL = "postgres://postgres@127.0.0.1:5432"
-SCRATCH_DATABASE = "pytake_bench"
+# Its own name per run lets two people (or two checkouts) bench on one server at once.
+SCRATCH_DATABASE = os.environ.get("BENCH_DATABASE", "pytake_bench")
 POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
 
 # Each is a module of this package with a `run()`; in this order.
-BENCHMARKS = ["pause", "deliveries", "sync"]
+BENCHMARKS = ["pause", "deliveries", "sync", "monitoring"]
 
 
 def main(names: list[str]) -> int:

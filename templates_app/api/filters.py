@@ -36,11 +36,17 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 
 class TemplateFilter(django_filters.FilterSet):
+    # distinct=False: a template's own columns, no join that could repeat it.
     status = django_filters.MultipleChoiceFilter(
-        choices=TemplateStatus.choices, help_text="Repeatable: ?status=PAUSED&status=DISABLED"
+        distinct=False,
+        choices=TemplateStatus.choices,
+        help_text="Repeatable: ?status=PAUSED&status=DISABLED",
     )
     quality = django_filters.MultipleChoiceFilter(
-        field_name="quality_score", choices=QualityScore.choices, help_text="Repeatable."
+        distinct=False,
+        field_name="quality_score",
+        choices=QualityScore.choices,
+        help_text="Repeatable.",
     )
     category = django_filters.ChoiceFilter(choices=TemplateCategory.choices)
     business_account = django_filters.ModelChoiceFilter(
