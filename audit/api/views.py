@@ -23,7 +23,13 @@ from audit.api.serializers import (
     StatusHistorySerializer,
 )
 from organizations.permissions import IsOrgAdmin, viewed_organization_id
-from pytake.api.schema import NOT_FOUND, NOT_ORG_ADMIN, UNAUTHENTICATED, field_errors
+from pytake.api.schema import (
+    NO_ORGANIZATION_NAMED,
+    NOT_FOUND,
+    NOT_ORG_ADMIN,
+    UNAUTHENTICATED,
+    field_errors,
+)
 from templates_app import selectors as template_selectors
 from templates_app.api.serializers import ReportQuerySerializer
 from templates_app.api.views import PhoneNumberMixin
@@ -76,13 +82,6 @@ class TemplateStatusHistoryView(PhoneNumberMixin, APIView):
             "offset": offset,
         }
         return Response(StatusHistorySerializer(data).data)
-
-    def get_templates(self):
-        if "number_id" not in self.kwargs:
-            return template_selectors.templates_for(self.request.user)
-        return template_selectors.templates_of_number(
-            self.request.user, phone_number=self.get_phone_number()
-        )
 
 
 @extend_schema_view(
@@ -139,10 +138,7 @@ class QualitySummaryView(APIView):
                     OpenApiExample("An organization of 12 templates", QUALITY_SUMMARY_EXAMPLE)
                 ],
             ),
-            400: field_errors(
-                "A super admin without an organization named none",
-                {"organization": ["A super admin without an organization must name one."]},
-            ),
+            400: NO_ORGANIZATION_NAMED,
             401: UNAUTHENTICATED,
             403: NOT_ORG_ADMIN,
             404: NOT_FOUND,

@@ -33,3 +33,7 @@ NOT_ORG_ADMIN = error_response(
     "Only an organization admin or a super admin may do this.",
 )
 NOT_FOUND = error_response("Not found, or another organization's", "Not found.")
+NO_ORGANIZATION_NAMED = field_errors(
+    "A super admin without an organization named none, or a query value is invalid",
+    {"organization": ["A super admin without an organization must name one."]},
+)

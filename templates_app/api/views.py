@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import (
@@ -20,7 +21,7 @@ from organizations.permissions import (
     acting_organization,
     viewed_organization_id,
 )
-from pytake.api.schema import NOT_FOUND, UNAUTHENTICATED, field_errors
+from pytake.api.schema import NO_ORGANIZATION_NAMED, NOT_FOUND, UNAUTHENTICATED, field_errors
 from templates_app import selectors
 from templates_app.api.filters import TemplateFilter
 from templates_app.api.serializers import (
@@ -141,11 +142,24 @@ class PhoneNumberListCreateView(generics.ListCreateAPIView):
 
 
 class PhoneNumberMixin:
-    """Views under /whatsapp/{number_id}/: the number must belong to the caller's organization."""
+    """Views under /whatsapp/{number_id}/: the number must belong to the caller's organization.
+
+    The same views also serve /whatsapp/templates/..., without a number.
+    """
 
     def get_phone_number(self) -> PhoneNumber:
         return get_object_or_404(
             selectors.phone_numbers_for(self.request.user), pk=self.kwargs["number_id"]
+        )
+
+    def get_templates(self) -> QuerySet[WhatsAppTemplate]:
+        """The number's business account's templates; without a number, the organization's."""
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
+            return WhatsAppTemplate.objects.none()
+        if "number_id" not in self.kwargs:
+            return selectors.template_list(self.request.user)
+        return selectors.templates_of_number(
+            self.request.user, phone_number=self.get_phone_number()
         )
 
 
@@ -159,11 +173,7 @@ class TemplateListCreateView(PhoneNumberMixin, generics.ListAPIView):
     permission_classes = [IsOrgAdminOrReadOnly]
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
-            return WhatsAppTemplate.objects.none()
-        return selectors.templates_of_number(
-            self.request.user, phone_number=self.get_phone_number()
-        )
+        return self.get_templates()
 
     @extend_schema(request=TemplateCreateSerializer, responses={201: TemplateSerializer})
     def post(self, request: Request, *args, **kwargs) -> Response:
@@ -186,13 +196,7 @@ class TemplateDetailView(PhoneNumberMixin, generics.RetrieveAPIView):
     lookup_url_kwarg = "template_id"
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
-            return WhatsAppTemplate.objects.none()
-        if "number_id" not in self.kwargs:
-            return selectors.template_list(self.request.user)
-        return selectors.templates_of_number(
-            self.request.user, phone_number=self.get_phone_number()
-        )
+        return self.get_templates()
 
 
 @extend_schema_view(get=extend_schema(operation_id="v1_whatsapp_organization_template_retrieve"))
@@ -247,11 +251,6 @@ CRITICAL_EXAMPLE = {
     "timestamp": "2026-11-25T10:00:00Z",
 }
 
-NO_ORGANIZATION = field_errors(
-    "A super admin without an organization named none, or a value is out of range",
-    {"organization": ["A super admin without an organization must name one."]},
-)
-
 
 @extend_schema(tags=["whatsapp"])
 class CriticalTemplatesView(APIView):
@@ -268,7 +267,7 @@ class CriticalTemplatesView(APIView):
                 "FLAGGED, then PENDING for more than 48 hours; deleted templates never appear.",
                 examples=[OpenApiExample("One disabled template", CRITICAL_EXAMPLE)],
             ),
-            400: NO_ORGANIZATION,
+            400: NO_ORGANIZATION_NAMED,
             401: UNAUTHENTICATED,
             404: NOT_FOUND,
         },
