@@ -47,6 +47,37 @@ class AuditLogListView(generics.ListAPIView):
         return selectors.audit_entries_for(self.request.user)
 
 
+STATUS_HISTORY_EXAMPLE = {
+    "template": {
+        "id": "6f1c2b8e-4d0a-4c55-9a51-2f6d1e0b7c31",
+        "name": "order_update",
+        "current_status": "PAUSED",
+        "current_quality": "RED",
+    },
+    "history": [
+        {
+            "timestamp": "2026-11-24T10:00:00Z",
+            "event_type": "QUALITY_CHANGE",
+            "previous_status": "PAUSED",
+            "new_status": "PAUSED",
+            "quality_score": "RED",
+            "reason": "Quality fell from high (green) to low (red): high failure rate",
+        },
+        {
+            "timestamp": "2026-11-24T09:00:00Z",
+            "event_type": "PAUSED",
+            "previous_status": "APPROVED",
+            "new_status": "PAUSED",
+            "quality_score": "GREEN",
+            "reason": "Paused for low quality (first pause, 3 hours)",
+        },
+    ],
+    "total": 2,
+    "limit": 100,
+    "offset": 0,
+}
+
+
 @extend_schema(tags=["whatsapp"])
 class TemplateStatusHistoryView(PhoneNumberMixin, APIView):
     """Meta's status and quality changes of one template, newest first.
@@ -59,7 +90,11 @@ class TemplateStatusHistoryView(PhoneNumberMixin, APIView):
     @extend_schema(
         parameters=[StatusHistoryQuerySerializer],
         responses={
-            200: StatusHistorySerializer,
+            200: OpenApiResponse(
+                StatusHistorySerializer,
+                description="Newest first, by Meta's time",
+                examples=[OpenApiExample("A pause, then quality RED", STATUS_HISTORY_EXAMPLE)],
+            ),
             400: field_errors(
                 "limit outside 1 to 1000, or offset outside 0 to 1,000,000,000",
                 {"limit": ["Ensure this value is less than or equal to 1000."]},

@@ -141,6 +141,50 @@ class PhoneNumberListCreateView(generics.ListCreateAPIView):
         serializer.instance = services.create_phone_number(**serializer.validated_data)
 
 
+TEMPLATE_EXAMPLE = {
+    "id": "6f1c2b8e-4d0a-4c55-9a51-2f6d1e0b7c31",
+    "name": "order_update",
+    "language": "en_US",
+    "category": "UTILITY",
+    "meta_template_id": "1234567890123456",
+    "business_account": "0b7f3c52-9a8e-4d1f-8f0e-2c1d5e6a7b90",
+    "phone_number": None,
+    "status": "PAUSED",
+    "quality_score": "RED",
+    "rejection_reason": "",
+    "rejection_recommendation": "",
+    "disabled_reason": "",
+    "disable_date": None,
+    "paused_title": "FIRST_PAUSE",
+    "pause_description": "",
+    "upcoming_category": "",
+    "category_change_at": None,
+    "correct_category": "",
+    "correct_category_detected_at": None,
+    "components": {},
+    "pending_since": None,
+    "approved_at": "2026-11-20T08:00:00Z",
+    "rejected_at": None,
+    "paused_at": "2026-11-24T09:00:00Z",
+    "disabled_at": None,
+    "quality_updated_at": "2026-11-24T08:30:00Z",
+    "last_event_at": "2026-11-24T09:00:00Z",
+    "sent_count": 1200,
+    "failed_count": 300,
+    "created_at": "2026-11-20T07:55:00Z",
+    "updated_at": "2026-11-24T09:00:01Z",
+}
+
+
+def template_response(description: str) -> OpenApiResponse:
+    """A template (or a page of them, for a list), with an example."""
+    return OpenApiResponse(
+        TemplateSerializer,
+        description=description,
+        examples=[OpenApiExample("A paused template Meta created itself", TEMPLATE_EXAMPLE)],
+    )
+
+
 class PhoneNumberMixin:
     """Views under /whatsapp/{number_id}/: the number must belong to the caller's organization.
 
@@ -164,7 +208,12 @@ class PhoneNumberMixin:
 
 
 @extend_schema(
-    tags=["whatsapp"], responses={200: TemplateSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}
+    tags=["whatsapp"],
+    responses={
+        200: template_response("The business account's templates, by name"),
+        401: UNAUTHENTICATED,
+        404: NOT_FOUND,
+    },
 )
 class TemplateListCreateView(PhoneNumberMixin, generics.ListAPIView):
     """The templates of the number's business account, learned ones included."""
@@ -186,7 +235,7 @@ class TemplateListCreateView(PhoneNumberMixin, generics.ListAPIView):
 
 @extend_schema(
     tags=["whatsapp"],
-    responses={200: TemplateSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    responses={200: template_response("The template"), 401: UNAUTHENTICATED, 404: NOT_FOUND},
 )
 class TemplateDetailView(PhoneNumberMixin, generics.RetrieveAPIView):
     """One template of the organization; under a number, one of the number's business account."""
@@ -212,7 +261,11 @@ INVALID_FILTER = field_errors(
 
 @extend_schema(
     tags=["whatsapp"],
-    responses={200: TemplateSerializer, 400: INVALID_FILTER, 401: UNAUTHENTICATED},
+    responses={
+        200: template_response("The templates that pass every filter"),
+        400: INVALID_FILTER,
+        401: UNAUTHENTICATED,
+    },
 )
 @extend_schema_view(get=extend_schema(operation_id="v1_whatsapp_organization_templates_list"))
 class OrganizationTemplateListView(generics.ListAPIView):

@@ -31,10 +31,8 @@ def test_monitoring_endpoint_documents_its_answers(schema, path, codes):
     assert codes <= set(responses)
 
 
-@pytest.mark.parametrize(
-    "path", ["/api/v1/whatsapp/templates/critical", "/api/v1/whatsapp/templates/quality-summary"]
-)
-def test_reports_show_an_example_answer(schema, path):
+@pytest.mark.parametrize("path", DOCUMENTED)
+def test_monitoring_endpoint_shows_an_example_answer(schema, path):
     content = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
 
     assert content["examples"]
