@@ -26,13 +26,8 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     known order and no template falls between two pages."""
 
     def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
-        if not value:
-            return qs
-        return (
-            super()
-            .filter(qs, value)
-            .order_by(*(self.get_ordering_value(param) for param in value), *qs.query.order_by)
-        )
+        chosen = [self.get_ordering_value(param) for param in value or () if param]
+        return qs.order_by(*chosen, *qs.query.order_by) if chosen else qs
 
 
 class TemplateFilter(django_filters.FilterSet):
