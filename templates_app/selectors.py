@@ -237,8 +237,7 @@ def _related_model(relation: str) -> type[Model]:
 
 
 def _affected_campaigns() -> Q:
-    """Campaigns that send, will send, or wait for the template: ACTIVE, SCHEDULED, or PAUSED by
-    it."""
+    """Campaigns the template's trouble touches: ACTIVE, SCHEDULED, or PAUSED because of it."""
     campaign = _related_model("campaigns")
     return Q(deleted_at__isnull=True) & (
         Q(status__in=campaign.SENDING_STATUSES)
