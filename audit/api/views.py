@@ -22,7 +22,7 @@ from audit.api.serializers import (
     StatusHistoryQuerySerializer,
     StatusHistorySerializer,
 )
-from organizations.permissions import IsOrgAdmin, viewed_organization_id
+from organizations.permissions import IsOrgAdmin
 from pytake.api.schema import (
     NO_ORGANIZATION_NAMED,
     NOT_FOUND,
@@ -180,11 +180,9 @@ class QualitySummaryView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        query = ReportQuerySerializer(data=request.query_params)
+        query = ReportQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
-        organization_id = viewed_organization_id(
-            request.user, query.validated_data.get("organization")
-        )
+        organization_id = query.validated_data["organization_id"]
         data = {
             "quality_summary": template_selectors.quality_summary(organization_id=organization_id),
             "recent_quality_changes": selectors.recent_quality_changes(

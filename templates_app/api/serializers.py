@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from organizations.permissions import viewed_organization_id
 from templates_app.models import (
     BusinessAccount,
     PhoneNumber,
@@ -215,10 +216,17 @@ class SyncRunSerializer(serializers.ModelSerializer):
 
 
 class ReportQuerySerializer(serializers.Serializer):
+    """A report's query; `organization_id` is the organization it is read for (see
+    `viewed_organization_id`). Needs the request in its context."""
+
     organization = serializers.UUIDField(
         required=False,
         help_text="The organization to report on: required of a super admin without one.",
     )
+
+    def validate(self, attrs: dict) -> dict:
+        user = self.context["request"].user
+        return {**attrs, "organization_id": viewed_organization_id(user, attrs.get("organization"))}
 
 
 class CriticalTemplatesQuerySerializer(ReportQuerySerializer):

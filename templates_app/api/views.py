@@ -19,7 +19,6 @@ from organizations.permissions import (
     IsOrgAdmin,
     IsOrgAdminOrReadOnly,
     acting_organization,
-    viewed_organization_id,
 )
 from pytake.api.schema import NO_ORGANIZATION_NAMED, NOT_FOUND, UNAUTHENTICATED, field_errors
 from templates_app import selectors
@@ -326,14 +325,15 @@ class CriticalTemplatesView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        query = CriticalTemplatesQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        organization_id = viewed_organization_id(
-            request.user, query.validated_data.get("organization")
+        query = CriticalTemplatesQuerySerializer(
+            data=request.query_params, context={"request": request}
         )
+        query.is_valid(raise_exception=True)
         now = timezone.now()
         critical = selectors.critical_templates(
-            organization_id=organization_id, limit=query.validated_data["limit"], now=now
+            organization_id=query.validated_data["organization_id"],
+            limit=query.validated_data["limit"],
+            now=now,
         )
         data = {
             "critical_templates": critical.templates,
