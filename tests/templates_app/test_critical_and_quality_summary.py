@@ -102,8 +102,12 @@ def every_status(account, frozen_now):
     ):
         factories.CampaignFactory(template=disabled, status=status, paused_by_template=by_template)
     factories.CampaignFactory(template=disabled, deleted_at=NOW)
-    for status in (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED, Alert.Status.RESOLVED):
-        factories.AlertFactory(template=disabled, status=status)
+    for kind, status in (
+        (Alert.Kind.TEMPLATE_DISABLED, Alert.Status.OPEN),
+        (Alert.Kind.TEMPLATE_QUALITY_RED, Alert.Status.ACKNOWLEDGED),
+        (Alert.Kind.TEMPLATE_PAUSED, Alert.Status.RESOLVED),  # not open any more
+    ):
+        factories.AlertFactory(template=disabled, kind=kind, status=status)
     return templates
 
 
