@@ -232,16 +232,23 @@ def _audit_entries(rng: random.Random, templates: list) -> Iterator[Any]:
 def _alerts(rng: random.Random, templates: list) -> Iterator[Any]:
     from alerts.models import Alert
 
+    kinds = [
+        Alert.Kind.TEMPLATE_PAUSED,
+        Alert.Kind.TEMPLATE_QUALITY_RED,
+        Alert.Kind.TEMPLATE_DISABLED,
+    ]
     for template in templates:
         troubled = template.status in ("DISABLED", "PAUSED", "FLAGGED", "LOCKED")
         if not troubled and template.quality_score != "RED":
             continue
-        for status in rng.sample(["OPEN", "ACKNOWLEDGED", "RESOLVED"], rng.randrange(1, 3)):
+        # One or two alerts, of different kinds: a template has one open alert per kind.
+        statuses = rng.sample(["OPEN", "ACKNOWLEDGED", "RESOLVED"], rng.randrange(1, 3))
+        for kind, status in zip(kinds, statuses, strict=False):
             yield Alert(
                 organization_id=template.organization_id,
                 template=template,
-                kind="template_blocked",
-                severity="CRITICAL",
+                kind=kind,
+                severity=Alert.Severity.CRITICAL,
                 status=status,
                 created_at=template.status_event_at,
             )
