@@ -20,7 +20,7 @@ from alerts.api.serializers import (
 )
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
 from organizations.permissions import IsOrgAdmin, acting_organization
-from templates_app.selectors import phone_numbers_for, templates_for
+from templates_app.selectors import phone_numbers_for, templates_of_number
 
 CONFLICT = OpenApiResponse(
     inline_serializer(
@@ -94,10 +94,7 @@ class TemplateAcknowledgeAlertView(APIView):
         """Acknowledge every open alert of a template of this number's business account."""
         phone_number = get_object_or_404(phone_numbers_for(request.user), pk=number_id)
         template = get_object_or_404(
-            templates_for(request.user).filter(
-                business_account_id=phone_number.business_account_id
-            ),
-            pk=template_id,
+            templates_of_number(request.user, phone_number=phone_number), pk=template_id
         )
         alerts = services.acknowledge_template_alerts(template=template, actor=request.user)
         if not alerts:
