@@ -11,10 +11,7 @@ from __future__ import annotations
 import statistics
 from itertools import count
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-
-from bench.support import timed
+from bench.support import count_queries, timed
 from campaigns.models import Campaign
 from organizations.models import Organization
 from templates_app.meta import (
@@ -43,13 +40,12 @@ def run() -> None:
     print(f"{'changes':>8} {'median':>10} {'per change':>11} {'queries':>8} {'per change':>11}")
     for size in SIZES:
         bodies = [_body(templates, size, clock, steps) for _ in range(ROUNDS + 1)]
-        with CaptureQueriesContext(connection) as queries:
-            _deliver(bodies[0], size)
+        queries = count_queries(lambda b=bodies[0], n=size: _deliver(b, n))
         times = [timed(lambda b=body, n=size: _deliver(b, n)) for body in bodies[1:]]
         median = statistics.median(times)
         print(
             f"{size:>8} {median * 1000:>8.1f} ms {median * 1000 / size:>8.2f} ms "
-            f"{len(queries):>8} {len(queries) / size:>11.1f}"
+            f"{queries:>8} {queries / size:>11.1f}"
         )
 
 

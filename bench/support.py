@@ -12,6 +12,22 @@ def timed(apply: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def count_queries(run: Callable[[], object]) -> int:
+    """How many statements `run` sends, however many (Django's query log keeps 9000)."""
+    from django.db import connection
+
+    sent = 0
+
+    def counter(execute, sql, params, many, context):
+        nonlocal sent
+        sent += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
+        run()
+    return sent
+
+
 def print_queries(queries) -> None:
     captured = queries.captured_queries
     updates = [q for q in captured if q["sql"].startswith('UPDATE "campaigns_campaign"')]
