@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from alerts import services
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
 from alerts.notify.http import UnsafeURLError, check_url
-from organizations.admin import OrganizationScopedAdmin
+from organizations.admin import OrganizationScopedAdmin, RecordAdminMixin
 from pytake.exceptions import ApplicationError
 
 # Badge colours; each badge also says its value in words, for readers who do not see colour.
@@ -155,7 +155,7 @@ class NotificationChannelAdmin(OrganizationScopedAdmin):
 
 
 @admin.register(NotificationDelivery)
-class NotificationDeliveryAdmin(OrganizationScopedAdmin):
+class NotificationDeliveryAdmin(RecordAdminMixin, OrganizationScopedAdmin):
     """Every message to a channel and its attempts: a record, read-only but for retrying."""
 
     organization_field = "channel__organization"
@@ -197,15 +197,6 @@ class NotificationDeliveryAdmin(OrganizationScopedAdmin):
     @admin.display(description="Last error")
     def short_error(self, delivery: NotificationDelivery) -> str:
         return delivery.last_error[:120]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.action(description="Retry the selected failed deliveries")
     def retry(self, request: HttpRequest, queryset: QuerySet[NotificationDelivery]) -> None:

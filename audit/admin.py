@@ -1,11 +1,11 @@
 from django.contrib import admin
 
 from audit.models import AuditLog
-from organizations.admin import OrganizationScopedAdmin
+from organizations.admin import OrganizationScopedAdmin, RecordAdminMixin
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(OrganizationScopedAdmin):
+class AuditLogAdmin(RecordAdminMixin, OrganizationScopedAdmin):
     """A record: nobody adds, edits or deletes entries here."""
 
     list_display = ["created_at", "action", "target_type", "target_name", "actor_type", "actor"]
@@ -13,12 +13,3 @@ class AuditLogAdmin(OrganizationScopedAdmin):
     search_fields = ["target_name", "target_id", "reason"]
     list_select_related = ["actor"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -329,6 +329,22 @@ def grantable(model: type[models.Model], user: User) -> QuerySet:
     return model._default_manager.none()
 
 
+# --- records -----------------------------------------------------------------------------------
+
+
+class RecordAdminMixin:
+    """A record of what happened (an audit entry, a delivery, a sync): read, never written here."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 # --- superusers only ---------------------------------------------------------------------------
 
 

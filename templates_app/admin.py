@@ -6,7 +6,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from organizations.admin import OrganizationScopedAdmin, adopt_created, soft_deleted_objects
+from organizations.admin import (
+    OrganizationScopedAdmin,
+    RecordAdminMixin,
+    adopt_created,
+    soft_deleted_objects,
+)
 from pytake.exceptions import ApplicationError
 from templates_app.models import (
     BusinessAccount,
@@ -69,7 +74,7 @@ class BusinessAccountAdmin(OrganizationScopedAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(OrganizationScopedAdmin):
+class SyncRunAdmin(RecordAdminMixin, OrganizationScopedAdmin):
     """Syncs with Meta: a record, read-only."""
 
     organization_field = "business_account__organization"
@@ -86,15 +91,6 @@ class SyncRunAdmin(OrganizationScopedAdmin):
     ]
     list_filter = ["status", "trigger"]
     list_select_related = ["business_account"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(PhoneNumber)
@@ -224,7 +220,7 @@ def _outcome_lines(outcomes: list[dict]) -> str:
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(RecordAdminMixin, admin.ModelAdmin):
     """Meta's deliveries as received: a record, read-only but for reprocessing."""
 
     list_display = ["id", "received_at", "status", "fields", "waba_ids", "attempts", "short_error"]
@@ -254,15 +250,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_superuser
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="error")
     def short_error(self, delivery: WebhookDelivery) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
+from django.db import connection
 from django.test import Client
 from django.test.client import RequestFactory
 
@@ -39,3 +41,32 @@ def signed_post(
         SIGNATURE_HEADER: signature if signature is not None else sign(raw, app_secret=app_secret)
     }
     return client.post(WEBHOOK_URL, data=raw, content_type="application/json", headers=headers)
+
+
+def post_concurrently(bodies: list[bytes], *, timeout: float = 60) -> list[Any]:
+    """POST every body from its own thread, all released at once; the responses in body order.
+
+    Each thread has its own database connection, closed when it is done: run it from a test
+    marked `django_db(transaction=True)`, on PostgreSQL where requests really run side by side.
+    """
+    start = threading.Barrier(len(bodies))
+    responses: list[Any] = [None] * len(bodies)
+    errors: list[BaseException] = []
+
+    def send(index: int, body: bytes) -> None:
+        try:
+            start.wait(timeout=timeout)
+            responses[index] = signed_post(Client(), body)
+        except BaseException as exc:  # reported by the test thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=item) for item in enumerate(bodies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout * 2)
+    assert not errors, errors
+    assert all(not thread.is_alive() for thread in threads)
+    return responses

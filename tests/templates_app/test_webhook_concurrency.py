@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from django.db import connection
-from django.test import Client
 
 from templates_app.meta import (
     category_update_body,
@@ -20,7 +16,7 @@ from templates_app.meta import (
 )
 from templates_app.models import TemplateStatus, WebhookDelivery
 from tests.conftest import PAYLOADS_TEMPLATE_ID, PAYLOADS_WABA_ID
-from tests.webhooks import payload_bytes, signed_post
+from tests.webhooks import payload_bytes, post_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -34,31 +30,6 @@ TEMPLATE = {
 
 def at(unix_seconds: int) -> datetime:
     return datetime.fromtimestamp(unix_seconds, tz=UTC)
-
-
-def post_concurrently(bodies: list[bytes]) -> list[Any]:
-    """POST every body from its own thread, all released at once; the responses in body order."""
-    start = threading.Barrier(len(bodies))
-    responses: list[Any] = [None] * len(bodies)
-    errors: list[BaseException] = []
-
-    def send(index: int, body: bytes) -> None:
-        try:
-            start.wait(timeout=10)
-            responses[index] = signed_post(Client(), body)
-        except BaseException as exc:  # reported by the test thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=item) for item in enumerate(bodies)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    assert all(not thread.is_alive() for thread in threads)
-    return responses
 
 
 def status_at(event: str, moment: int) -> bytes:

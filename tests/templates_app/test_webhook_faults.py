@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 
 import pytest
 from django.db import connection
@@ -17,7 +16,7 @@ from templates_app.meta import combine, encode, quality_update_body, status_upda
 from templates_app.models import TemplateStatus, WebhookDelivery, WhatsAppTemplate
 from tests import factories
 from tests.conftest import PAYLOADS_TEMPLATE_ID, PAYLOADS_WABA_ID
-from tests.webhooks import signed_post
+from tests.webhooks import post_concurrently, signed_post
 
 T0 = 1732435200
 
@@ -225,26 +224,3 @@ def test_fifty_concurrent_deliveries_on_five_templates_end_in_the_newest_state(w
         paused = Campaign.objects.filter(template=template, status=Campaign.Status.PAUSED)
         # Blocked: its three campaigns paused; sendable again: all three resumed by themselves.
         assert paused.count() == (3 if template.status in ("PAUSED", "DISABLED") else 0)
-
-
-def post_concurrently(bodies: list[bytes]) -> list:
-    start = threading.Barrier(len(bodies))
-    responses: list = [None] * len(bodies)
-    errors: list[BaseException] = []
-
-    def send(index: int, body: bytes) -> None:
-        try:
-            start.wait(timeout=30)
-            responses[index] = signed_post(Client(), body)
-        except BaseException as exc:  # reported by the test thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=item) for item in enumerate(bodies)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return responses
