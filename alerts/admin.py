@@ -36,7 +36,7 @@ class AlertAdmin(OrganizationScopedAdmin):
         "severity_badge",
         "status_badge",
         "kind",
-        "template",
+        "subject",
         "occurrences",
         "created_at",
         "acknowledged_by",
@@ -44,12 +44,13 @@ class AlertAdmin(OrganizationScopedAdmin):
     ]
     list_filter = ["status", "severity", "kind", "created_at", "organization"]
     search_fields = ["template__name", "title"]
-    list_select_related = ["template", "acknowledged_by"]
+    list_select_related = ["template", "business_account", "acknowledged_by"]
     date_hierarchy = "created_at"
     actions = ["acknowledge", "resolve"]
     readonly_fields = [
         "organization",
         "template",
+        "business_account",
         "kind",
         "severity",
         "status",
@@ -65,6 +66,10 @@ class AlertAdmin(OrganizationScopedAdmin):
         "resolution",
         "escalated_to",
     ]
+
+    @admin.display(description="About")
+    def subject(self, alert: Alert) -> str:
+        return str(alert.subject)
 
     @admin.display(description="Severity", ordering="severity")
     def severity_badge(self, alert: Alert) -> str:

@@ -10,6 +10,8 @@ class AlertsConfig(AppConfig):
         # so an alert counts the campaigns the same event paused.
         from alerts import receivers
         from templates_app.signals import (
+            business_account_released,
+            business_account_token_invalid,
             template_correct_category_detected,
             template_quality_changed,
             template_status_changed,
@@ -25,3 +27,8 @@ class AlertsConfig(AppConfig):
             receivers.template_correct_category_detected,
             dispatch_uid="alerts.template_correct_category_detected",
         )
+        for signal, name in (
+            (business_account_token_invalid, "token_invalid"),
+            (business_account_released, "released"),
+        ):
+            signal.connect(receivers.business_account_event, dispatch_uid=f"alerts.account_{name}")

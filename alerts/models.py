@@ -5,11 +5,15 @@ from django.db import models
 
 from alerts.fields import EncryptedTextField
 from organizations.models import Organization
-from templates_app.models import WhatsAppTemplate
+from templates_app.models import BusinessAccount, WhatsAppTemplate
 
 
 class Alert(models.Model):
-    """Something about a template a person should see once: raised, maybe escalated, resolved."""
+    """Something a person should see once: raised, maybe escalated, resolved.
+
+    Most alerts are about a template; a few are about a business account itself (its Meta
+    access token stopped working, another organization proved the WABA is theirs).
+    """
 
     class Kind(models.TextChoices):
         TEMPLATE_DISABLED = "TEMPLATE_DISABLED", "Template disabled"
@@ -20,6 +24,8 @@ class Alert(models.Model):
         TEMPLATE_REJECTED = "TEMPLATE_REJECTED", "Template rejected"
         TEMPLATE_CATEGORY_MISMATCH = "TEMPLATE_CATEGORY_MISMATCH", "Wrong category"
         TEMPLATE_PENDING_TOO_LONG = "TEMPLATE_PENDING_TOO_LONG", "Pending too long"
+        ACCOUNT_TOKEN_INVALID = "ACCOUNT_TOKEN_INVALID", "Meta access token no longer works"
+        ACCOUNT_RELEASED = "ACCOUNT_RELEASED", "Business account claimed by its owner"
 
     class Severity(models.TextChoices):
         INFO = "INFO"
@@ -37,7 +43,13 @@ class Alert(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="alerts")
-    template = models.ForeignKey(WhatsAppTemplate, on_delete=models.PROTECT, related_name="alerts")
+    template = models.ForeignKey(
+        WhatsAppTemplate, on_delete=models.PROTECT, related_name="alerts", null=True, blank=True
+    )
+    # Set for an alert about the account itself (no template).
+    business_account = models.ForeignKey(
+        BusinessAccount, on_delete=models.PROTECT, related_name="alerts", null=True, blank=True
+    )
     kind = models.CharField(max_length=50, choices=Kind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices)
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
@@ -88,11 +100,27 @@ class Alert(models.Model):
                 fields=["template", "kind"],
                 condition=models.Q(status__in=["OPEN", "ACKNOWLEDGED"]),
                 name="alert_one_open_per_template_kind",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["business_account", "kind"],
+                condition=models.Q(status__in=["OPEN", "ACKNOWLEDGED"], template__isnull=True),
+                name="alert_one_open_per_account_kind",
+            ),
+            # About a template, or about an account itself: never neither.
+            models.CheckConstraint(
+                condition=models.Q(template__isnull=False)
+                | models.Q(business_account__isnull=False),
+                name="alert_has_a_subject",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title or f"{self.severity} {self.kind} ({self.status})"
+
+    @property
+    def subject(self) -> WhatsAppTemplate | BusinessAccount:
+        """What the alert is about: its template, else its business account."""
+        return self.template if self.template_id else self.business_account
 
 
 # Lowest first: a channel hears alerts at or above its minimum severity.

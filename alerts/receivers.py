@@ -1,11 +1,12 @@
-"""Alerts follow their template: Meta's bad news raises them, its good news resolves them."""
+"""Alerts follow their template (Meta's bad news raises them, its good news resolves them)
+and their business account (a token that stopped working, a WABA claimed by its owner)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from alerts import services
-from templates_app.signals import TemplateChange
+from templates_app.signals import BusinessAccountEvent, TemplateChange
 
 
 def template_status_changed(sender: type, *, change: TemplateChange, **kwargs: Any) -> None:
@@ -20,3 +21,7 @@ def template_correct_category_detected(
     sender: type, *, change: TemplateChange, **kwargs: Any
 ) -> None:
     services.follow_correct_category(change=change)
+
+
+def business_account_event(sender: type, *, event: BusinessAccountEvent, **kwargs: Any) -> None:
+    services.follow_account_event(event=event)

@@ -22,9 +22,19 @@ from campaigns.selectors import campaigns_held_by_template
 from organizations.broadcast import MessageType, broadcast
 from organizations.models import Organization, User
 from pytake.exceptions import ConflictError
-from templates_app.models import BLOCKED_STATUSES, TemplateStatus, WhatsAppTemplate
+from templates_app.models import (
+    BLOCKED_STATUSES,
+    BusinessAccount,
+    TemplateStatus,
+    WhatsAppTemplate,
+)
 from templates_app.reasons import QUALITY_WORDS, reason_phrase
-from templates_app.signals import ChangeKind, TemplateChange
+from templates_app.signals import (
+    AccountEventKind,
+    BusinessAccountEvent,
+    ChangeKind,
+    TemplateChange,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -183,29 +193,39 @@ def alert_data(template: WhatsAppTemplate, *, reason: str, campaigns_paused: int
 @transaction.atomic(savepoint=False)
 def raise_alert(
     *,
-    template: WhatsAppTemplate,
+    template: WhatsAppTemplate | None = None,
+    business_account: BusinessAccount | None = None,
     kind: str,
     severity: str,
     title: str,
     data: Mapping[str, Any],
     seen_at: datetime | None = None,
 ) -> tuple[Alert, bool]:
-    """Open an alert of `kind` for `template`, or count one more occurrence of the open one.
+    """Open an alert of `kind` for `template` (or, with no template, for `business_account`
+    itself), or count one more occurrence of the open one.
 
     Returns the alert and whether it is new. A new alert escalates the lesser open alerts it
     replaces (`ESCALATES`) and is notified after commit; a repeat is not notified again.
     """
     seen_at = seen_at or timezone.now()
+    if template is not None:
+        subject: dict[str, Any] = {"template": template}
+        organization_id = template.organization_id
+    elif business_account is not None:
+        subject = {"template": None, "business_account": business_account}
+        organization_id = business_account.organization_id
+    else:
+        raise ValueError("An alert is about a template or a business account.")
     open_alerts = Alert.objects.select_for_update().filter(
-        template=template, kind=kind, status__in=Alert.OPEN_STATUSES
+        **subject, kind=kind, status__in=Alert.OPEN_STATUSES
     )
     alert = open_alerts.first()
     if alert is None:
         try:
             with transaction.atomic():
                 alert = Alert.objects.create(
-                    organization_id=template.organization_id,
-                    template=template,
+                    organization_id=organization_id,
+                    **subject,
                     kind=kind,
                     severity=severity,
                     title=title,
@@ -239,6 +259,7 @@ def _announce(alert: Alert, message_type: MessageType) -> None:
         {
             "alert_id": alert.pk,
             "template_id": alert.template_id,
+            "business_account_id": alert.business_account_id,
             "kind": alert.kind,
             "severity": alert.severity,
             "status": alert.status,
@@ -327,6 +348,46 @@ def _resolve(
         _announce(alert, MessageType.ALERT_RESOLVED)
     audit.record_many(entries)
     return [entry.changes["kind"] for entry in entries]
+
+
+# --- news about a business account itself -------------------------------------------------------
+
+ACCOUNT_RULES: dict[str, tuple[Kind, Severity]] = {
+    AccountEventKind.TOKEN_INVALID: (Kind.ACCOUNT_TOKEN_INVALID, Severity.CRITICAL),
+    AccountEventKind.RELEASED: (Kind.ACCOUNT_RELEASED, Severity.WARNING),
+}
+
+
+def follow_account_event(*, event: BusinessAccountEvent) -> Alert | None:
+    """A token Meta refuses, or an account released to its proven owner: its people must know."""
+    rule = ACCOUNT_RULES.get(event.kind)
+    if rule is None:
+        return None
+    kind, severity = rule
+    account = event.account
+    named = f"business account {account.name} ({account.waba_id})"
+    title = {
+        Kind.ACCOUNT_TOKEN_INVALID: f"Meta access token no longer works for {named}.",
+        Kind.ACCOUNT_RELEASED: (
+            f"Another organization proved it owns the WABA of {named}: Meta's webhooks and "
+            "syncs for it now go there."
+        ),
+    }[kind]
+    alert, _ = raise_alert(
+        business_account=account,
+        kind=kind,
+        severity=severity,
+        title=title[:300],
+        data={
+            "business_account_id": str(account.pk),
+            "business_account_name": account.name,
+            "waba_id": account.waba_id,
+            "reason": event.reason,
+            **{key: str(value) for key, value in event.details.items()},
+        },
+        seen_at=event.occurred_at,
+    )
+    return alert
 
 
 # --- a person acknowledges or resolves ----------------------------------------------------------

@@ -11,8 +11,13 @@ from alerts.notify.http import UnsafeURLError, check_url
 
 
 class AlertSerializer(serializers.ModelSerializer):
-    template_name = serializers.CharField(source="template.name", read_only=True)
-    template_language = serializers.CharField(source="template.language", read_only=True)
+    # Empty for an alert about a business account itself.
+    template_name = serializers.CharField(
+        source="template.name", read_only=True, allow_null=True, default=None
+    )
+    template_language = serializers.CharField(
+        source="template.language", read_only=True, allow_null=True, default=None
+    )
     acknowledged_by = serializers.EmailField(
         source="acknowledged_by.email", read_only=True, allow_null=True, default=None
     )
@@ -32,6 +37,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "template",
             "template_name",
             "template_language",
+            "business_account",
             "occurrences",
             "created_at",
             "last_seen_at",

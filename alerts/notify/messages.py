@@ -21,6 +21,12 @@ def template_admin_url(template_id: Any) -> str:
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
+def account_admin_url(account_id: Any) -> str:
+    """The business account's page in the admin, as a full link for a message."""
+    path = reverse("admin:templates_app_businessaccount_change", args=[account_id])
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AlertLine:
     """One alert as every channel shows it: sentences and labels, no raw enums."""
@@ -30,6 +36,10 @@ class AlertLine:
     kind_label: str
     severity: str
     title: str
+    # What the alert is about, as a label and a name: "Template", "order_update (en_US)".
+    subject_label: str
+    subject_name: str
+    is_template: bool
     template_id: str
     template_name: str
     language: str
@@ -44,6 +54,8 @@ class AlertLine:
 
     @classmethod
     def of(cls, alert: Alert) -> AlertLine:
+        if alert.template_id is None:
+            return cls._of_account(alert)
         data = alert.data
         status = data.get("status") or alert.template.status
         quality = data.get("quality") or alert.template.quality_score
@@ -53,6 +65,9 @@ class AlertLine:
             kind_label=alert.get_kind_display(),
             severity=alert.severity,
             title=alert.title,
+            subject_label="Template",
+            subject_name=f"{alert.template.name} ({alert.template.language})",
+            is_template=True,
             template_id=str(alert.template_id),
             template_name=alert.template.name,
             language=alert.template.language,
@@ -66,19 +81,47 @@ class AlertLine:
             link=template_admin_url(alert.template_id),
         )
 
+    @classmethod
+    def _of_account(cls, alert: Alert) -> AlertLine:
+        account = alert.business_account
+        return cls(
+            id=str(alert.pk),
+            kind=alert.kind,
+            kind_label=alert.get_kind_display(),
+            severity=alert.severity,
+            title=alert.title,
+            subject_label="Business account",
+            subject_name=f"{account.name} ({account.waba_id})",
+            is_template=False,
+            template_id="",
+            template_name="",
+            language="",
+            status="",
+            status_label="",
+            quality="",
+            quality_label="",
+            reason=alert.data.get("reason", ""),
+            campaigns_paused=0,
+            raised_at=alert.created_at,
+            link=account_admin_url(account.pk),
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,
             "severity": self.severity,
             "title": self.title,
+            "subject": {"type": self.subject_label.lower(), "name": self.subject_name},
             "template": {
                 "id": self.template_id,
                 "name": self.template_name,
                 "language": self.language,
                 "status": self.status,
                 "quality": self.quality,
-            },
+            }
+            if self.is_template
+            else None,
             "reason": self.reason,
             "campaigns_paused": self.campaigns_paused,
             "raised_at": self.raised_at.isoformat(),

@@ -28,11 +28,17 @@ def _alert_blocks(line: AlertLine) -> list[dict[str, Any]]:
             "fields": [
                 {
                     "type": "mrkdwn",
-                    "text": f"*Template*\n{_escape(line.template_name)} ({line.language})",
+                    "text": f"*{line.subject_label}*\n{_escape(line.subject_name)}",
                 },
-                {"type": "mrkdwn", "text": f"*Status*\n{line.status_label}"},
-                {"type": "mrkdwn", "text": f"*Quality*\n{line.quality_label}"},
-                {"type": "mrkdwn", "text": f"*Campaigns paused*\n{line.campaigns_paused}"},
+                *(
+                    [
+                        {"type": "mrkdwn", "text": f"*Status*\n{line.status_label}"},
+                        {"type": "mrkdwn", "text": f"*Quality*\n{line.quality_label}"},
+                        {"type": "mrkdwn", "text": f"*Campaigns paused*\n{line.campaigns_paused}"},
+                    ]
+                    if line.is_template
+                    else []
+                ),
             ],
         },
         {
@@ -40,7 +46,10 @@ def _alert_blocks(line: AlertLine) -> list[dict[str, Any]]:
             "elements": [
                 {
                     "type": "button",
-                    "text": {"type": "plain_text", "text": "Open the template"},
+                    "text": {
+                        "type": "plain_text",
+                        "text": f"Open the {line.subject_label.lower()}",
+                    },
                     "url": line.link,
                 }
             ],

@@ -96,11 +96,38 @@ def test_disabled_alert_is_emailed_in_text_and_html_with_a_link(
     assert link in email.body
     html, mimetype = email.alternatives[0]
     assert mimetype == "text/html"
-    assert f'<a href="{link}">Open spring_sale in PyTake</a>' in html
+    assert f'<a href="{link}">Open spring_sale (en_US) in PyTake</a>' in html
     assert "<td>3</td>" in html
     delivery = NotificationDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.kind) == ("sent", 1, "alert")
     assert delivery.sent_at is not None
+
+
+def test_an_alert_about_a_business_account_is_emailed_with_a_link_to_the_account(
+    organization, mailoutbox, django_capture_on_commit_callbacks
+):
+    from templates_app.signals import AccountEventKind, BusinessAccountEvent, send_account_event
+
+    account = factories.BusinessAccountFactory(organization=organization, name="Acme")
+    factories.NotificationChannelFactory(organization=organization, recipients=["ops@example.com"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_account_event(
+            BusinessAccountEvent(
+                account=account,
+                kind=AccountEventKind.TOKEN_INVALID,
+                reason="Meta access token no longer works: Meta says it expired or was revoked.",
+                occurred_at=NOW,
+            )
+        )
+
+    [email] = mailoutbox
+    title = f"Meta access token no longer works for business account Acme ({account.waba_id})."
+    link = f"http://127.0.0.1:8000/admin/templates_app/businessaccount/{account.pk}/change/"
+    assert email.subject == f"[Critical] {title}"
+    assert f"Business account: Acme ({account.waba_id})" in email.body
+    assert "Campaigns paused" not in email.body
+    assert link in email.body
 
 
 def test_channels_hear_only_alerts_at_or_above_their_minimum(

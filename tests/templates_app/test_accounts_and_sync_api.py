@@ -7,7 +7,9 @@ import logging
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
+from alerts.models import Alert
 from audit.models import AuditLog
 from pytake.crypto import decrypt_secret
 from templates_app.graph_stand_in import token_expired
@@ -108,6 +110,14 @@ def test_squatted_waba_id_is_claimed_by_the_organization_that_proves_it(
     assert claimed.organization == organization
     assert (claimed.actor_type, claimed.actor) == (AuditLog.ActorType.USER, org_admin)
     assert released.actor is None  # the released organization is not told who claimed it
+    # Its people hear of it: an alert about the account, in their own organization.
+    alert = Alert.objects.get(kind="ACCOUNT_RELEASED")
+    assert (alert.organization, alert.business_account, alert.severity) == (
+        other_organization,
+        squatter,
+        "WARNING",
+    )
+    assert other_admin_alerts(other_organization) == [alert.title]
     # Meta's webhooks for that WABA now reach the proven account, not the squatter's template.
     template = factories.WhatsAppTemplateFactory(
         phone_number__business_account=ours, name="order_update"
@@ -116,6 +126,13 @@ def test_squatted_waba_id_is_claimed_by_the_organization_that_proves_it(
     squatted_template.refresh_from_db()
     assert template.status == "PAUSED"
     assert squatted_template.status == "APPROVED"
+
+
+def other_admin_alerts(organization) -> list[str]:
+    """The alert titles an org admin of `organization` reads from the alerts API."""
+    client = APIClient()
+    client.force_authenticate(factories.OrgAdminFactory(organization=organization))
+    return [alert["title"] for alert in client.get("/api/v1/alerts/").json()["results"]]
 
 
 def test_proven_account_cannot_be_taken_over(admin_client, other_organization, meta_knows_waba):

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from alerts.models import Alert
 from audit.models import AuditLog
 from campaigns.models import Campaign
 from templates_app.graph_stand_in import Answer, rate_limited, server_error, token_expired
@@ -369,7 +370,7 @@ def test_five_failures_give_up_and_change_nothing(synced_account, graph, sync_no
     assert template.status == TemplateStatus.APPROVED
 
 
-def test_expired_token_stops_the_sync_and_raises_a_critical_audit_entry(
+def test_expired_token_stops_the_sync_and_raises_a_critical_alert(
     synced_account, graph, sync_now, in_sync, api_client
 ):
     in_sync()
@@ -386,6 +387,17 @@ def test_expired_token_stops_the_sync_and_raises_a_critical_audit_entry(
     assert entry.reason.startswith("Meta access token no longer works")
     assert entry.changes["severity"] == "CRITICAL"
     assert (entry.changes["code"], entry.changes["subcode"]) == (190, 463)
+    alert = Alert.objects.get()
+    assert (alert.kind, alert.severity, alert.status) == (
+        "ACCOUNT_TOKEN_INVALID",
+        "CRITICAL",
+        "OPEN",
+    )
+    assert (alert.business_account, alert.template) == (synced_account, None)
+    assert alert.title == (
+        f"Meta access token no longer works for business account {synced_account.name} "
+        f"({synced_account.waba_id})."
+    )
 
 
 def test_account_with_an_invalid_token_cannot_sync_again(synced_account, graph, sync_now):
