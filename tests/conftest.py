@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
@@ -17,6 +19,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    request: pytest.FixtureRequest, django_db_modify_db_settings_parallel_suffix, tmp_path_factory
+) -> None:
+    """The browser tests' server process opens the test database too: on SQLite, make it a file.
+
+    Only then: the rest of the suite keeps the faster in-memory database.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    runs_browser_tests = any(
+        item.path.is_relative_to(BROWSER_TESTS) for item in request.session.items
+    )
+    if database["ENGINE"].endswith("sqlite3") and runs_browser_tests:
+        test_name = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(test_name)
 
 
 @pytest.fixture

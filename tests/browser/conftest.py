@@ -1,0 +1,175 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against a real ASGI server process.
+
+Django's live server speaks no WebSocket, so the server is a real ASGI server started in a
+subprocess on an ephemeral loopback port, opening the same test database as the test (a file on
+SQLite, the test database on PostgreSQL). Tests here use `transaction=True` so that what they
+create is committed and visible to that process.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+from django.db import connection
+from django.test import Client
+from playwright.sync_api import BrowserContext
+
+from tests.webhooks import TEST_APP_SECRET, TEST_VERIFY_TOKEN
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls of the test beside it
+# are still made one at a time, so Django's async-safety check would only get in the way.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+BROWSER_TESTS = Path(__file__).resolve().parent
+PROJECT_ROOT = BROWSER_TESTS.parents[1]
+SERVER_START_TIMEOUT = 30.0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without Chromium the browser tests cannot run: leave them out and say so once."""
+    if CHROMIUM.exists():
+        return
+    browser = [item for item in items if item.path.is_relative_to(BROWSER_TESTS)]
+    if browser and os.environ.get("REQUIRE_BROWSER_TESTS"):
+        raise pytest.UsageError(f"REQUIRE_BROWSER_TESTS is set but {CHROMIUM} is missing.")
+    if browser:
+        config.hook.pytest_deselected(items=browser)
+        items[:] = [item for item in items if not item.path.is_relative_to(BROWSER_TESTS)]
+        config.stash[_skipped_key] = len(browser)
+
+
+_skipped_key = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    skipped = config.stash.get(_skipped_key, 0)
+    if skipped:
+        terminalreporter.write_line(
+            f"Browser tests NOT run ({skipped}): {CHROMIUM} is missing "
+            "(apt-get install -y chromium; .ci/run installs it).",
+            yellow=True,
+            bold=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "headless": browser_type_launch_args.get("headless", True),
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    }
+
+
+def _database_url(settings: dict) -> str:
+    """The test database as DATABASE_URL, for the server process."""
+    if settings["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings['NAME']}"
+    credentials = quote(settings["USER"] or "", safe="")
+    if settings.get("PASSWORD"):
+        credentials += ":" + quote(settings["PASSWORD"], safe="")
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{credentials}@{host}:{port}/{settings['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
+    """An ASGI server (HTTP and WebSocket) serving the test database, as a separate process."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "pytake.settings",
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "WHATSAPP_WEBHOOK_APP_SECRET": TEST_APP_SECRET,
+        "WHATSAPP_WEBHOOK_VERIFY_TOKEN": TEST_VERIFY_TOKEN,
+        "DEBUG": "true",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE")
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "--fd",
+                str(listener.fileno()),
+                "pytake.asgi:application",
+            ],
+            pass_fds=[listener.fileno()],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    listener.close()  # the server holds its own copy of the socket
+    try:
+        _wait_until_serving(url, server, log_path)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_until_serving(url: str, server: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"The test server exited:\n{log_path.read_text()}")
+        try:
+            httpx.get(f"{url}/admin/login/", timeout=5)
+        except httpx.TransportError:
+            time.sleep(0.1)
+        else:
+            return
+    raise RuntimeError(f"The test server did not answer in time:\n{log_path.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server_url: str) -> str:
+    """Playwright resolves `page.goto("/dashboard/")` against the live server."""
+    return live_server_url
+
+
+@pytest.fixture
+def log_in(context: BrowserContext, live_server_url: str):
+    """Give the browser a logged-in session of `user`, made the way Django's login makes one."""
+
+    def _log_in(user) -> None:
+        client = Client()
+        client.force_login(user)
+        context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server_url,
+                }
+            ]
+        )
+
+    return _log_in
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher():
+    """The server process checks passwords with the real hashers: keep them here too."""
