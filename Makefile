@@ -35,13 +35,9 @@ migrate: $(VENV)/.runtime-installed
 demo: migrate
 	$(PY) manage.py load_demo_data
 
+# The banner waits in the background until the server answers, so it is printed last.
 run: demo
-	@echo ""
-	@echo "  PyTake is starting on http://$(HOST):$(PORT)/"
-	@echo "  Admin:    http://$(HOST):$(PORT)/admin/      (admin / admin)"
-	@echo "  API docs: http://$(HOST):$(PORT)/api/docs/"
-	@echo "  Webhook:  http://$(HOST):$(PORT)/api/v1/whatsapp/webhook"
-	@echo ""
+	@$(PY) manage.py announce_server --url http://$(HOST):$(PORT)/ &
 	$(PY) -m uvicorn pytake.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
 # Sends a signed Meta-shaped event to the server `make run` started: make webhook EVENT=REINSTATED

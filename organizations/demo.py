@@ -101,7 +101,7 @@ def load_demo_data() -> DemoData:
                 "status_before_pause": Campaign.Status.ACTIVE if paused else "",
                 "paused_at": now if paused else None,
                 "pause_reason": (
-                    f"Template {template.name} ({template.language}) was PAUSED: NONE"
+                    f"Template {template.name} ({template.language}): Paused by Meta"
                     if paused
                     else ""
                 ),

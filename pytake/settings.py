@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "campaigns",
     "alerts",
     "audit",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The dashboard's own login page; the admin keeps its login for staff.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:index"
+LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,11 +1,15 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from organizations.api.views import LogoutView, ObtainTokenView
 from organizations.views import admin_login
+from pytake.api.views import ApiRootView, api_not_found
 
 api_v1 = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("auth/token", ObtainTokenView.as_view(), name="auth-token"),
     path("auth/logout", LogoutView.as_view(), name="auth-logout"),
     path("organizations/", include("organizations.api.urls")),
@@ -19,12 +23,18 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dashboard:index"), name="home"),
     # Before the admin's own URLs: its login, with failed logins throttled.
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Any other /api/ URL answers JSON, with DEBUG on too (Django's debug page is HTML).
+    re_path(r"^api/", api_not_found),
 ]
 
 handler404 = "pytake.api.views.page_not_found"

@@ -1,18 +1,43 @@
-"""Error pages: JSON under /api/, Django's own pages elsewhere."""
+"""The API's front door and error pages: JSON under /api/, Django's own pages elsewhere."""
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+# `/api/v1/whatsapp/<Meta's phone_number_id>/...`: a newcomer's likely mistake, worth a hint.
+META_NUMBER_IN_PATH = re.compile(r"^/api/v1/whatsapp/\d+/")
+NUMBER_ID_HINT = (
+    "Not found. {number_id} in these URLs is PyTake's id of the number (a UUID: "
+    "GET /api/v1/whatsapp/numbers/ lists them), not Meta's phone_number_id."
+)
 
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def _not_found_detail(request: HttpRequest) -> str:
+    return NUMBER_ID_HINT if META_NUMBER_IN_PATH.match(request.path) else "Not found."
+
+
+def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any unknown URL under /api/ answers JSON, with DEBUG on as well as off."""
+    return JsonResponse({"detail": _not_found_detail(request)}, status=404)
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return api_not_found(request)
     return defaults.page_not_found(request, exception)
 
 
@@ -20,3 +45,45 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)
+
+
+class ApiRootView(APIView):
+    """Where to start: the documentation and the main collections, as links."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["api"],
+        responses=OpenApiResponse(
+            inline_serializer(
+                "ApiRoot",
+                {
+                    "detail": serializers.CharField(),
+                    "docs": serializers.URLField(),
+                    "schema": serializers.URLField(),
+                    "endpoints": serializers.DictField(child=serializers.URLField()),
+                },
+            )
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        def link(name: str) -> str:
+            return reverse(name, request=request)
+
+        return Response(
+            {
+                "detail": "PyTake template health API, version 1. Authenticate with a token "
+                "(POST auth/token) or a session; the docs list every endpoint.",
+                "docs": link("api-docs"),
+                "schema": link("schema"),
+                "endpoints": {
+                    "auth_token": link("auth-token"),
+                    "organizations": link("organization-list"),
+                    "business_accounts": link("business-account-list"),
+                    "phone_numbers": link("phone-number-list"),
+                    "campaigns": link("campaign-list"),
+                    "audit": link("audit-list"),
+                    "webhook": link("whatsapp-webhook"),
+                },
+            }
+        )

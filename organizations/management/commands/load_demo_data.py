@@ -8,9 +8,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         demo = load_demo_data()
+        number, organization = demo.phone_number, demo.organization
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: organization {demo.organization.slug}, user admin/admin, "
-                f"number {demo.phone_number.pk}"
+                f"Demo data ready: organization {organization.name} ({organization.slug}), "
+                "log in as admin / admin.\n"
+                f"Demo number {number.display_phone_number} (Meta's phone_number_id "
+                f"{number.phone_number_id}) has the id {number.pk}: it is the {{number_id}} of "
+                f"/api/v1/whatsapp/{{number_id}}/templates/"
             )
         )

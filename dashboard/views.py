@@ -1,0 +1,65 @@
+"""The /dashboard/ page and the sections its script reloads when a live message arrives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from dashboard import selectors
+from organizations.models import Organization
+from templates_app.badges import badge_vocabulary
+
+
+def _templates(organization: Organization) -> dict[str, Any]:
+    return {"templates": selectors.organization_templates(organization=organization)}
+
+
+def _alerts(organization: Organization) -> dict[str, Any]:
+    return {"alerts": selectors.unresolved_alerts(organization=organization)}
+
+
+def _campaigns(organization: Organization) -> dict[str, Any]:
+    return {"campaigns": selectors.paused_campaigns(organization=organization)}
+
+
+# Each section of the page: what it shows, rendered by dashboard/sections/<name>.html.
+SECTIONS: dict[str, Callable[[Organization], dict[str, Any]]] = {
+    "templates": _templates,
+    "alerts": _alerts,
+    "campaigns": _campaigns,
+}
+
+
+def _organization(request: HttpRequest) -> Organization | None:
+    return selectors.dashboard_organization(request.user, requested=request.GET.get("organization"))
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    organization = _organization(request)
+    if organization is None:
+        # A super admin without an organization of their own chooses one.
+        if not request.user.is_superuser:
+            raise Http404("No organization.")
+        return render(
+            request,
+            "dashboard/choose_organization.html",
+            {"organizations": Organization.objects.order_by("name")},
+        )
+    context: dict[str, Any] = {"organization": organization, "badges": badge_vocabulary()}
+    for build in SECTIONS.values():
+        context.update(build(organization))
+    return render(request, "dashboard/index.html", context)
+
+
+@login_required
+def section(request: HttpRequest, name: str) -> HttpResponse:
+    organization = _organization(request)
+    if name not in SECTIONS or organization is None:
+        raise Http404("No such section.")
+    context = {"organization": organization, **SECTIONS[name](organization)}
+    return render(request, f"dashboard/sections/{name}.html", context)

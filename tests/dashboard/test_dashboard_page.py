@@ -1,0 +1,158 @@
+"""/dashboard/: what a logged-in person of an organization sees, and nothing of another's."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from alerts.models import Alert
+from campaigns.models import Campaign
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member_browser(member) -> Client:
+    client = Client()
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def disabled_template(phone_number):
+    return factories.WhatsAppTemplateFactory(
+        phone_number=phone_number,
+        name="spring_sale",
+        status="DISABLED",
+        quality_score="RED",
+        disabled_reason="SCAM",
+    )
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page():
+    response = Client().get("/dashboard/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/dashboard/")
+
+
+def test_site_root_leads_to_the_dashboard():
+    response = Client().get("/")
+
+    assert response.status_code == 302 and response["Location"] == "/dashboard/"
+
+
+def test_person_logs_in_on_the_login_page_and_lands_on_the_dashboard(member):
+    client = Client()
+
+    response = client.post(
+        "/accounts/login/", {"username": member.username, "password": "correct-horse-battery"}
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/dashboard/"
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_templates_show_status_and_quality_in_words_and_the_reason(
+    member_browser, disabled_template
+):
+    page = member_browser.get("/dashboard/").content.decode()
+
+    assert "spring_sale" in page
+    assert 'class="badge badge--bad" data-badge="status">Disabled</span>' in page
+    assert ">Quality low (red)</span>" in page
+    assert "Disabled by Meta: scam" in page
+    assert "NONE" not in page
+
+
+def test_another_organizations_templates_alerts_and_campaigns_are_not_shown(
+    member_browser, other_phone_number
+):
+    theirs = factories.WhatsAppTemplateFactory(phone_number=other_phone_number, name="not_ours")
+    factories.AlertFactory(template=theirs, title="Their alert")
+    factories.CampaignFactory(template=theirs, name="Their campaign", status="PAUSED")
+
+    page = member_browser.get("/dashboard/").content.decode()
+
+    assert "not_ours" not in page and "Their alert" not in page and "Their campaign" not in page
+
+
+def test_open_alert_has_an_acknowledge_button_and_an_acknowledged_one_says_by_whom(
+    member_browser, disabled_template, org_admin
+):
+    factories.AlertFactory(template=disabled_template, title="spring_sale was disabled")
+    factories.AlertFactory(
+        template=disabled_template,
+        title="spring_sale quality is low",
+        status=Alert.Status.ACKNOWLEDGED,
+        acknowledged_by=org_admin,
+        acknowledged_at=timezone.now(),
+    )
+    factories.AlertFactory(
+        template=disabled_template, title="An old resolved one", status=Alert.Status.RESOLVED
+    )
+
+    page = member_browser.get("/dashboard/sections/alerts/").content.decode()
+
+    assert "spring_sale was disabled" in page
+    assert page.count('<button type="button" class="acknowledge"') == 1
+    assert f"Acknowledged by {org_admin.username}" in page
+    assert "An old resolved one" not in page
+
+
+def test_paused_campaigns_are_listed_with_their_reason(member_browser, disabled_template):
+    factories.CampaignFactory(
+        template=disabled_template,
+        name="Spring blast",
+        status=Campaign.Status.PAUSED,
+        pause_reason="Template spring_sale (en_US): Disabled by Meta: scam",
+        paused_at=timezone.now(),
+    )
+    factories.CampaignFactory(template=disabled_template, name="Still drafting", status="DRAFT")
+
+    page = member_browser.get("/dashboard/sections/campaigns/").content.decode()
+
+    assert "Spring blast" in page and "Disabled by Meta: scam" in page
+    assert "Still drafting" not in page
+
+
+def test_unknown_section_is_a_404(member_browser):
+    assert member_browser.get("/dashboard/sections/secrets/").status_code == 404
+
+
+def test_super_admin_without_organization_chooses_one_then_sees_it(
+    super_admin, disabled_template, organization
+):
+    client = Client()
+    client.force_login(super_admin)
+
+    chooser = client.get("/dashboard/").content.decode()
+    page = client.get("/dashboard/", {"organization": str(organization.pk)}).content.decode()
+
+    assert organization.name in chooser and "spring_sale" not in chooser
+    assert "spring_sale" in page
+
+
+def test_member_cannot_pick_another_organization(member_browser, other_phone_number):
+    factories.WhatsAppTemplateFactory(phone_number=other_phone_number, name="not_ours")
+    other = other_phone_number.business_account.organization
+
+    page = member_browser.get("/dashboard/", {"organization": str(other.pk)}).content.decode()
+
+    assert "not_ours" not in page
+
+
+def test_dashboard_reads_in_a_bounded_number_of_queries(
+    member_browser, phone_number, django_assert_max_num_queries
+):
+    for _ in range(20):
+        template = factories.WhatsAppTemplateFactory(phone_number=phone_number)
+        factories.AlertFactory(template=template)
+        factories.CampaignFactory(template=template, status="PAUSED")
+
+    with django_assert_max_num_queries(8):
+        response = member_browser.get("/dashboard/")
+
+    assert response.status_code == 200
