@@ -173,3 +173,19 @@ def log_in(context: BrowserContext, live_server_url: str):
 @pytest.fixture(autouse=True)
 def fast_password_hasher():
     """The server process checks passwords with the real hashers: keep them here too."""
+
+
+# axe-core from npm (`npm pack axe-core@4.14.1`), vendored: the tests need no network.
+AXE_SCRIPT = BROWSER_TESTS / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+
+
+def serious_accessibility_violations(page) -> list[str]:
+    """axe-core's violations of serious or critical impact on the page as it stands."""
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:5])
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
