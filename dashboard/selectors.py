@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from alerts.models import Alert
+from audit.models import AuditLog
 from campaigns.models import Campaign
 from organizations.models import Organization, User
-from templates_app.models import WhatsAppTemplate
+from templates_app.badges import quality_badge, status_badge
+from templates_app.models import QualityScore, TemplateStatus, WebhookDelivery, WhatsAppTemplate
 
 
 def dashboard_organization(user: User, *, requested: str | None) -> Organization | None:
@@ -51,4 +55,111 @@ def unresolved_alerts(*, organization: Organization) -> QuerySet[Alert]:
         )
         .select_related("template", "acknowledged_by")
         .order_by("-created_at")
+    )
+
+
+def _count_of(model, condition: Q) -> Coalesce:
+    """How many rows of `model` meet `condition` per template, as a correlated subquery (a JOIN of
+    two relations would multiply each other's rows)."""
+    counted = (
+        model.objects.filter(condition, template=OuterRef("pk"))
+        .order_by()
+        .values("template")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+# Campaigns that send, will send, or wait for their template.
+AFFECTED_CAMPAIGNS = Q(deleted_at__isnull=True) & (
+    Q(status__in=Campaign.SENDING_STATUSES)
+    | Q(status=Campaign.Status.PAUSED, paused_by_template=True)
+)
+UNRESOLVED_ALERTS = Q(status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
+
+
+def with_health_counts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsAppTemplate]:
+    """`templates` with `campaigns_affected` and `open_alerts` counted by the database."""
+    return templates.annotate(
+        campaigns_affected=_count_of(Campaign, AFFECTED_CAMPAIGNS),
+        open_alerts=_count_of(Alert, UNRESOLVED_ALERTS),
+    )
+
+
+def template_campaigns(*, template: WhatsAppTemplate) -> QuerySet[Campaign]:
+    """A template's campaigns that are not deleted, the latest first."""
+    return Campaign.objects.filter(template=template, deleted_at__isnull=True).order_by(
+        "-created_at"
+    )
+
+
+def template_open_alerts(*, template: WhatsAppTemplate) -> QuerySet[Alert]:
+    """A template's unresolved alerts, newest first."""
+    return (
+        Alert.objects.filter(template=template)
+        .filter(UNRESOLVED_ALERTS)
+        .select_related("acknowledged_by")
+        .order_by("-created_at")
+    )
+
+
+def delivery_audit_entries(*, delivery_id: int) -> QuerySet[AuditLog]:
+    """What one webhook delivery changed, as the audit trail recorded it, in order."""
+    return AuditLog.objects.filter(delivery_id=delivery_id).order_by("id")
+
+
+def organization_health(*, organization: Organization) -> dict[str, Any]:
+    """Counts by status and quality, in one aggregate query, for the health page."""
+    templates = WhatsAppTemplate.objects.filter(
+        organization=organization, deleted_at__isnull=True
+    ).exclude(status=TemplateStatus.DELETED)
+    counts = templates.aggregate(
+        total=Count("pk"),
+        **{f"status_{status}": Count("pk", filter=Q(status=status)) for status in TemplateStatus},
+        **{
+            f"quality_{quality}": Count("pk", filter=Q(quality_score=quality))
+            for quality in QualityScore
+        },
+    )
+    return {
+        "total": counts["total"],
+        "by_status": [
+            (status_badge(status), counts[f"status_{status}"])
+            for status in TemplateStatus
+            if counts[f"status_{status}"]
+        ],
+        "by_quality": [
+            (quality_badge(quality), counts[f"quality_{quality}"]) for quality in QualityScore
+        ],
+    }
+
+
+def latest_alerts(*, organization: Organization, limit: int = 10) -> QuerySet[Alert]:
+    """The organization's latest alerts, whatever their state."""
+    return (
+        Alert.objects.filter(organization=organization)
+        .select_related("template")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def latest_failed_deliveries(*, organization: Organization, limit: int = 10) -> list[Any]:
+    """The latest webhook deliveries that failed for one of the organization's business accounts."""
+    waba_ids = list(organization.business_accounts.values_list("waba_id", flat=True))
+    if not waba_ids:
+        return []
+    # `waba_ids` is a comma-separated list: match whole ids, not a prefix of a longer one.
+    matches = Q()
+    for waba_id in waba_ids:
+        matches |= (
+            Q(waba_ids=waba_id)
+            | Q(waba_ids__startswith=f"{waba_id},")
+            | Q(waba_ids__endswith=f",{waba_id}")
+            | Q(waba_ids__contains=f",{waba_id},")
+        )
+    return list(
+        WebhookDelivery.objects.filter(matches, status=WebhookDelivery.Status.FAILED).order_by(
+            "-received_at"
+        )[:limit]
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from templates_app.attention import Severity, attention_reason, current_status_reason
 from templates_app.models import QualityScore, TemplateStatus, WhatsAppTemplate
-from templates_app.reasons import QUALITY_WORDS, status_sentence
+from templates_app.reasons import QUALITY_WORDS
 
 Tone = Literal["bad", "warn", "ok", "neutral"]
 
@@ -88,12 +89,6 @@ def current_reason(template: WhatsAppTemplate) -> str:
     """Why the template stands where it does, as a sentence ("" when all is well)."""
     if template.status == TemplateStatus.APPROVED:
         if template.quality_score == QualityScore.RED:
-            return "Approved, but Meta rates its quality low (red)"
+            return attention_reason(template, Severity.QUALITY_RED)
         return ""
-    return status_sentence(
-        template.status,
-        reason_code=template.disabled_reason or None,
-        pause_title=template.paused_title or None,
-        description=template.pause_description or None,
-        rejection_reason=template.rejection_reason or None,
-    )
+    return current_status_reason(template)
