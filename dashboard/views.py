@@ -12,10 +12,19 @@ from django.shortcuts import render
 from dashboard import selectors
 from organizations.models import Organization
 from templates_app.badges import badge_vocabulary
+from templates_app.selectors import critical_templates
+
+# The page lists this many critical templates; the admin's health list has them all.
+CRITICAL_LIMIT = 50
 
 
 def _templates(organization: Organization) -> dict[str, Any]:
     return {"templates": selectors.organization_templates(organization=organization)}
+
+
+def _critical(organization: Organization) -> dict[str, Any]:
+    critical = critical_templates(organization_id=organization.pk, limit=CRITICAL_LIMIT)
+    return {"critical": critical.templates, "total_critical": critical.total}
 
 
 def _alerts(organization: Organization) -> dict[str, Any]:
@@ -28,6 +37,7 @@ def _campaigns(organization: Organization) -> dict[str, Any]:
 
 # Each section of the page: what it shows, rendered by dashboard/sections/<name>.html.
 SECTIONS: dict[str, Callable[[Organization], dict[str, Any]]] = {
+    "critical": _critical,
     "templates": _templates,
     "alerts": _alerts,
     "campaigns": _campaigns,

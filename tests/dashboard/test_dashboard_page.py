@@ -156,3 +156,17 @@ def test_dashboard_reads_in_a_bounded_number_of_queries(
         response = member_browser.get("/dashboard/")
 
     assert response.status_code == 200
+
+
+def test_critical_list_says_what_to_do_most_severe_first(member_browser, disabled_template):
+    factories.WhatsAppTemplateFactory(
+        phone_number=disabled_template.phone_number, name="paused_one", status="PAUSED"
+    )
+    factories.WhatsAppTemplateFactory(phone_number=disabled_template.phone_number, name="fine")
+
+    page = member_browser.get("/dashboard/sections/critical/").content.decode()
+
+    assert 'Needs attention <span class="count">(2)</span>' in page
+    assert page.index("spring_sale") < page.index("paused_one")
+    assert "Create a new template and move its campaigns to it" in page
+    assert "fine" not in page

@@ -90,8 +90,11 @@
   }
 
   var handlers = {
-    "template.status_changed": function (m) { updateTemplateRow(m); refreshSoon(["campaigns"]); },
-    "template.quality_changed": updateTemplateRow,
+    "template.status_changed": function (m) {
+      updateTemplateRow(m);
+      refreshSoon(["critical", "campaigns"]);
+    },
+    "template.quality_changed": function (m) { updateTemplateRow(m); refreshSoon(["critical"]); },
     "template.category_changed": function () { refreshSoon(["templates"]); },
     "campaigns.paused": function () { refreshSoon(["campaigns"]); },
     "campaigns.resumed": function () { refreshSoon(["campaigns"]); },
@@ -138,7 +141,7 @@
       if (everConnected && lastId !== null) {
         // Back after a drop: ask for what was missed, and reload the lists in case.
         socket.send(JSON.stringify({ type: "resume", since: lastId }));
-        refreshSoon(["templates", "alerts", "campaigns"]);
+        refreshSoon(["critical", "templates", "alerts", "campaigns"]);
       } else if (lastId === null) {
         lastId = message.last_id;
       }
