@@ -160,7 +160,7 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
         url = (
             reverse("admin:alerts_alert_changelist")
             + "?"
-            + urlencode({"template__id__exact": template.pk})
+            + urlencode({"template__id__exact": template.pk, "status__in": "OPEN,ACKNOWLEDGED"})
         )
         return format_html('<a href="{}">{}</a>', url, template.open_alerts)
 

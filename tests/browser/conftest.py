@@ -189,3 +189,48 @@ def serious_accessibility_violations(page) -> list[str]:
         for violation in result["violations"]
         if violation["impact"] in ("serious", "critical")
     ]
+
+
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+
+
+def save_screenshot(page, name: str) -> None:
+    """Refresh docs/screenshots/<name>.png when UPDATE_SCREENSHOTS is set (README shows them)."""
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def send_webhook(live_server_url: str):
+    """POST a body to the live server's webhook, signed as Meta signs it; returns the response."""
+    from templates_app.meta import SIGNATURE_HEADER, encode, sign
+
+    def _send(body: dict) -> httpx.Response:
+        raw = encode(body)
+        return httpx.post(
+            f"{live_server_url}/api/v1/whatsapp/webhook",
+            content=raw,
+            headers={
+                "Content-Type": "application/json",
+                SIGNATURE_HEADER: sign(raw, app_secret=TEST_APP_SECRET),
+            },
+            timeout=10,
+        )
+
+    return _send
+
+
+def status_body(template, event: str, *, reason: str = "NONE") -> dict:
+    """Meta's status update for `template`, dated now."""
+    from templates_app.meta import status_update_body
+
+    return status_update_body(
+        event=event,
+        reason=reason,
+        waba_id=template.business_account.waba_id,
+        template_id=template.meta_template_id,
+        name=template.name,
+        language=template.language,
+        occurred_at=int(time.time()),
+    )

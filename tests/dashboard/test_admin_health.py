@@ -212,3 +212,16 @@ def test_reprocess_button_applies_the_delivery_again(site, delivery):
 
     assert response.status_code == 302
     assert WebhookDelivery.objects.get(pk=delivery.pk).attempts == 2
+
+
+def test_open_alerts_links_to_that_templates_unresolved_alerts(site, templates):
+    disabled = templates["disabled"]
+    factories.AlertFactory(template=disabled, title="Disabled by Meta")
+    factories.AlertFactory(template=disabled, title="Long ago", status="RESOLVED")
+    page = site.get(CHANGELIST, {"q": "d_disabled"}).content.decode()
+
+    link = re.search(r'href="(/admin/alerts/alert/[^"]+)">1</a>', page).group(1)
+    alerts = site.get(link.replace("&amp;", "&"))
+
+    assert alerts.status_code == 200
+    assert alerts.content.decode().count('class="action-select"') == 1
