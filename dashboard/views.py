@@ -11,6 +11,7 @@ from django.shortcuts import render
 
 from dashboard import selectors
 from organizations.models import Organization
+from organizations.permissions import can_administer
 from templates_app.badges import badge_vocabulary
 from templates_app.selectors import critical_templates
 
@@ -48,6 +49,14 @@ def _organization(request: HttpRequest) -> Organization | None:
     return selectors.dashboard_organization(request.user, requested=request.GET.get("organization"))
 
 
+def _common(request: HttpRequest, organization: Organization) -> dict[str, Any]:
+    # Members read; acknowledging is for organization admins (the API answers others 403).
+    return {
+        "organization": organization,
+        "can_acknowledge": can_administer(request.user, organization.pk),
+    }
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     organization = _organization(request)
@@ -60,7 +69,10 @@ def index(request: HttpRequest) -> HttpResponse:
             "dashboard/choose_organization.html",
             {"organizations": Organization.objects.order_by("name")},
         )
-    context: dict[str, Any] = {"organization": organization, "badges": badge_vocabulary()}
+    context: dict[str, Any] = {
+        **_common(request, organization),
+        "badges": badge_vocabulary(),
+    }
     for build in SECTIONS.values():
         context.update(build(organization))
     return render(request, "dashboard/index.html", context)
@@ -71,5 +83,5 @@ def section(request: HttpRequest, name: str) -> HttpResponse:
     organization = _organization(request)
     if name not in SECTIONS or organization is None:
         raise Http404("No such section.")
-    context = {"organization": organization, **SECTIONS[name](organization)}
+    context = {**_common(request, organization), **SECTIONS[name](organization)}
     return render(request, f"dashboard/sections/{name}.html", context)

@@ -84,64 +84,94 @@ def _database_url(settings: dict) -> str:
     return f"postgres://{credentials}@{host}:{port}/{settings['NAME']}"
 
 
-@pytest.fixture(scope="session")
-def live_server_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
-    """An ASGI server (HTTP and WebSocket) serving the test database, as a separate process."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(128)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "pytake.settings",
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "WHATSAPP_WEBHOOK_APP_SECRET": TEST_APP_SECRET,
-        "WHATSAPP_WEBHOOK_VERIFY_TOKEN": TEST_VERIFY_TOKEN,
-        "DEBUG": "true",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE")
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "--fd",
-                str(listener.fileno()),
-                "pytake.asgi:application",
-            ],
-            pass_fds=[listener.fileno()],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    listener.close()  # the server holds its own copy of the socket
-    try:
-        _wait_until_serving(url, server, log_path)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+class AsgiServer:
+    """An ASGI server (HTTP and WebSocket) serving the test database, as a separate process.
 
+    The listening socket belongs to the test: the server can be stopped and started again on the
+    same address (a dropped connection, then the same server back), and a browser trying to
+    reconnect meanwhile waits in the socket's backlog.
+    """
 
-def _wait_until_serving(url: str, server: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"The test server exited:\n{log_path.read_text()}")
-        try:
-            httpx.get(f"{url}/admin/login/", timeout=5)
-        except httpx.TransportError:
-            time.sleep(0.1)
-        else:
+    def __init__(self, log_path: Path) -> None:
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "pytake.settings",
+            "DATABASE_URL": _database_url(connection.settings_dict),
+            "WHATSAPP_WEBHOOK_APP_SECRET": TEST_APP_SECRET,
+            "WHATSAPP_WEBHOOK_VERIFY_TOKEN": TEST_VERIFY_TOKEN,
+            "DEBUG": "true",
+        }
+        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE")
+
+    def start(self) -> None:
+        fd = self.listener.fileno()
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "--fd", str(fd), "pytake.asgi:application"],
+                pass_fds=[fd],
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self._wait_until_serving()
+
+    def stop(self) -> None:
+        if self.process is None:
             return
-    raise RuntimeError(f"The test server did not answer in time:\n{log_path.read_text()}")
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        self.listener.close()
+
+    def _wait_until_serving(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"The test server exited:\n{self.log_path.read_text()}")
+            try:
+                httpx.get(f"{self.url}/admin/login/", timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.1)
+            else:
+                return
+        raise RuntimeError(f"The test server did not answer in time:\n{self.log_path.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, tmp_path_factory) -> Iterator[AsgiServer]:
+    server = AsgiServer(tmp_path_factory.mktemp("server") / "server.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def running_server(asgi_server: AsgiServer) -> Iterator[AsgiServer]:
+    """The live server, started again after the test if the test stopped it."""
+    yield asgi_server
+    if asgi_server.process is None:
+        asgi_server.start()
+
+
+@pytest.fixture(scope="session")
+def live_server_url(asgi_server: AsgiServer) -> str:
+    return asgi_server.url
 
 
 @pytest.fixture(scope="session")
