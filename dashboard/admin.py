@@ -21,7 +21,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from audit.selectors import template_status_history
+from audit.models import AuditLog
+from audit.selectors import history_row, template_status_history
 from campaigns import services as campaign_services
 from campaigns.models import Campaign
 from dashboard import selectors
@@ -41,6 +42,17 @@ from templates_app.selectors import LAST_CHANGE_AT
 from templates_app.services import deliveries
 
 HISTORY_PAGE_SIZE = 10
+TEMPLATE_MAIN_FIELDS = (
+    "organization",
+    "business_account",
+    "phone_number",
+    "name",
+    "language",
+    "category",
+    "status",
+    "quality_score",
+    "meta_template_id",
+)
 ADMIN_PAUSE_REASON = "Paused in the admin, from the template's page."
 
 
@@ -48,6 +60,25 @@ def badge_html(badge: Badge) -> str:
     return format_html(
         '<span class="health-badge health-badge--{}">{}</span>', badge.tone, badge.label
     )
+
+
+def _history_line(entry: AuditLog) -> dict[str, Any]:
+    """One status-history entry in words: "Approved → Paused", "Quality low (red)"."""
+    row = history_row(entry)
+    changed = []
+    if row.new_status and row.previous_status != row.new_status:
+        before = status_badge(row.previous_status).label if row.previous_status else "New"
+        changed.append(f"{before} → {status_badge(row.new_status).label}")
+    quality = (entry.changes or {}).get("quality_score")
+    if isinstance(quality, list):
+        changed.append(
+            f"{quality_badge(quality[0]).label} → {quality_badge(quality[-1]).label.lower()}"
+        )
+    return {
+        "when": row.timestamp,
+        "what": "; ".join(changed) or "No change of status or quality",
+        "why": row.reason or "",
+    }
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
@@ -182,6 +213,16 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
             *super().get_urls(),
         ]
 
+    def get_fieldsets(self, request: HttpRequest, obj: WhatsAppTemplate | None = None) -> list:
+        # What a person edits first; Meta's many timestamps and details folded away below it.
+        fields = list(self.get_fields(request, obj))
+        main = [name for name in TEMPLATE_MAIN_FIELDS if name in fields]
+        details = [name for name in fields if name not in main]
+        return [
+            (None, {"fields": main}),
+            ("What Meta told us, in detail", {"fields": details, "classes": ["collapse"]}),
+        ]
+
     def change_view(
         self,
         request: HttpRequest,
@@ -196,6 +237,7 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
 
     def _health_context(self, request: HttpRequest, template: WhatsAppTemplate) -> dict[str, Any]:
         history = Paginator(template_status_history(template=template), HISTORY_PAGE_SIZE)
+        history_page = history.get_page(request.GET.get("history"))
         severity = template.severity
         return {
             "health": {
@@ -206,7 +248,8 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
                 "recommendation": template.rejection_recommendation,
                 "failure_rate": self.failure_rate(template),
             },
-            "history_page": history.get_page(request.GET.get("history")),
+            "history_page": history_page,
+            "history": [_history_line(entry) for entry in history_page],
             "campaigns": selectors.template_campaigns(template=template),
             "alerts": selectors.template_open_alerts(template=template),
         }

@@ -79,6 +79,6 @@ def test_template_page_tells_why_and_what_to_do(page: Page, staff_user, spring_s
     expect(card).to_contain_text("Disabled by Meta: scam")
     expect(card).to_contain_text("Create a new template and move its campaigns to it")
     history = page.locator("section", has=page.get_by_role("heading", name="Status history"))
-    expect(history.locator("tbody tr").first).to_contain_text("PAUSED → DISABLED")
+    expect(history.locator("tbody tr").first).to_contain_text("Paused → Disabled")
     save_screenshot(page, "admin-template-page")
     assert serious_accessibility_violations(page) == []

@@ -124,7 +124,7 @@ def test_template_page_shows_summary_history_campaigns_and_alerts(site, template
     assert "Create a new template and move its campaigns to it" in page
     assert "Order notes" in page and "order quality is low" in page
     history = page[page.index('id="template-history"') :]
-    assert history.index("APPROVED → DISABLED") < history.index("PAUSED → APPROVED")
+    assert history.index("Approved → Disabled") < history.index("Paused → Approved")
 
 
 def test_status_history_is_paginated_newest_first(site, templates):

@@ -89,12 +89,17 @@
     announcer.textContent = text;
   }
 
+  // A template's change raises or resolves its alerts in the same transaction, so its message
+  // reloads the alerts too, whether or not an alert message follows.
   var handlers = {
     "template.status_changed": function (m) {
       updateTemplateRow(m);
-      refreshSoon(["critical", "campaigns"]);
+      refreshSoon(["critical", "campaigns", "alerts"]);
     },
-    "template.quality_changed": function (m) { updateTemplateRow(m); refreshSoon(["critical"]); },
+    "template.quality_changed": function (m) {
+      updateTemplateRow(m);
+      refreshSoon(["critical", "alerts"]);
+    },
     "template.category_changed": function () { refreshSoon(["templates"]); },
     "campaigns.paused": function () { refreshSoon(["campaigns"]); },
     "campaigns.resumed": function () { refreshSoon(["campaigns"]); },
