@@ -218,10 +218,12 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
         fields = list(self.get_fields(request, obj))
         main = [name for name in TEMPLATE_MAIN_FIELDS if name in fields]
         details = [name for name in fields if name not in main]
-        return [
-            (None, {"fields": main}),
-            ("What Meta told us, in detail", {"fields": details, "classes": ["collapse"]}),
-        ]
+        fieldsets: list = [(None, {"fields": main})]
+        if details:
+            fieldsets.append(
+                ("What Meta told us, in detail", {"fields": details, "classes": ["collapse"]})
+            )
+        return fieldsets
 
     def change_view(
         self,
