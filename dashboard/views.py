@@ -12,6 +12,7 @@ from django.shortcuts import render
 from dashboard import selectors
 from organizations.models import Organization
 from organizations.permissions import can_administer
+from organizations.selectors import last_live_message_id
 from templates_app.badges import badge_vocabulary
 from templates_app.selectors import critical_templates
 
@@ -72,6 +73,8 @@ def index(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         **_common(request, organization),
         "badges": badge_vocabulary(),
+        # Read before the sections: a change made while the page loads is resumed, not lost.
+        "last_message_id": last_live_message_id(organization.pk),
     }
     for build in SECTIONS.values():
         context.update(build(organization))

@@ -112,7 +112,8 @@
   // --- The socket: indicator, reconnect with backoff, resume from the last id ------------------
 
   var socket = null;
-  var lastId = null;
+  // The newest message the page already reflects: any later one is asked for on connecting.
+  var lastId = script.dataset.lastMessageId ? Number(script.dataset.lastMessageId) : null;
   var attempts = 0;
   var pingTimer = null;
   var everConnected = false;
@@ -143,12 +144,11 @@
     try { message = JSON.parse(event.data); } catch (error) { return; }
     if (message.type === "hello") {
       attempts = 0;
-      if (everConnected && lastId !== null) {
-        // Back after a drop: ask for what was missed, and reload the lists in case.
-        socket.send(JSON.stringify({ type: "resume", since: lastId }));
-        refreshSoon(["critical", "templates", "alerts", "campaigns"]);
-      } else if (lastId === null) {
+      if (lastId === null) {
         lastId = message.last_id;
+      } else if (message.last_id > lastId) {
+        // Messages came while the page loaded or the socket was down: ask for them.
+        socket.send(JSON.stringify({ type: "resume", since: lastId }));
       }
       everConnected = true;
       showState("connected", "Live updates: connected");
