@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from organizations.api.views import LogoutView, ObtainTokenView
-from organizations.views import admin_login
+from organizations.views import admin_login, login
 from pytake.api.views import ApiRootView, api_not_found
 
 api_v1 = [
@@ -27,7 +27,7 @@ urlpatterns = [
     # Before the admin's own URLs: its login, with failed logins throttled.
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include(api_v1)),

@@ -128,7 +128,8 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> type:
         form = super().get_form(request, obj, **kwargs)
-        if obj is not None:  # sent from a number of its own business account only
+        # Sent from a number of its own business account only (a viewer's form has no fields).
+        if obj is not None and "phone_number" in form.base_fields:
             field = form.base_fields["phone_number"]
             field.queryset = field.queryset.filter(business_account_id=obj.business_account_id)
         return form

@@ -113,7 +113,19 @@ class AsgiServer:
         fd = self.listener.fileno()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "--fd", str(fd), "pytake.asgi:application"],
+                # As `make run` serves: Uvicorn, on the socket this test holds.
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "pytake.asgi:application",
+                    "--fd",
+                    str(fd),
+                    "--lifespan",
+                    "off",
+                    "--timeout-graceful-shutdown",
+                    "2",
+                ],
                 pass_fds=[fd],
                 cwd=PROJECT_ROOT,
                 env=self.env,

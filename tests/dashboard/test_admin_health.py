@@ -225,3 +225,15 @@ def test_open_alerts_links_to_that_templates_unresolved_alerts(site, templates):
 
     assert alerts.status_code == 200
     assert alerts.content.decode().count('class="action-select"') == 1
+
+
+def test_staff_who_may_only_view_templates_open_a_templates_page(templates, organization):
+    viewer = factories.OrgAdminFactory(organization=organization, is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_whatsapptemplate"))
+    client = Client()
+    client.force_login(viewer)
+
+    response = client.get(f"{CHANGELIST}{templates['disabled'].pk}/change/")
+
+    assert response.status_code == 200
+    assert "Disabled by Meta: scam" in response.content.decode()

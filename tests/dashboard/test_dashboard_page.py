@@ -180,3 +180,17 @@ def test_member_sees_open_alerts_without_an_acknowledge_button(member_browser, d
     page = member_browser.get("/dashboard/sections/alerts/").content.decode()
 
     assert "spring_sale was disabled" in page and "Acknowledge" not in page
+
+
+def test_dashboard_login_is_locked_after_five_failures_like_the_admins(member):
+    browser = Client()
+    for _ in range(5):
+        browser.post("/accounts/login/", {"username": member.username, "password": "wrong"})
+
+    response = browser.post(
+        "/accounts/login/", {"username": member.username, "password": "correct-horse-battery"}
+    )
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "_auth_user_id" not in browser.session
