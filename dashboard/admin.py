@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
@@ -21,12 +22,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from alerts import services as alert_services
 from audit.models import AuditLog
 from audit.selectors import history_row, template_status_history
 from campaigns import services as campaign_services
 from campaigns.models import Campaign
 from dashboard import selectors
 from organizations.models import Organization
+from organizations.permissions import can_administer
 from pytake.exceptions import ApplicationError
 from templates_app.admin import WebhookDeliveryAdmin, WhatsAppTemplateAdmin
 from templates_app.attention import (
@@ -206,6 +209,11 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
         return [
             path("health/", view(self.health_view), name="template-health"),
             path(
+                "<path:object_id>/alerts/<uuid:alert_id>/acknowledge/",
+                view(self.acknowledge_alert_view),
+                name="templates_app_whatsapptemplate_acknowledge_alert",
+            ),
+            path(
                 "<path:object_id>/campaigns/<str:action>/",
                 view(self.campaigns_action_view),
                 name="templates_app_whatsapptemplate_campaigns",
@@ -254,7 +262,28 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
             "history": [_history_line(entry) for entry in history_page],
             "campaigns": selectors.template_campaigns(template=template),
             "alerts": selectors.template_open_alerts(template=template),
+            "can_acknowledge": can_administer(request.user, template.organization_id),
         }
+
+    def acknowledge_alert_view(self, request: HttpRequest, object_id: str, alert_id: UUID):
+        """Acknowledge one of the template's open alerts through the alerts service."""
+        template = self.get_object(request, object_id)
+        if template is None:
+            return HttpResponseRedirect(reverse("admin:templates_app_whatsapptemplate_changelist"))
+        page = reverse("admin:templates_app_whatsapptemplate_change", args=[template.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page)
+        alert = get_object_or_404(selectors.template_open_alerts(template=template), pk=alert_id)
+        if not can_administer(request.user, template.organization_id):
+            messages.error(request, "Only an organization admin may acknowledge its alerts.")
+            return HttpResponseRedirect(page)
+        try:
+            alert_services.acknowledge_alert(alert=alert, actor=request.user)
+        except ApplicationError as error:
+            messages.warning(request, error.message)
+        else:
+            messages.success(request, f"Acknowledged: {alert.title or alert.kind}")
+        return HttpResponseRedirect(f"{page}#template-alerts")
 
     def campaigns_action_view(self, request: HttpRequest, object_id: str, action: str):
         """Pause the template's sending campaigns, or resume its paused ones, via the services."""
@@ -320,6 +349,9 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
                     ],
                     "latest_alerts": selectors.latest_alerts(organization=organization),
                     "failed_deliveries": selectors.latest_failed_deliveries(
+                        organization=organization
+                    ),
+                    "failed_notifications": selectors.latest_failed_notifications(
                         organization=organization
                     ),
                 }

@@ -8,7 +8,8 @@ from uuid import UUID
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from alerts.models import Alert
+from alerts.models import Alert, NotificationDelivery
+from alerts.selectors import open_alerts_of
 from audit.models import AuditLog
 from campaigns.models import Campaign
 from organizations.models import Organization, User
@@ -49,10 +50,7 @@ def paused_campaigns(*, organization: Organization) -> QuerySet[Campaign]:
 def unresolved_alerts(*, organization: Organization) -> QuerySet[Alert]:
     """The organization's alerts nobody resolved yet (open or acknowledged), newest first."""
     return (
-        Alert.objects.filter(
-            organization=organization,
-            status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED],
-        )
+        Alert.objects.filter(organization=organization, status__in=Alert.OPEN_STATUSES)
         .select_related("template", "acknowledged_by")
         .order_by("-created_at")
     )
@@ -76,7 +74,7 @@ AFFECTED_CAMPAIGNS = Q(deleted_at__isnull=True) & (
     Q(status__in=Campaign.SENDING_STATUSES)
     | Q(status=Campaign.Status.PAUSED, paused_by_template=True)
 )
-UNRESOLVED_ALERTS = Q(status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
+UNRESOLVED_ALERTS = Q(status__in=Alert.OPEN_STATUSES)
 
 
 def with_health_counts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsAppTemplate]:
@@ -96,12 +94,7 @@ def template_campaigns(*, template: WhatsAppTemplate) -> QuerySet[Campaign]:
 
 def template_open_alerts(*, template: WhatsAppTemplate) -> QuerySet[Alert]:
     """A template's unresolved alerts, newest first."""
-    return (
-        Alert.objects.filter(template=template)
-        .filter(UNRESOLVED_ALERTS)
-        .select_related("acknowledged_by")
-        .order_by("-created_at")
-    )
+    return open_alerts_of(template).select_related("acknowledged_by").order_by("-created_at")
 
 
 def delivery_audit_entries(*, delivery_id: int) -> QuerySet[AuditLog]:
@@ -162,4 +155,18 @@ def latest_failed_deliveries(*, organization: Organization, limit: int = 10) -> 
         WebhookDelivery.objects.filter(matches, status=WebhookDelivery.Status.FAILED).order_by(
             "-received_at"
         )[:limit]
+    )
+
+
+def latest_failed_notifications(
+    *, organization: Organization, limit: int = 10
+) -> QuerySet[NotificationDelivery]:
+    """The organization's latest notifications that failed for good or wait for a retry."""
+    return (
+        NotificationDelivery.objects.filter(
+            channel__organization=organization,
+            status__in=[NotificationDelivery.Status.FAILED, NotificationDelivery.Status.RETRYING],
+        )
+        .select_related("channel", "alert")
+        .order_by("-pk")[:limit]
     )

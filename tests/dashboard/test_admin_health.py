@@ -237,3 +237,56 @@ def test_staff_who_may_only_view_templates_open_a_templates_page(templates, orga
 
     assert response.status_code == 200
     assert "Disabled by Meta: scam" in response.content.decode()
+
+
+def test_acknowledge_button_on_a_templates_page_acknowledges_through_the_service(
+    templates, organization
+):
+    admin_user = factories.OrgAdminFactory(organization=organization, is_staff=True)
+    admin_user.user_permissions.add(Permission.objects.get(codename="view_whatsapptemplate"))
+    client = Client()
+    client.force_login(admin_user)
+    template = templates["disabled"]
+    alert = factories.AlertFactory(template=template, title="d_disabled was disabled")
+    page = f"{CHANGELIST}{template.pk}/change/"
+    assert ">Acknowledge</button>" in client.get(page).content.decode()
+
+    response = client.post(f"{CHANGELIST}{template.pk}/alerts/{alert.pk}/acknowledge/", follow=True)
+
+    alert.refresh_from_db()
+    assert alert.status == "ACKNOWLEDGED" and alert.acknowledged_by == admin_user
+    assert "Acknowledged: d_disabled was disabled" in response.content.decode()
+    assert f"Acknowledged by {admin_user.username}" in response.content.decode()
+    assert AuditLog.objects.filter(action="alert.acknowledged", target_id=str(alert.pk)).exists()
+
+
+def test_member_on_the_staff_cannot_acknowledge_from_a_templates_page(templates, organization):
+    viewer = factories.UserFactory(organization=organization, is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_whatsapptemplate"))
+    client = Client()
+    client.force_login(viewer)
+    template = templates["disabled"]
+    alert = factories.AlertFactory(template=template)
+
+    assert (
+        ">Acknowledge</button>"
+        not in client.get(f"{CHANGELIST}{template.pk}/change/").content.decode()
+    )
+    client.post(f"{CHANGELIST}{template.pk}/alerts/{alert.pk}/acknowledge/")
+
+    alert.refresh_from_db()
+    assert alert.status == "OPEN"
+
+
+def test_health_page_lists_failed_notifications(site, templates, organization):
+    channel = factories.NotificationChannelFactory(organization=organization, name="Ops e-mail")
+    factories.NotificationDeliveryFactory(
+        channel=channel, status="failed", attempts=5, last_error="SMTP refused"
+    )
+
+    page = site.get(
+        "/admin/templates_app/whatsapptemplate/health/", {"organization": organization.pk}
+    ).content.decode()
+
+    assert "Ops e-mail" in page and "failed for good after 5 attempts" in page
+    assert "SMTP refused" in page

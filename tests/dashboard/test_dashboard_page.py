@@ -84,9 +84,12 @@ def test_open_alert_has_an_acknowledge_button_and_an_acknowledged_one_says_by_wh
 ):
     admin_browser = Client()
     admin_browser.force_login(org_admin)
-    factories.AlertFactory(template=disabled_template, title="spring_sale was disabled")
+    factories.AlertFactory(
+        template=disabled_template, kind="TEMPLATE_DISABLED", title="spring_sale was disabled"
+    )
     factories.AlertFactory(
         template=disabled_template,
+        kind="TEMPLATE_QUALITY_RED",
         title="spring_sale quality is low",
         status=Alert.Status.ACKNOWLEDGED,
         acknowledged_by=org_admin,
