@@ -119,22 +119,19 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
         "last_meta_event",
     ]
     list_display_links = ["template_name"]
+    # The base narrows these for staff of one organization (and drops `organization`).
+    list_filter = [
+        NeedsAttentionFilter,
+        "status",
+        "quality_score",
+        "category",
+        "business_account",
+        "organization",
+    ]
     search_fields = ["name", "meta_template_id"]
     list_select_related = ["business_account"]
     change_form_template = "admin/dashboard/template_change_form.html"
     change_list_template = "admin/dashboard/template_change_list.html"
-
-    def get_list_filter(self, request: HttpRequest) -> list[Any]:
-        filters: list[Any] = [
-            NeedsAttentionFilter,
-            "status",
-            "quality_score",
-            "category",
-            "business_account",
-        ]
-        if request.user.is_superuser:
-            filters.append("organization")
-        return filters
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WhatsAppTemplate]:
         templates = super().get_queryset(request).filter(deleted_at__isnull=True)
@@ -149,11 +146,13 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
         return [severity.asc(nulls_last=True), LAST_CHANGE_AT.asc(), "name", "language"]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        # The first visit shows what needs attention; the filter can then be cleared and stays so.
+        # The first visit shows what needs attention, when something does; the filter can then
+        # be cleared and stays so for the session.
         seen = "template_health_list_seen"
-        if not request.session.get(seen):
+        if request.method == "GET" and not request.session.get(seen):
             request.session[seen] = True
-            if not request.GET:
+            attention = needs_attention(timezone.now())
+            if not request.GET and self.get_queryset(request).filter(attention).exists():
                 return HttpResponseRedirect(f"{request.path}?attention=yes")
         return super().changelist_view(request, extra_context)
 

@@ -36,10 +36,16 @@ SERVER_START_TIMEOUT = 30.0
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without Chromium the browser tests cannot run: leave them out and say so once."""
-    if CHROMIUM.exists():
-        return
+    """Without Chromium the browser tests cannot run: leave them out and say so once.
+
+    With it, they run last: Playwright's sync API keeps an event loop running in this thread
+    until the session ends, and asyncio tests cannot start their own beside it.
+    """
     browser = [item for item in items if item.path.is_relative_to(BROWSER_TESTS)]
+    if CHROMIUM.exists():
+        items[:] = [item for item in items if not item.path.is_relative_to(BROWSER_TESTS)]
+        items.extend(browser)
+        return
     if browser and os.environ.get("REQUIRE_BROWSER_TESTS"):
         raise pytest.UsageError(f"REQUIRE_BROWSER_TESTS is set but {CHROMIUM} is missing.")
     if browser:

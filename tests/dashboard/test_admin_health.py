@@ -58,6 +58,14 @@ def test_first_visit_shows_what_needs_attention_then_the_filter_can_be_cleared(s
     assert "a_healthy" in everything
 
 
+def test_first_visit_shows_everything_when_nothing_needs_attention(site, phone_number):
+    factories.WhatsAppTemplateFactory(phone_number=phone_number, name="all_is_well")
+
+    response = site.get(CHANGELIST)
+
+    assert response.status_code == 200 and "all_is_well" in response.content.decode()
+
+
 def test_list_puts_the_most_severe_first_with_badges_in_words_and_the_reason(site, templates):
     site.get(CHANGELIST)  # the first visit
 
