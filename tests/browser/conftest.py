@@ -25,10 +25,6 @@ from playwright.sync_api import BrowserContext
 
 from tests.webhooks import TEST_APP_SECRET, TEST_VERIFY_TOKEN
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test beside it
-# are still made one at a time, so Django's async-safety check would only get in the way.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 BROWSER_TESTS = Path(__file__).resolve().parent
 PROJECT_ROOT = BROWSER_TESTS.parents[1]
@@ -113,7 +109,7 @@ class AsgiServer:
             "WHATSAPP_WEBHOOK_VERIFY_TOKEN": TEST_VERIFY_TOKEN,
             "DEBUG": "true",
         }
-        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE")
+        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
     def start(self) -> None:
         fd = self.listener.fileno()
@@ -216,6 +212,16 @@ def log_in(context: BrowserContext, live_server_url: str):
         )
 
     return _log_in
+
+
+@pytest.fixture(scope="session", autouse=True)
+def allow_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in this thread; the test's ORM calls beside it
+    are still made one at a time, so Django's async-safety check would only get in the way.
+    Set from the first browser test on (they run last): the asyncio tests keep the check."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @pytest.fixture(autouse=True)
