@@ -42,7 +42,7 @@ from templates_app.attention import (
 from templates_app.badges import Badge, current_reason, quality_badge, status_badge
 from templates_app.models import WebhookDelivery, WhatsAppTemplate
 from templates_app.selectors import LAST_CHANGE_AT
-from templates_app.services import deliveries
+from templates_app.services import deliveries, sync
 
 HISTORY_PAGE_SIZE = 10
 TEMPLATE_MAIN_FIELDS = (
@@ -213,6 +213,11 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
                 name="templates_app_whatsapptemplate_acknowledge_alert",
             ),
             path(
+                "<path:object_id>/sync/",
+                view(self.sync_view),
+                name="templates_app_whatsapptemplate_sync",
+            ),
+            path(
                 "<path:object_id>/campaigns/<str:action>/",
                 view(self.campaigns_action_view),
                 name="templates_app_whatsapptemplate_campaigns",
@@ -261,8 +266,31 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
             "history": [_history_line(entry) for entry in history_page],
             "campaigns": selectors.template_campaigns(template=template),
             "alerts": selectors.template_open_alerts(template=template),
-            "can_acknowledge": can_administer(request.user, template.organization_id),
+            "can_act": can_administer(request.user, template.organization_id),
         }
+
+    def sync_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Ask Meta for the template's business account's templates, through the sync service."""
+        template = self.get_object(request, object_id)
+        if template is None:
+            return HttpResponseRedirect(reverse("admin:templates_app_whatsapptemplate_changelist"))
+        page = reverse("admin:templates_app_whatsapptemplate_change", args=[template.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page)
+        if not can_administer(request.user, template.organization_id):
+            messages.error(request, "Only an organization admin may sync with Meta.")
+            return HttpResponseRedirect(page)
+        try:
+            run = sync.request_sync(account=template.business_account)
+        except ApplicationError as error:
+            messages.warning(request, error.message)
+        else:
+            messages.success(
+                request,
+                f"Sync {run.pk} of {template.business_account} asked of Meta: "
+                "this page shows what it changes once it has run.",
+            )
+        return HttpResponseRedirect(page)
 
     def acknowledge_alert_view(self, request: HttpRequest, object_id: str, alert_id: UUID):
         """Acknowledge one of the template's open alerts through the alerts service."""

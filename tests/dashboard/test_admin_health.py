@@ -13,8 +13,8 @@ from django.utils import timezone
 from audit.models import AuditLog
 from campaigns.models import Campaign
 from templates_app.meta import encode, status_update_body
-from templates_app.models import WebhookDelivery
-from templates_app.services import deliveries
+from templates_app.models import SyncRun, WebhookDelivery
+from templates_app.services import accounts, deliveries
 from tests import factories
 from tests.meta_events import apply_status
 
@@ -298,3 +298,24 @@ def test_health_page_lists_failed_notifications(site, templates, organization):
 
     assert "Ops e-mail" in page and "failed for good after 5 attempts" in page
     assert "SMTP refused" in page
+
+
+def test_sync_button_asks_meta_through_the_sync_service(site, templates):
+    template = templates["disabled"]
+    accounts.store_access_token(account=template.business_account, access_token="meta-token")
+
+    response = site.post(f"{CHANGELIST}{template.pk}/sync/", follow=True)
+
+    run = SyncRun.objects.get(business_account=template.business_account)
+    assert f"Sync {run.pk} of {template.business_account} asked of Meta" in (
+        response.content.decode()
+    )
+
+
+def test_sync_button_says_why_an_account_cannot_sync(site, templates):
+    template = templates["disabled"]
+
+    response = site.post(f"{CHANGELIST}{template.pk}/sync/", follow=True)
+
+    assert not SyncRun.objects.exists()
+    assert 'class="warning"' in response.content.decode()
