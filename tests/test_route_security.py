@@ -20,8 +20,14 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 # Open to everyone, each for its own reason: Meta signs the webhook, a token is asked for with a
-# password, the API's description is public.
-PUBLIC_ROUTES = {"api/v1/auth/token", "api/v1/whatsapp/webhook", "api/schema/", "api/docs/"}
+# password, the API's description (its schema, docs and the links at its root) is public.
+PUBLIC_ROUTES = {
+    "api/v1/",
+    "api/v1/auth/token",
+    "api/v1/whatsapp/webhook",
+    "api/schema/",
+    "api/docs/",
+}
 # What a member may write: ending their own token.
 MEMBER_WRITES = {("api/v1/auth/logout", "post")}
 WRITE_METHODS = ("post", "put", "patch", "delete")
