@@ -41,7 +41,7 @@ from templates_app.attention import (
 )
 from templates_app.badges import Badge, current_reason, quality_badge, status_badge
 from templates_app.models import WebhookDelivery, WhatsAppTemplate
-from templates_app.selectors import LAST_CHANGE_AT
+from templates_app.selectors import LAST_CHANGE_AT, with_health_counts
 from templates_app.services import deliveries, sync
 
 HISTORY_PAGE_SIZE = 10
@@ -135,7 +135,7 @@ class TemplateHealthAdmin(WhatsAppTemplateAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WhatsAppTemplate]:
         templates = super().get_queryset(request).filter(deleted_at__isnull=True)
-        return selectors.with_health_counts(templates).annotate(
+        return with_health_counts(templates).annotate(
             severity=severity_expression(timezone.now()), last_change_at=LAST_CHANGE_AT
         )
 

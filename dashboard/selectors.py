@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 
 from alerts.models import Alert, NotificationDelivery
 from alerts.selectors import open_alerts_of
@@ -53,35 +52,6 @@ def unresolved_alerts(*, organization: Organization) -> QuerySet[Alert]:
         Alert.objects.filter(organization=organization, status__in=Alert.OPEN_STATUSES)
         .select_related("template", "acknowledged_by")
         .order_by("-created_at")
-    )
-
-
-def _count_of(model, condition: Q) -> Coalesce:
-    """How many rows of `model` meet `condition` per template, as a correlated subquery (a JOIN of
-    two relations would multiply each other's rows)."""
-    counted = (
-        model.objects.filter(condition, template=OuterRef("pk"))
-        .order_by()
-        .values("template")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-# Campaigns that send, will send, or wait for their template.
-AFFECTED_CAMPAIGNS = Q(deleted_at__isnull=True) & (
-    Q(status__in=Campaign.SENDING_STATUSES)
-    | Q(status=Campaign.Status.PAUSED, paused_by_template=True)
-)
-UNRESOLVED_ALERTS = Q(status__in=Alert.OPEN_STATUSES)
-
-
-def with_health_counts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsAppTemplate]:
-    """`templates` with `campaigns_affected` and `open_alerts` counted by the database."""
-    return templates.annotate(
-        campaigns_affected=_count_of(Campaign, AFFECTED_CAMPAIGNS),
-        open_alerts=_count_of(Alert, UNRESOLVED_ALERTS),
     )
 
 

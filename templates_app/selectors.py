@@ -115,6 +115,14 @@ def with_open_alerts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsApp
     return templates.annotate(open_alerts=_count_related("alerts", _open_alerts()))
 
 
+def with_health_counts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsAppTemplate]:
+    """Annotate `open_alerts` and `campaigns_affected` (campaigns ACTIVE, SCHEDULED, or PAUSED
+    by the template), each a subquery per template returned."""
+    return with_open_alerts(templates).annotate(
+        campaigns_affected=_count_related("campaigns", _affected_campaigns())
+    )
+
+
 def with_attention(
     templates: QuerySet[WhatsAppTemplate], *, needed: bool, now: datetime | None = None
 ) -> QuerySet[WhatsAppTemplate]:
@@ -168,12 +176,8 @@ def critical_templates(
     now = now or timezone.now()
     critical = monitored_templates(organization_id=organization_id).filter(needs_attention(now))
     rows = (
-        with_open_alerts(critical)
-        .annotate(
-            severity=severity_expression(now),
-            last_change_at=LAST_CHANGE_AT,
-            campaigns_affected=_count_related("campaigns", _affected_campaigns()),
-        )
+        with_health_counts(critical)
+        .annotate(severity=severity_expression(now), last_change_at=LAST_CHANGE_AT)
         .order_by("severity", "last_change_at", "name", "language", "pk")
         .only(*CRITICAL_FIELDS)
     )
