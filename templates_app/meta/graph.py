@@ -59,13 +59,19 @@ class GraphTemplate:
     def ref(self) -> TemplateRef:
         return TemplateRef(self.meta_template_id, self.name, self.language)
 
+    def _common(self, waba_id: str, occurred_at: datetime) -> dict[str, Any]:
+        """What every event made from this listing carries, whatever it changes."""
+        return {
+            "waba_id": waba_id,
+            "template": self.ref,
+            "occurred_at": occurred_at,
+            "position": f"graph:{self.meta_template_id}",
+            "raw": self.raw,
+        }
+
     def status_update(self, *, waba_id: str, occurred_at: datetime) -> StatusUpdate:
         return StatusUpdate(
-            waba_id=waba_id,
-            template=self.ref,
-            occurred_at=occurred_at,
-            position=f"graph:{self.meta_template_id}",
-            raw=self.raw,
+            **self._common(waba_id, occurred_at),
             event=self.status,
             reason=self.rejected_reason,
         )
@@ -74,11 +80,7 @@ class GraphTemplate:
         self, *, waba_id: str, occurred_at: datetime, previous: QualityScore | None
     ) -> QualityUpdate:
         return QualityUpdate(
-            waba_id=waba_id,
-            template=self.ref,
-            occurred_at=occurred_at,
-            position=f"graph:{self.meta_template_id}",
-            raw=self.raw,
+            **self._common(waba_id, occurred_at),
             new_quality=self.quality or QualityScore.UNKNOWN,
             previous_quality=previous,
         )
@@ -87,22 +89,14 @@ class GraphTemplate:
         self, *, waba_id: str, occurred_at: datetime, previous: str | None
     ) -> CategoryUpdate:
         return CategoryUpdate(
-            waba_id=waba_id,
-            template=self.ref,
-            occurred_at=occurred_at,
-            position=f"graph:{self.meta_template_id}",
-            raw=self.raw,
+            **self._common(waba_id, occurred_at),
             previous_category=previous,
             new_category=self.category,
         )
 
     def components_update(self, *, waba_id: str, occurred_at: datetime) -> ComponentsUpdate:
         return ComponentsUpdate(
-            waba_id=waba_id,
-            template=self.ref,
-            occurred_at=occurred_at,
-            position=f"graph:{self.meta_template_id}",
-            raw=self.raw,
+            **self._common(waba_id, occurred_at),
             title=self.components.get("title"),
             body=self.components.get("body"),
             footer=self.components.get("footer"),
