@@ -188,6 +188,10 @@ WEBHOOK_PROCESSING = env.str("WEBHOOK_PROCESSING", default="sync")
 if WEBHOOK_PROCESSING not in ("sync", "async"):
     raise SystemExit("pytake: WEBHOOK_PROCESSING must be sync or async.")
 WEBHOOK_TASK_ATTEMPTS = env.int("WEBHOOK_TASK_ATTEMPTS", default=5)
+# Deliveries of fields PyTake does not handle (e.g. `messages`): kept (one INSERT each) for this
+# many days, or not kept at all with WEBHOOK_KEEP_IGNORED=false.
+WEBHOOK_KEEP_IGNORED = env.bool("WEBHOOK_KEEP_IGNORED", default=True)
+WEBHOOK_IGNORED_RETENTION_DAYS = env.int("WEBHOOK_IGNORED_RETENTION_DAYS", default=7)
 
 # Meta's Graph API, for syncing templates; tests and the demo point it at a local stand-in.
 GRAPH_API_BASE_URL = env.str("GRAPH_API_BASE_URL", default="https://graph.facebook.com")

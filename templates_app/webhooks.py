@@ -32,7 +32,12 @@ from templates_app.services import deliveries
 ERROR = inline_serializer("WebhookError", fields={"detail": serializers.CharField()})
 ACCEPTED = inline_serializer(
     "WebhookAccepted",
-    fields={"delivery": serializers.IntegerField(), "status": serializers.CharField()},
+    fields={
+        "delivery": serializers.IntegerField(
+            allow_null=True, help_text="null for an ignored field when WEBHOOK_KEEP_IGNORED=false"
+        ),
+        "status": serializers.CharField(),
+    },
 )
 
 
@@ -85,7 +90,7 @@ class WhatsAppWebhookView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        """A signed delivery: stored first, then parsed, then each change applied."""
+        """A signed delivery: read, stored, then each change applied."""
         app_secret = settings.WHATSAPP_WEBHOOK_APP_SECRET
         if not app_secret:
             return _error(
@@ -109,13 +114,19 @@ class WhatsAppWebhookView(APIView):
             body, header_value=request.headers.get(SIGNATURE_HEADER), app_secret=app_secret
         ):
             return _error("Missing or invalid X-Hub-Signature-256.", status.HTTP_403_FORBIDDEN)
-        # Stored before it is read: whatever Meta signed is kept, even what cannot be parsed.
-        delivery, _ = deliveries.store_delivery(body=body, headers=request.headers)
         try:
-            parsed = parse_delivery_body(body)
+            parsed = parse_delivery_body(body)  # pure: nothing is stored or lost by reading first
         except MetaPayloadError as exc:
+            # Whatever Meta signed is kept, even what cannot be read.
+            delivery, _ = deliveries.store_delivery(body=body, headers=request.headers)
             deliveries.reject_delivery(delivery=delivery, reason=str(exc))
             return _error(str(exc), status.HTTP_400_BAD_REQUEST)
+        if parsed.only_unhandled_fields:
+            kept = deliveries.keep_unhandled_delivery(
+                body=body, headers=request.headers, parsed=parsed
+            )
+            return Response({"delivery": kept.pk if kept else None, "status": "ignored"})
+        delivery, _ = deliveries.store_delivery(body=body, headers=request.headers)
         if settings.WEBHOOK_PROCESSING == "async":
             # Acknowledged once stored: Meta's retries are not needed for what a worker applies.
             if delivery.status in deliveries.WAITING_STATUSES:

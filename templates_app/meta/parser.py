@@ -40,6 +40,7 @@ from .events import (
 from .limits import INT64_MAX, LIMITS
 
 WHATSAPP_OBJECT = "whatsapp_business_account"
+HANDLED_FIELDS = frozenset(field.value for field in Field)
 QUALITY_CHANGE_EVENT = "QUALITY_CHANGE"
 BUTTON_KEY_PREFIX = "message_template_button_"
 BUTTONS_KEY = "message_template_buttons"
@@ -62,6 +63,19 @@ class ParsedDelivery:
     @property
     def ignored(self) -> tuple[IgnoredChange, ...]:
         return tuple(event for event in self.events if isinstance(event, IgnoredChange))
+
+    @property
+    def only_unhandled_fields(self) -> bool:
+        """Every change is of a field this service does not handle (`messages`, ...).
+
+        Meta sends every subscribed field to the same URL; such deliveries touch no template.
+        """
+        return bool(self.events) and all(
+            isinstance(event, IgnoredChange)
+            and event.field is not None
+            and event.field not in HANDLED_FIELDS
+            for event in self.events
+        )
 
 
 class _Unusable(Exception):

@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from templates_app.meta import (
@@ -69,10 +70,62 @@ def store_delivery(*, body: bytes, headers: Mapping[str, str]) -> tuple[WebhookD
     Returns the delivery and whether it is new. Meta repeats a body byte for byte, so its sha256
     recognises a redelivery; `get_or_create` absorbs the race of two copies arriving together.
     """
-    kept = {name: headers[name] for name in KEPT_HEADERS if name in headers}
     return WebhookDelivery.objects.get_or_create(
-        body_sha256=hashlib.sha256(body).hexdigest(), defaults={"body": body, "headers": kept}
+        body_sha256=hashlib.sha256(body).hexdigest(),
+        defaults={"body": body, "headers": _kept_headers(headers)},
     )
+
+
+def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name: headers[name] for name in KEPT_HEADERS if name in headers}
+
+
+def keep_unhandled_delivery(
+    *, body: bytes, headers: Mapping[str, str], parsed: ParsedDelivery
+) -> WebhookDelivery | None:
+    """A delivery of fields this service does not handle: one INSERT, already `ignored`.
+
+    Meta sends every subscribed field (`messages` by the thousand a minute) to the same URL:
+    such a delivery is kept for its retention (WEBHOOK_IGNORED_RETENTION_DAYS) in a single
+    statement, a copy of it again finding the first, or not kept at all with
+    WEBHOOK_KEEP_IGNORED=false.
+    """
+    if not settings.WEBHOOK_KEEP_IGNORED:
+        return None
+    now = timezone.now()
+    outcomes = [
+        ChangeOutcome(change.position, change.field or "", Result.IGNORED, change.reason)
+        for change in parsed.ignored
+    ]
+    [delivery] = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                body=body,
+                body_sha256=hashlib.sha256(body).hexdigest(),
+                headers=_kept_headers(headers),
+                status=WebhookDelivery.Status.IGNORED,
+                fields=_joined(outcome.field for outcome in outcomes),
+                waba_ids=_joined(change.waba_id for change in parsed.events),
+                outcomes=[outcome.as_json() for outcome in outcomes],
+                history=[
+                    {
+                        "attempt": 1,
+                        "at": now.isoformat(),
+                        "status": str(WebhookDelivery.Status.IGNORED),
+                        "outcomes": [outcome.as_json() for outcome in outcomes],
+                        "error": "",
+                    }
+                ],
+                attempts=1,
+                processed_at=now,
+            )
+        ],
+        # A copy of the same bytes finds the first row: the no-op update returns its id.
+        update_conflicts=True,
+        unique_fields=["body_sha256"],
+        update_fields=["body_sha256"],
+    )
+    return delivery
 
 
 def reject_delivery(*, delivery: WebhookDelivery, reason: str) -> WebhookDelivery:
@@ -254,9 +307,11 @@ def backlog() -> dict[str, Any]:
     return {"counts": counts, "oldest_received_at": oldest}
 
 
-def prune_deliveries(*, older_than: datetime) -> int:
-    """Delete deliveries settled before `older_than`; failed or pending ones stay."""
-    deleted, _ = WebhookDelivery.objects.filter(
-        status__in=PRUNABLE_STATUSES, received_at__lt=older_than
-    ).delete()
+def prune_deliveries(*, older_than: datetime, ignored_older_than: datetime | None = None) -> int:
+    """Delete deliveries settled before `older_than`, ignored ones already before
+    `ignored_older_than` when given; failed or pending ones stay. Returns how many."""
+    prunable = Q(status__in=PRUNABLE_STATUSES, received_at__lt=older_than)
+    if ignored_older_than is not None:
+        prunable |= Q(status=WebhookDelivery.Status.IGNORED, received_at__lt=ignored_older_than)
+    deleted, _ = WebhookDelivery.objects.filter(prunable).delete()
     return deleted

@@ -31,3 +31,15 @@ def test_prune_deletes_only_old_handled_deliveries():
 
     remaining = set(WebhookDelivery.objects.values_list("pk", flat=True))
     assert remaining == {old_failed.pk, old_received.pk, recent_processed.pk}
+
+
+def test_ignored_deliveries_go_after_their_own_shorter_retention(settings):
+    settings.WEBHOOK_IGNORED_RETENTION_DAYS = 7
+    _delivery(WebhookDelivery.Status.IGNORED, age_days=8)
+    recent_ignored = _delivery(WebhookDelivery.Status.IGNORED, age_days=6)
+    processed = _delivery(WebhookDelivery.Status.PROCESSED, age_days=8)
+
+    call_command("prune_webhook_deliveries", "--days", "90")
+
+    remaining = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert remaining == {recent_ignored.pk, processed.pk}
