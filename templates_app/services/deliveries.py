@@ -1,10 +1,12 @@
 """Meta's webhook deliveries: store, process, reprocess and prune.
 
-One delivery, top to bottom: the view stores the signed bytes (`store_delivery`) before it
-parses them; a body that cannot be read is kept as rejected (`reject_delivery`); the others are
-applied (`process_delivery`): the templates they name are locked together, then each change is
-applied by `events.apply_template_event` in its own savepoint, so one change that fails never
-undoes the others. Each attempt is appended to the delivery's history.
+One delivery, top to bottom: the view reads the signed bytes (parsing stores nothing and loses
+nothing) and keeps them: a body that cannot be read as rejected (`store_delivery`, then
+`reject_delivery`), one of fields this service does not handle as ignored in one statement
+(`keep_unhandled_delivery`), any other as received (`store_delivery`), then applied
+(`process_delivery`): the templates it names are locked together, then each change is applied
+by `events.apply_template_event` in its own savepoint, so one change that fails never undoes
+the others. Each attempt is appended to the delivery's history.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ ATTEMPT_FIELDS = [
 
 
 def store_delivery(*, body: bytes, headers: Mapping[str, str]) -> tuple[WebhookDelivery, bool]:
-    """Keep the raw delivery before anything is parsed or applied; a redelivery finds its copy.
+    """Keep the raw delivery before anything is applied; a redelivery finds its copy.
 
     Returns the delivery and whether it is new. Meta repeats a body byte for byte, so its sha256
     recognises a redelivery; `get_or_create` absorbs the race of two copies arriving together.
