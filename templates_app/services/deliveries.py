@@ -95,10 +95,7 @@ def keep_unhandled_delivery(
     if not settings.WEBHOOK_KEEP_IGNORED:
         return None
     now = timezone.now()
-    outcomes = [
-        ChangeOutcome(change.position, change.field or "", Result.IGNORED, change.reason)
-        for change in parsed.ignored
-    ]
+    outcomes = [_ignored_outcome(change) for change in parsed.ignored]
     [delivery] = WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
@@ -109,15 +106,7 @@ def keep_unhandled_delivery(
                 fields=_joined(outcome.field for outcome in outcomes),
                 waba_ids=_joined(change.waba_id for change in parsed.events),
                 outcomes=[outcome.as_json() for outcome in outcomes],
-                history=[
-                    {
-                        "attempt": 1,
-                        "at": now.isoformat(),
-                        "status": str(WebhookDelivery.Status.IGNORED),
-                        "outcomes": [outcome.as_json() for outcome in outcomes],
-                        "error": "",
-                    }
-                ],
+                history=[_attempt(1, now, WebhookDelivery.Status.IGNORED, outcomes, error="")],
                 attempts=1,
                 processed_at=now,
             )
@@ -215,9 +204,7 @@ def _apply_changes(
     for change in changes:
         if isinstance(change, IgnoredChange):
             logger.warning("Meta change %s ignored: %s", change.position, change.reason)
-            outcomes.append(
-                ChangeOutcome(change.position, change.field or "", Result.IGNORED, change.reason)
-            )
+            outcomes.append(_ignored_outcome(change))
             continue
         try:
             with transaction.atomic():
@@ -238,6 +225,10 @@ def _apply_changes(
             # The savepoint undid this change's writes, not the copies in memory: read again.
             templates = TemplateFinder.lock_for(events)
     return outcomes, errors
+
+
+def _ignored_outcome(change: IgnoredChange) -> ChangeOutcome:
+    return ChangeOutcome(change.position, change.field or "", Result.IGNORED, change.reason)
 
 
 def _error_line(exc: BaseException) -> str:
@@ -280,15 +271,27 @@ def _finish_attempt(
     delivery.processed_at = now
     delivery.history = [
         *(delivery.history or []),
-        {
-            "attempt": delivery.attempts,
-            "at": now.isoformat(),
-            "status": str(status),
-            "outcomes": [outcome.as_json() for outcome in outcomes],
-            "error": error,
-        },
+        _attempt(delivery.attempts, now, status, outcomes, error=error),
     ]
     delivery.save(update_fields=ATTEMPT_FIELDS)
+
+
+def _attempt(
+    number: int,
+    at: datetime,
+    status: WebhookDelivery.Status,
+    outcomes: list[ChangeOutcome],
+    *,
+    error: str,
+) -> dict[str, Any]:
+    """One line of a delivery's history."""
+    return {
+        "attempt": number,
+        "at": at.isoformat(),
+        "status": str(status),
+        "outcomes": [outcome.as_json() for outcome in outcomes],
+        "error": error,
+    }
 
 
 def _joined(values: Any) -> str:
