@@ -33,7 +33,7 @@ CHANGES = (("status", "PAUSED"), ("quality", "RED"), ("status", "REINSTATED"), (
 
 
 def run() -> None:
-    templates = _templates()
+    templates = bench_templates()
     clock = count(1_800_000_000)
     steps = [0] * len(templates)  # where each template is in CHANGES
     print(f"{TEMPLATES} templates, 2 active campaigns each; {ROUNDS} rounds per size\n")
@@ -49,7 +49,8 @@ def run() -> None:
         )
 
 
-def _templates() -> list[WhatsAppTemplate]:
+def bench_templates() -> list[WhatsAppTemplate]:
+    """200 templates of one account, two active campaigns each (auto-resume)."""
     organization = Organization.objects.create(name="Bench deliveries", slug="bench-deliveries")
     account = BusinessAccount.objects.create(
         organization=organization, waba_id=WABA_ID, name="Bench deliveries"

@@ -64,7 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "pytake.urls"
+# Only `python -m bench load` sets it (bench.urls adds a bare view); production never does.
+ROOT_URLCONF = env.str("PYTAKE_URLCONF", default="pytake.urls")
 WSGI_APPLICATION = "pytake.wsgi.application"
 ASGI_APPLICATION = "pytake.asgi.application"
 

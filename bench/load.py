@@ -1,0 +1,274 @@
+"""The webhook at the limit: requests/s, p50 and p99 at concurrency 1, 16 and 64.
+
+    .venv/bin/python -m bench load                    # also part of `make bench`
+    DATABASE_POOL=true .venv/bin/python -m bench load # the server on a psycopg pool
+
+Starts the server `make run` starts (Uvicorn) with production settings (DEBUG off, a
+SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, the webhook app secret, REDIS_URL) on a scratch
+PostgreSQL database `pytake_bench_load` it creates, migrates and drops; the URLs are
+bench.urls, the project's plus a bare view answering 200 with no work. 200 templates, two
+active campaigns each. An asyncio + httpx client on loopback then POSTs, for at most
+MAX_REQUESTS or MAX_SECONDS per figure: to the bare view; signed new deliveries of one status or
+quality change each, every one newer than its template's last; and those same bodies again (the
+redelivery path). The statements per delivery are counted in one request each, in a process
+of their own with the same settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+
+SERVER_URL = "postgres://postgres@127.0.0.1:5432"
+SCRATCH_DATABASE = os.environ.get("BENCH_DATABASE", "pytake_bench") + "_load"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+APP_SECRET = "bench-app-secret"
+WEBHOOK_PATH = "/api/v1/whatsapp/webhook"
+BARE_PATH = "/bench/bare"
+CONCURRENCY = (1, 16, 64)
+MAX_REQUESTS = 1500
+MAX_SECONDS = 10.0
+WARM_UP = 30
+# Meta's event times: each delivery's is later than the last, so each one changes its template.
+EVENT_TIMES = itertools.count(1_800_000_000)
+
+
+def run() -> None:
+    _server_statement(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
+    _server_statement(f"CREATE DATABASE {SCRATCH_DATABASE}")
+    try:
+        env = _server_env()
+        print(f"Scratch database {SCRATCH_DATABASE}: migrating, 200 templates…", flush=True)
+        setup = subprocess.run(
+            [sys.executable, "-m", "bench.load", "--setup"],
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        prepared = json.loads(setup.stdout.strip().splitlines()[-1])
+        print(
+            f"Statements per delivery of one change (one request each): new "
+            f"{prepared['statements']['new']}, redelivery {prepared['statements']['redelivery']}; "
+            f"bare view {prepared['statements']['bare']}"
+        )
+        print(f"Server pool: DATABASE_POOL={env.get('DATABASE_POOL', '') or 'off'}")
+        _measure(prepared["templates"], env)
+    finally:
+        _server_statement(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
+
+
+def _server_env() -> dict[str, str]:
+    return {
+        "DATABASE_URL": f"{SERVER_URL}/{SCRATCH_DATABASE}",
+        "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "WHATSAPP_WEBHOOK_APP_SECRET": APP_SECRET,
+        "PYTAKE_URLCONF": "bench.urls",
+        "LOG_LEVEL": "ERROR",
+        "DATABASE_POOL": os.environ.get("DATABASE_POOL", ""),
+    }
+
+
+def _server_statement(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as server:
+        server.execute(statement)
+
+
+class Deliveries:
+    """Signed single-change bodies: new ones in turn over the templates, and those sent."""
+
+    def __init__(self, templates: list[dict[str, str]]) -> None:
+        from bench.deliveries import CHANGES, WABA_ID
+
+        self.templates = templates
+        self.changes = CHANGES
+        self.waba_id = WABA_ID
+        self.next = 0
+        self.sent: list[tuple[bytes, dict[str, str]]] = []
+        self.again = 0
+
+    def new(self) -> tuple[str, bytes, dict[str, str]]:
+        from templates_app.meta import encode, quality_update_body, status_update_body
+
+        template = self.templates[self.next % len(self.templates)]
+        kind, value = self.changes[(self.next // len(self.templates)) % len(self.changes)]
+        self.next += 1
+        named = {
+            "waba_id": self.waba_id,
+            "template_id": template["meta_template_id"],
+            "name": template["name"],
+            "occurred_at": next(EVENT_TIMES),
+        }
+        if kind == "status":
+            body = encode(status_update_body(event=value, **named))
+        else:
+            body = encode(quality_update_body(new_quality=value, **named))
+        headers = _signed(body)
+        self.sent.append((body, headers))
+        return WEBHOOK_PATH, body, headers
+
+    def redelivery(self) -> tuple[str, bytes, dict[str, str]]:
+        body, headers = self.sent[self.again % len(self.sent)]
+        self.again += 1
+        return WEBHOOK_PATH, body, headers
+
+    def bare(self) -> tuple[str, bytes, dict[str, str]]:
+        body, headers = self.sent[0]
+        return BARE_PATH, body, headers
+
+
+def _signed(body: bytes) -> dict[str, str]:
+    from templates_app.meta import SIGNATURE_HEADER, sign
+
+    return {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: sign(body, app_secret=APP_SECRET),
+    }
+
+
+def _measure(templates: list[dict[str, str]], env: dict[str, str]) -> None:
+    from bench.server import running_server
+
+    deliveries = Deliveries(templates)
+    with running_server("uvicorn", env=env) as (port, _):
+        results = asyncio.run(_all_figures(port, deliveries))
+    print(f"\nAt most {MAX_REQUESTS} requests or {MAX_SECONDS:.0f} s per figure, on loopback.")
+    print(f"{'':12} {'concurrency':>11} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for (name, concurrency), (count, seconds, latencies, statuses) in results.items():
+        p50, p99 = _percentiles(latencies)
+        unexpected = {code: n for code, n in statuses.items() if code != 200}
+        print(
+            f"{name:12} {concurrency:>11} {count:>8} {count / seconds:>8.1f} "
+            f"{p50 * 1000:>8.1f} {p99 * 1000:>8.1f}"
+            + (f"  not 200: {unexpected}" if unexpected else "")
+        )
+    for concurrency in CONCURRENCY:
+        bare = _rate(results[("bare", concurrency)])
+        new = _rate(results[("new", concurrency)])
+        again = _rate(results[("redelivery", concurrency)])
+        print(
+            f"webhook/bare at concurrency {concurrency}: new {new / bare:.2f}, "
+            f"redelivery {again / bare:.2f}"
+        )
+
+
+async def _all_figures(port: int, deliveries: Deliveries) -> dict:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        # Untimed: the process's first requests load URLs, views and connections.
+        for make in (deliveries.new, deliveries.bare) * WARM_UP:
+            path, body, headers = make()
+            (await client.post(path, content=body, headers=headers)).raise_for_status()
+    results = {}
+    for concurrency in CONCURRENCY:
+        for name, make in (
+            ("bare", deliveries.bare),
+            ("new", deliveries.new),
+            ("redelivery", deliveries.redelivery),
+        ):
+            results[(name, concurrency)] = await _figure(port, make, concurrency)
+            print(f"  {name} at {concurrency}: done", flush=True)
+    return results
+
+
+async def _figure(
+    port: int, make: Callable[[], tuple[str, bytes, dict[str, str]]], concurrency: int
+) -> tuple[int, float, list[float], Counter]:
+    """(requests, seconds, latencies, answers) of `concurrency` clients POSTing in a loop."""
+    import httpx
+
+    latencies: list[float] = []
+    statuses: Counter = Counter()
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60
+    ) as client:
+        started = time.perf_counter()
+        deadline = started + MAX_SECONDS
+        issued = 0
+
+        async def one_client() -> None:
+            nonlocal issued
+            while issued < MAX_REQUESTS and time.perf_counter() < deadline:
+                issued += 1
+                path, body, headers = make()
+                sent = time.perf_counter()
+                try:
+                    answer = await client.post(path, content=body, headers=headers)
+                except httpx.TransportError as error:  # counted and shown, not timed
+                    statuses[type(error).__name__] += 1
+                    continue
+                latencies.append(time.perf_counter() - sent)
+                statuses[answer.status_code] += 1
+
+        await asyncio.gather(*(one_client() for _ in range(concurrency)))
+        seconds = time.perf_counter() - started
+    return len(latencies), seconds, latencies, statuses
+
+
+def _rate(result: tuple[int, float, list[float], Counter]) -> float:
+    return result[0] / result[1]
+
+
+def _percentiles(latencies: list[float]) -> tuple[float, float]:
+    if len(latencies) < 2:
+        return latencies[0], latencies[0]
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return cuts[49], cuts[98]
+
+
+def _setup() -> None:
+    """In the server's settings: migrate, create the templates, count one delivery's statements."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pytake.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from bench.deliveries import bench_templates
+    from bench.support import count_queries
+
+    call_command("migrate", verbosity=0)
+    templates = [
+        {"meta_template_id": t.meta_template_id, "name": t.name} for t in bench_templates()
+    ]
+    # One template's full cycle of changes (paused, reinstated, red, green), timed before the
+    # load's: it ends where it began, so the load starts with every template alike.
+    global EVENT_TIMES
+    EVENT_TIMES = itertools.count(1_700_000_000)
+    counted = Deliveries(templates[:1])
+    client = Client(SERVER_NAME="127.0.0.1")
+
+    def post(request: tuple[str, bytes, dict[str, str]]) -> None:
+        path, body, headers = request
+        answer = client.post(path, data=body, content_type="application/json", headers=headers)
+        if answer.status_code != 200:
+            raise RuntimeError(f"{path}: {answer.status_code} {answer.content[:200]!r}")
+
+    statements = {
+        "new": count_queries(lambda: post(counted.new())),
+        "redelivery": count_queries(lambda: post(counted.redelivery())),
+        "bare": count_queries(lambda: post(counted.bare())),
+    }
+    for _ in counted.changes[1:]:
+        post(counted.new())
+    print(json.dumps({"templates": templates, "statements": statements}))
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--setup"]:
+    _setup()
