@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -31,12 +32,30 @@ def database_reachable() -> bool:
 
 
 class HealthCheckMiddleware:
+    # Async-capable: first in the chain, a sync-only one would send every request under ASGI
+    # to a thread and back before any other middleware ran.
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.async_mode:
+            return self.__acall__(request)
         if request.path_info != HEALTH_PATH:
             return self.get_response(request)
+        return self.answer(request)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info != HEALTH_PATH:
+            return await self.get_response(request)
+        return await sync_to_async(self.answer)(request)
+
+    def answer(self, request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return JsonResponse({"detail": "Use GET."}, status=405, headers={"Allow": "GET, HEAD"})
         if database_reachable():
