@@ -141,10 +141,15 @@ def _signed(body: bytes) -> dict[str, str]:
 
 
 def _measure(templates: list[dict[str, str]], env: dict[str, str]) -> None:
-    from bench.server import running_server
+    # Not bench.server's: Uvicorn takes a socket passed by --fd for a Unix one and leaves Nagle
+    # on, so every answer waited 40 ms for an ACK; this one binds as `make run` does.
+    from tests.servers import asgi_server, project_server
 
+    if project_server() != "uvicorn":
+        raise RuntimeError("`make run` no longer starts Uvicorn: update bench.load.")
     deliveries = Deliveries(templates)
-    with running_server("uvicorn", env=env) as (port, _):
+    with asgi_server(env) as address:
+        port = int(address.rsplit(":", 1)[1])
         results = asyncio.run(_all_figures(port, deliveries))
     print(f"\nAt most {MAX_REQUESTS} requests or {MAX_SECONDS:.0f} s per figure, on loopback.")
     print(f"{'':12} {'concurrency':>11} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
