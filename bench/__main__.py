@@ -51,6 +51,9 @@ def main(names: list[str]) -> int:
             _run(importlib.import_module(f"bench.{name}").run, scratch=scratch)
     finally:
         connections.close_all()
+        for wrapper in connections.all():  # DATABASE_POOL=true: its connections too
+            if hasattr(wrapper, "close_pool"):
+                wrapper.close_pool()
         if scratch:
             _drop_scratch_database()
     return 0
