@@ -20,6 +20,7 @@ SETTINGS_VARIABLES = (
     "CSRF_TRUSTED_ORIGINS",
     "DATABASE_URL",
     "CONN_MAX_AGE",
+    "DATABASE_POOL",
     "REDIS_URL",
     "TASKS_BACKEND",
     "EMAIL_URL",
@@ -49,6 +50,8 @@ print(json.dumps({
     "DB_ENGINE": settings.DATABASES["default"]["ENGINE"],
     "DB_NAME": str(settings.DATABASES["default"]["NAME"]),
     "DB_HOST": settings.DATABASES["default"].get("HOST", ""),
+    "DB_POOL": settings.DATABASES["default"].get("OPTIONS", {}).get("pool", False),
+    "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"],
     "CHANNEL_BACKEND": settings.CHANNEL_LAYERS["default"]["BACKEND"],
     "CHANNEL_CONFIG": settings.CHANNEL_LAYERS["default"].get("CONFIG"),
     "CACHE_BACKEND": settings.CACHES["default"]["BACKEND"],
@@ -103,6 +106,30 @@ def test_database_url_selects_postgresql():
     assert settings["DB_ENGINE"] == "django.db.backends.postgresql"
     assert settings["DB_NAME"] == "pytake"
     assert settings["DB_HOST"] == "db.example"
+
+
+def test_database_pool_is_off_unless_asked_for():
+    settings = _settings(DATABASE_URL="postgres://pytake:secret@db.example:5432/pytake")
+
+    assert settings["DB_POOL"] is False
+
+
+def test_database_pool_pools_postgresql_connections_instead_of_keeping_them():
+    settings = _settings(
+        DATABASE_URL="postgres://pytake:secret@db.example:5432/pytake",
+        DATABASE_POOL="true",
+        CONN_MAX_AGE="60",
+    )
+
+    assert settings["DB_POOL"] is True
+    assert settings["CONN_MAX_AGE"] == 0  # Django refuses a pool with persistent connections
+
+
+def test_database_pool_is_never_on_for_sqlite():
+    settings = _settings(DATABASE_POOL="true")
+
+    assert settings["DB_ENGINE"] == "django.db.backends.sqlite3"
+    assert settings["DB_POOL"] is False
 
 
 def test_redis_url_selects_the_redis_channel_layer():
