@@ -228,8 +228,7 @@ async def _figure(
 
 
 def _transport(limits):
-    """No Nagle: httpx writes a POST's headers and body apart, and the second write would wait
-    for the server's delayed ACK (40 ms on Linux) at every request."""
+    """The client's sockets without Nagle's algorithm, as load generators set them."""
     import httpx
 
     return httpx.AsyncHTTPTransport(
