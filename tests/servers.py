@@ -32,6 +32,7 @@ SERVER_COMMANDS: dict[str, list[str]] = {
         APPLICATION,
     ],
 }
+RUN_RECIPE = re.compile(r"^run:[^\n]*\n((?:\t[^\n]*\n)+)", re.MULTILINE)
 BOUND_ADDRESS = re.compile(r"127\.0\.0\.1:([1-9]\d*)")
 STARTUP_SECONDS = 30
 
@@ -44,8 +45,9 @@ def project_server() -> str:
     if os.environ.get("PYTAKE_ASGI_SERVER") in SERVER_COMMANDS:
         return os.environ["PYTAKE_ASGI_SERVER"]
     makefile = (PROJECT_DIR / "Makefile").read_text()
-    recipe = makefile.split("\nrun: ", 1)[-1].split("\n\n", 1)[0]
-    return "uvicorn" if "uvicorn" in recipe else "daphne"
+    # The `run:` rule with a recipe (tab-indented lines), not its `run: export …` variables.
+    recipe = RUN_RECIPE.search(makefile)
+    return "uvicorn" if recipe and "uvicorn" in recipe.group(1) else "daphne"
 
 
 def database_url() -> str:
