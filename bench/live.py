@@ -69,30 +69,14 @@ def main() -> int:
 
 
 def _organization():
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    from organizations.models import Organization, User
-    from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
+    from bench.support import bench_template
+    from organizations.models import User
 
-    organization = Organization.objects.create(name="Bench", slug="bench-live")
-    account = BusinessAccount.objects.create(
-        organization=organization, waba_id="990000000000011", name="Bench WABA"
-    )
-    number = PhoneNumber.objects.create(
-        business_account=account, phone_number_id="990000000000012", display_phone_number="+1"
-    )
-    template = WhatsAppTemplate.objects.create(
-        organization=organization,
-        business_account=account,
-        phone_number=number,
-        meta_template_id="9900000000000013",
-        name="bench_update",
-        language="en_US",
-        status="APPROVED",
-        quality_score="GREEN",
-    )
-    user = User.objects.create(organization=organization, username="bench-member")
-    return template, Token.objects.create(user=user).key
+    template = bench_template(slug="live", first_id=990000000000011, quality_score="GREEN")
+    user = User.objects.create(organization=template.organization, username="bench-member")
+    return template, AuthToken.objects.create(user=user)[1]
 
 
 def _unreachable(url: str) -> str:

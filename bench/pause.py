@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bench.support import print_queries, timed
+from bench.support import bench_template, print_queries, timed
 
 CAMPAIGNS = 10_000
 ROUNDS = 5
@@ -18,27 +18,11 @@ def run() -> None:
     from django.utils import timezone
 
     from campaigns.models import Campaign
-    from organizations.models import Organization
     from templates_app.meta import StatusEvent, StatusUpdate, TemplateRef
-    from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
     from templates_app.services.events import apply_template_event
 
-    organization = Organization.objects.create(name="Bench", slug="bench-pause")
-    account = BusinessAccount.objects.create(
-        organization=organization, waba_id="990000000000001", name="Bench WABA"
-    )
-    number = PhoneNumber.objects.create(
-        business_account=account, phone_number_id="990000000000002", display_phone_number="+1"
-    )
-    template = WhatsAppTemplate.objects.create(
-        organization=organization,
-        business_account=account,
-        phone_number=number,
-        meta_template_id="9900000000000003",
-        name="bench_update",
-        language="en_US",
-        status="APPROVED",
-    )
+    template = bench_template(slug="pause", first_id=990000000000001)
+    organization, account = template.organization, template.business_account
     Campaign.objects.bulk_create(
         (
             Campaign(
