@@ -11,7 +11,13 @@ from django.db import connection
 from django.test import Client
 from django.test.client import RequestFactory
 
-from templates_app.meta import SIGNATURE_HEADER, encode, sign
+from templates_app.meta import (
+    SIGNATURE_HEADER,
+    encode,
+    quality_update_body,
+    sign,
+    status_update_body,
+)
 
 WEBHOOK_URL = "/api/v1/whatsapp/webhook"
 TEST_APP_SECRET = "test-app-secret"
@@ -70,3 +76,29 @@ def post_concurrently(bodies: list[bytes], *, timeout: float = 60) -> list[Any]:
     assert not errors, errors
     assert all(not thread.is_alive() for thread in threads)
     return responses
+
+
+def _named(template: Any) -> dict[str, Any]:
+    """How Meta names a template of ours in its webhooks."""
+    return {
+        "waba_id": template.business_account.waba_id,
+        "template_id": template.meta_template_id,
+        "name": template.name,
+        "language": template.language,
+    }
+
+
+def template_status_body(template: Any, event: str, occurred_at: int, **kwargs: Any) -> dict:
+    """Meta's status update about one of our templates, at `occurred_at` (unix seconds)."""
+    return status_update_body(event=event, occurred_at=occurred_at, **_named(template), **kwargs)
+
+
+def template_quality_body(template: Any, quality: str, occurred_at: int, **kwargs: Any) -> dict:
+    """Meta's quality update about one of our templates, from the quality it has now."""
+    return quality_update_body(
+        new_quality=quality,
+        previous_quality=template.quality_score,
+        occurred_at=occurred_at,
+        **_named(template),
+        **kwargs,
+    )

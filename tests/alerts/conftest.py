@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 
-from templates_app.meta import quality_update_body, status_update_body
 from tests import factories
-from tests.webhooks import signed_post
+from tests.webhooks import signed_post, template_quality_body, template_status_body
 
 # Meta's entry[].time for the first event of a test; later ones add minutes.
 T0 = 1_795_000_000
+
+# Meta's news about a template, dated T0 unless told otherwise (occurred_at=).
+status_body = partial(template_status_body, occurred_at=T0)
+quality_body = partial(template_quality_body, occurred_at=T0)
 
 
 @pytest.fixture(scope="session")
@@ -21,30 +25,6 @@ def httpserver_listen_address() -> tuple[str, int]:
 def template(phone_number):
     return factories.WhatsAppTemplateFactory(
         phone_number=phone_number, name="spring_sale", language="en_US"
-    )
-
-
-def status_body(template, event: str, *, at: int = T0, **kwargs: Any) -> dict[str, Any]:
-    return status_update_body(
-        waba_id=template.business_account.waba_id,
-        event=event,
-        template_id=template.meta_template_id,
-        name=template.name,
-        language=template.language,
-        occurred_at=at,
-        **kwargs,
-    )
-
-
-def quality_body(template, quality: str, *, at: int = T0) -> dict[str, Any]:
-    return quality_update_body(
-        waba_id=template.business_account.waba_id,
-        new_quality=quality,
-        previous_quality=template.quality_score,
-        template_id=template.meta_template_id,
-        name=template.name,
-        language=template.language,
-        occurred_at=at,
     )
 
 

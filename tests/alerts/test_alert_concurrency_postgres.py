@@ -24,8 +24,8 @@ pytestmark = [
 def test_two_deliveries_at_once_leave_one_alert_seen_twice(template):
     # At the same moment, so that neither is stale whichever the row lock lets in first.
     bodies = [
-        encode(status_body(template, "LOCKED", at=T0)),
-        encode(status_body(template, "PAUSED", at=T0)),
+        encode(status_body(template, "LOCKED", occurred_at=T0)),
+        encode(status_body(template, "PAUSED", occurred_at=T0)),
     ]
 
     responses = post_concurrently(bodies)

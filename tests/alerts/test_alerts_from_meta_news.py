@@ -122,7 +122,7 @@ def test_quality_alert_counts_no_paused_campaigns(client, template):
 
 def test_green_and_approved_news_raise_nothing(client, template):
     deliver(client, quality_body(template, "YELLOW"))
-    deliver(client, quality_body(template, "GREEN", at=T0 + 60))
+    deliver(client, quality_body(template, "GREEN", occurred_at=T0 + 60))
 
     assert not Alert.objects.filter(status="OPEN").exists()
     assert Alert.objects.get().kind == "TEMPLATE_QUALITY_YELLOW"
@@ -132,8 +132,8 @@ def test_green_and_approved_news_raise_nothing(client, template):
 
 
 def test_repeated_news_counts_occurrences_on_the_open_alert(client, template):
-    deliver(client, status_body(template, "LOCKED", at=T0))
-    deliver(client, status_body(template, "PAUSED", at=T0 + 600))
+    deliver(client, status_body(template, "LOCKED", occurred_at=T0))
+    deliver(client, status_body(template, "PAUSED", occurred_at=T0 + 600))
 
     alert = Alert.objects.get()
     assert alert.kind == "TEMPLATE_PAUSED"
@@ -145,9 +145,9 @@ def test_repeated_news_counts_occurrences_on_the_open_alert(client, template):
 def test_acknowledged_alert_is_still_the_one_repeated(client, template, org_admin):
     from alerts import services
 
-    deliver(client, status_body(template, "LOCKED", at=T0))
+    deliver(client, status_body(template, "LOCKED", occurred_at=T0))
     services.acknowledge_alert(alert=Alert.objects.get(), actor=org_admin)
-    deliver(client, status_body(template, "PAUSED", at=T0 + 60))
+    deliver(client, status_body(template, "PAUSED", occurred_at=T0 + 60))
 
     alert = Alert.objects.get()
     assert (alert.status, alert.occurrences) == ("ACKNOWLEDGED", 2)
@@ -176,10 +176,10 @@ def test_database_refuses_a_second_open_alert_of_one_kind(template):
 
 def test_disabled_after_paused_escalates(client, template):
     factories.CampaignFactory(template=template, status=Campaign.Status.ACTIVE)
-    deliver(client, status_body(template, "PAUSED", at=T0))
+    deliver(client, status_body(template, "PAUSED", occurred_at=T0))
     paused = Alert.objects.get()
 
-    deliver(client, status_body(template, "DISABLED", reason="SCAM", at=T0 + 3600))
+    deliver(client, status_body(template, "DISABLED", reason="SCAM", occurred_at=T0 + 3600))
 
     paused.refresh_from_db()
     disabled = Alert.objects.get(kind="TEMPLATE_DISABLED")
@@ -194,9 +194,9 @@ def test_disabled_after_paused_escalates(client, template):
 
 
 def test_red_after_yellow_escalates(client, template):
-    deliver(client, quality_body(template, "YELLOW", at=T0))
+    deliver(client, quality_body(template, "YELLOW", occurred_at=T0))
     template.refresh_from_db()
-    deliver(client, quality_body(template, "RED", at=T0 + 60))
+    deliver(client, quality_body(template, "RED", occurred_at=T0 + 60))
 
     yellow = Alert.objects.get(kind="TEMPLATE_QUALITY_YELLOW")
     red = Alert.objects.get(kind="TEMPLATE_QUALITY_RED")
@@ -205,10 +205,10 @@ def test_red_after_yellow_escalates(client, template):
 
 
 def test_green_resolves_the_quality_alerts(client, template):
-    deliver(client, quality_body(template, "RED", at=T0))
+    deliver(client, quality_body(template, "RED", occurred_at=T0))
     template.refresh_from_db()
 
-    deliver(client, quality_body(template, "GREEN", at=T0 + 60))
+    deliver(client, quality_body(template, "GREEN", occurred_at=T0 + 60))
 
     red = Alert.objects.get()
     assert red.status == "RESOLVED"
@@ -223,10 +223,10 @@ def test_green_resolves_the_quality_alerts(client, template):
 
 
 def test_yellow_after_red_resolves_red_and_raises_yellow(client, template):
-    deliver(client, quality_body(template, "RED", at=T0))
+    deliver(client, quality_body(template, "RED", occurred_at=T0))
     template.refresh_from_db()
 
-    deliver(client, quality_body(template, "YELLOW", at=T0 + 60))
+    deliver(client, quality_body(template, "YELLOW", occurred_at=T0 + 60))
 
     assert Alert.objects.get(kind="TEMPLATE_QUALITY_RED").status == "RESOLVED"
     assert Alert.objects.get(kind="TEMPLATE_QUALITY_YELLOW").status == "OPEN"
@@ -248,9 +248,9 @@ def test_yellow_after_red_resolves_red_and_raises_yellow(client, template):
     ids=["disabled-reinstated", "paused-reinstated", "paused-unpause", "flagged", "rejected"],
 )
 def test_sendable_again_resolves_with_why(client, template, blocking, recovery, resolution):
-    deliver(client, status_body(template, blocking, at=T0))
+    deliver(client, status_body(template, blocking, occurred_at=T0))
 
-    deliver(client, status_body(template, at=T0 + 600, **recovery))
+    deliver(client, status_body(template, occurred_at=T0 + 600, **recovery))
 
     alert = Alert.objects.get()
     assert alert.status == "RESOLVED"
@@ -273,9 +273,9 @@ def test_approval_resolves_pending_too_long(client, template):
 
 
 def test_a_new_block_after_recovery_opens_a_new_alert(client, template):
-    deliver(client, status_body(template, "PAUSED", at=T0))
-    deliver(client, status_body(template, "REINSTATED", at=T0 + 60))
-    deliver(client, status_body(template, "PAUSED", at=T0 + 120))
+    deliver(client, status_body(template, "PAUSED", occurred_at=T0))
+    deliver(client, status_body(template, "REINSTATED", occurred_at=T0 + 60))
+    deliver(client, status_body(template, "PAUSED", occurred_at=T0 + 120))
 
     assert list(Alert.objects.order_by("created_at").values_list("status", flat=True)) == [
         "RESOLVED",

@@ -154,8 +154,8 @@ def test_channels_hear_only_alerts_at_or_above_their_minimum(
 def test_a_repeated_alert_is_not_notified_again(deliver_meta, organization, template, mailoutbox):
     factories.NotificationChannelFactory(organization=organization)
 
-    deliver_meta(status_body(template, "LOCKED", at=T0))
-    deliver_meta(status_body(template, "PAUSED", at=T0 + 60))
+    deliver_meta(status_body(template, "LOCKED", occurred_at=T0))
+    deliver_meta(status_body(template, "PAUSED", occurred_at=T0 + 60))
 
     assert len(mailoutbox) == 1
     assert Alert.objects.get().occurrences == 2
@@ -164,8 +164,8 @@ def test_a_repeated_alert_is_not_notified_again(deliver_meta, organization, temp
 def test_an_escalation_is_notified(deliver_meta, organization, template, mailoutbox):
     factories.NotificationChannelFactory(organization=organization)
 
-    deliver_meta(status_body(template, "PAUSED", at=T0))
-    deliver_meta(status_body(template, "DISABLED", at=T0 + 60))
+    deliver_meta(status_body(template, "PAUSED", occurred_at=T0))
+    deliver_meta(status_body(template, "DISABLED", occurred_at=T0 + 60))
 
     assert [email.subject.split("]")[0] for email in mailoutbox] == ["[Warning", "[Critical"]
 

@@ -6,9 +6,10 @@ import pytest
 
 from audit.models import AuditLog
 from campaigns.models import Campaign
-from templates_app.meta import quality_update_body, status_update_body
+from templates_app.meta import quality_update_body
 from tests import factories
 from tests.webhooks import signed_post
+from tests.webhooks import template_status_body as status_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("webhook_settings")]
 
@@ -19,18 +20,6 @@ REINSTATED_AT = PAUSED_AT + 3 * 3600
 @pytest.fixture
 def template(phone_number):
     return factories.WhatsAppTemplateFactory(phone_number=phone_number, name="order_update")
-
-
-def status_body(template, event: str, occurred_at: int, **kwargs) -> dict:
-    return status_update_body(
-        waba_id=template.business_account.waba_id,
-        event=event,
-        template_id=template.meta_template_id,
-        name=template.name,
-        language=template.language,
-        occurred_at=occurred_at,
-        **kwargs,
-    )
 
 
 def test_paused_delivery_pauses_campaigns_and_records_who_and_why(client, template):

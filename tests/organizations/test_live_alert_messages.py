@@ -7,9 +7,9 @@ from asgiref.sync import sync_to_async
 from rest_framework.test import APIClient
 
 from alerts.models import Alert
-from templates_app.meta import status_update_body
 from tests import factories
 from tests.organizations.conftest import connect_as, post_webhook
+from tests.webhooks import template_status_body as status_body
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -28,17 +28,6 @@ def template():
 @pytest.fixture
 def org_admin(template):
     return factories.OrgAdminFactory(organization=template.organization)
-
-
-def status_body(template, event: str, occurred_at: int, reason: str | None = None) -> dict:
-    return status_update_body(
-        waba_id=template.business_account.waba_id,
-        event=event,
-        template_id=template.meta_template_id,
-        name=template.name,
-        occurred_at=occurred_at,
-        reason=reason,
-    )
 
 
 async def next_of_type(socket, message_type: str) -> dict:

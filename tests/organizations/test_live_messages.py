@@ -8,9 +8,11 @@ from rest_framework.test import APIClient
 
 from campaigns.models import Campaign
 from organizations.models import LiveMessage
-from templates_app.meta import category_update_body, quality_update_body, status_update_body
+from templates_app.meta import category_update_body
 from tests import factories
 from tests.organizations.conftest import connect_as, post_webhook
+from tests.webhooks import template_quality_body as quality_body
+from tests.webhooks import template_status_body as status_body
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -33,29 +35,6 @@ def member(template):
     return factories.UserFactory(organization=template.organization)
 
 
-def status_body(template, event: str, occurred_at: int = PAUSED_AT, **kwargs) -> dict:
-    return status_update_body(
-        waba_id=template.business_account.waba_id,
-        event=event,
-        template_id=template.meta_template_id,
-        name=template.name,
-        language=template.language,
-        occurred_at=occurred_at,
-        **kwargs,
-    )
-
-
-def quality_body(template, quality: str) -> dict:
-    return quality_update_body(
-        waba_id=template.business_account.waba_id,
-        new_quality=quality,
-        previous_quality=template.quality_score,
-        template_id=template.meta_template_id,
-        name=template.name,
-        occurred_at=PAUSED_AT,
-    )
-
-
 async def test_paused_webhook_sends_the_status_change_then_one_message_for_all_campaigns(
     live, template, member
 ):
@@ -69,6 +48,7 @@ async def test_paused_webhook_sends_the_status_change_then_one_message_for_all_c
         status_body(
             template,
             "PAUSED",
+            PAUSED_AT,
             other_info={"title": "FIRST_PAUSE", "description": "Paused for 3 hours."},
         )
     )
@@ -103,7 +83,7 @@ async def test_paused_webhook_sends_the_status_change_then_one_message_for_all_c
 async def test_reinstated_webhook_announces_the_campaigns_it_resumed(live, template, member):
     auto = await sync_to_async(factories.CampaignFactory)(template=template, auto_resume=True)
     await sync_to_async(factories.CampaignFactory)(template=template, auto_resume=False)
-    await post_webhook(status_body(template, "PAUSED"))
+    await post_webhook(status_body(template, "PAUSED", PAUSED_AT))
     socket, _ = await connect_as(live, member)
 
     await post_webhook(status_body(template, "REINSTATED", REINSTATED_AT))
@@ -119,7 +99,7 @@ async def test_reinstated_webhook_announces_the_campaigns_it_resumed(live, templ
 async def test_quality_webhook_sends_the_quality_change(live, template, member):
     socket, _ = await connect_as(live, member)
 
-    await post_webhook(quality_body(template, "RED"))
+    await post_webhook(quality_body(template, "RED", PAUSED_AT))
 
     message = await socket.receive_json_from()
     assert message["type"] == "template.quality_changed"
@@ -179,7 +159,7 @@ async def test_a_member_never_hears_another_organizations_news(live, template, m
     ours, _ = await connect_as(live, member)
     theirs, _ = await connect_as(live, other_member)
 
-    await post_webhook(quality_body(other_template, "YELLOW"))
+    await post_webhook(quality_body(other_template, "YELLOW", PAUSED_AT))
 
     assert (await theirs.receive_json_from())["template_id"] == str(other_template.pk)
     assert await ours.receive_nothing()
@@ -191,7 +171,7 @@ async def test_a_failed_delivery_rolls_back_and_announces_nothing(
     await sync_to_async(factories.CampaignFactory)(template=template)
     socket, _ = await connect_as(live, member)
 
-    response = await post_webhook(status_body(template, "PAUSED"))
+    response = await post_webhook(status_body(template, "PAUSED", PAUSED_AT))
 
     assert response.status_code == 500
     assert await socket.receive_nothing()
@@ -203,7 +183,7 @@ async def test_resume_replays_the_messages_missed_while_disconnected(live, templ
     away, hello = await connect_as(live, member)
     await away.disconnect()
 
-    await post_webhook(quality_body(template, "YELLOW"))  # the change, then its alert
+    await post_webhook(quality_body(template, "YELLOW", PAUSED_AT))  # the change, then its alert
     seen_live = [await watcher.receive_json_from() for _ in range(2)]
     back, _ = await connect_as(live, member)
     await back.send_json_to({"type": "resume", "since": hello["last_id"]})
@@ -217,7 +197,7 @@ async def test_resume_replays_the_messages_missed_while_disconnected(live, templ
 
 
 async def test_resume_from_the_latest_id_replays_nothing(live, template, member):
-    await post_webhook(quality_body(template, "YELLOW"))
+    await post_webhook(quality_body(template, "YELLOW", PAUSED_AT))
     socket, hello = await connect_as(live, member)
 
     await socket.send_json_to({"type": "resume", "since": hello["last_id"]})
