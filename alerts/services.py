@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from audit import services as audit
 from campaigns.selectors import campaigns_held_by_template
 from organizations.broadcast import MessageType, broadcast
 from organizations.models import Organization, User
+from pytake.db import insert_unless_conflicting
 from pytake.exceptions import ConflictError
 from templates_app.models import (
     BLOCKED_STATUSES,
@@ -188,8 +189,7 @@ def alert_data(template: WhatsAppTemplate, *, reason: str, campaigns_paused: int
     }
 
 
-# Inside the caller's transaction (a delivery's change has its own savepoint already); only the
-# INSERT needs one, so that a concurrent duplicate can be caught and counted instead.
+# Inside the caller's transaction: its writes commit or roll back with the change that raised it.
 @transaction.atomic(savepoint=False)
 def raise_alert(
     *,
@@ -221,27 +221,23 @@ def raise_alert(
     )
     alert = open_alerts.first()
     if alert is None:
-        try:
-            with transaction.atomic():
-                alert = Alert.objects.create(
-                    organization_id=organization_id,
-                    **subject,
-                    kind=kind,
-                    severity=severity,
-                    title=title,
-                    data=dict(data),
-                    last_seen_at=seen_at,
-                )
-        except IntegrityError:
-            # A concurrent transaction opened it first and committed: this is a repeat.
-            alert = open_alerts.first()
-            if alert is None:
-                raise
-        else:
+        alert = Alert(
+            organization_id=organization_id,
+            **subject,
+            kind=kind,
+            severity=severity,
+            title=title,
+            data=dict(data),
+            last_seen_at=seen_at,
+        )
+        if insert_unless_conflicting(alert):
             _escalate(alert)
             _announce(alert, MessageType.ALERT_CREATED)
             notify_on_commit(alert)
             return alert, True
+        # A concurrent transaction opened it first (the one-open-alert constraint waited for
+        # it to commit): this is a repeat.
+        alert = open_alerts.get()
     alert.occurrences += 1
     alert.last_seen_at = max(seen_at, alert.last_seen_at or seen_at)
     alert.title = title

@@ -37,7 +37,7 @@ def test_two_deliveries_at_once_leave_one_alert_seen_twice(template):
 
 def test_insert_that_loses_the_race_updates_the_winner(template):
     # The first transaction inserts and holds its commit; the second finds nothing open, so
-    # it inserts too, waits on the unique index, and after the commit meets IntegrityError.
+    # it inserts too, waits on the unique index, and after the commit inserts nothing.
     first_inserted = threading.Event()
     errors: list[BaseException] = []
 
