@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from audit.models import AuditLog
+from pytake import bulk_writes
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -137,7 +138,8 @@ def record(
 
 
 def record_many(entries: Iterable[Entry]) -> list[AuditLog]:
-    """Append entries built in Python, in one INSERT."""
+    """Append entries built in Python, in one INSERT (held back inside `bulk_writes.collecting`,
+    to go with the unit of work's other entries)."""
     rows = [
         AuditLog(
             organization_id=entry.organization_id,
@@ -154,9 +156,7 @@ def record_many(entries: Iterable[Entry]) -> list[AuditLog]:
         )
         for entry in entries
     ]
-    if not rows:
-        return []
-    return AuditLog.objects.bulk_create(rows)
+    return list(bulk_writes.insert(rows))
 
 
 class UUIDText(Func):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -28,6 +28,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from organizations.models import LiveMessage
+from pytake import bulk_writes
 
 if TYPE_CHECKING:
     from templates_app.signals import TemplateChange
@@ -71,13 +72,14 @@ def broadcast(
     clashing = ENVELOPE_KEYS & payload.keys()
     if clashing:
         raise ValueError(f"A live message's payload may not use {sorted(clashing)}.")
-    message = LiveMessage.objects.create(
+    message = LiveMessage(
         organization_id=organization_id,
         type=message_type,
         # Through JSON once, so the frame sent now equals the one read back on resume.
         payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
     )
-    transaction.on_commit(lambda: send_to_group(message))
+    # Inside a delivery the messages of all its changes are inserted together, then sent in one go.
+    bulk_writes.insert([message], after=send_after_commit)
     return message
 
 
@@ -92,22 +94,39 @@ def frame(message: LiveMessage) -> dict[str, Any]:
     }
 
 
-def send_to_group(message: LiveMessage) -> None:
-    """Send one kept message to its organization's group; a layer failure is only logged."""
+def send_after_commit(messages: list[LiveMessage]) -> None:
+    """Send kept messages to their organizations' groups once the transaction commits."""
+    transaction.on_commit(lambda: send_to_groups(messages))
+
+
+def send_to_groups(messages: Sequence[LiveMessage]) -> None:
+    """Send kept messages, in order, in one trip to the channel layer's event loop.
+
+    A message the layer refuses is only logged: the change is committed and the message kept,
+    so a browser that missed it catches up when it resumes.
+    """
+    if not messages:
+        return
     try:
-        layer = get_channel_layer()
-        async_to_sync(layer.group_send)(
-            group_name(message.organization_id),
-            {"type": LAYER_EVENT_TYPE, "message": frame(message)},
-        )
+        async_to_sync(_send_all)(messages)
     except Exception:
-        # The change is committed and the message kept: a browser that missed it resumes.
-        logger.exception(
-            "Live message %s (%s) of organization %s could not be sent",
-            message.pk,
-            message.type,
-            message.organization_id,
-        )
+        logger.exception("%s live messages could not be sent", len(messages))
+
+
+async def _send_all(messages: Sequence[LiveMessage]) -> None:
+    for message in messages:
+        try:
+            await get_channel_layer().group_send(
+                group_name(message.organization_id),
+                {"type": LAYER_EVENT_TYPE, "message": frame(message)},
+            )
+        except Exception:
+            logger.exception(
+                "Live message %s (%s) of organization %s could not be sent",
+                message.pk,
+                message.type,
+                message.organization_id,
+            )
 
 
 # --- what templates_app announces ---------------------------------------------------------------
