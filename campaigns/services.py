@@ -308,6 +308,8 @@ def pause_campaigns_for_template(*, change: TemplateChange) -> int:
         template=template, status__in=Campaign.SENDING_STATUSES, deleted_at__isnull=True
     )
     campaign_ids = _locked_ids(sending)
+    if not campaign_ids:
+        return 0
     _record_meta_action(
         sending,
         change=change,
@@ -353,6 +355,8 @@ def resume_campaigns_for_template(*, change: TemplateChange) -> int:
     )
     reason = template_reason(change)
     campaign_ids = _locked_ids(resuming)
+    if not campaign_ids:
+        return 0
     _record_meta_action(
         resuming,
         change=change,
