@@ -15,6 +15,7 @@ import hashlib
 import logging
 import traceback
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from pytake import bulk_writes
+from pytake.db import insert_unless_conflicting
 from templates_app.meta import (
     SIGNATURE_HEADER,
     IgnoredChange,
@@ -70,12 +73,16 @@ def store_delivery(*, body: bytes, headers: Mapping[str, str]) -> tuple[WebhookD
     """Keep the raw delivery before anything is applied; a redelivery finds its copy.
 
     Returns the delivery and whether it is new. Meta repeats a body byte for byte, so its sha256
-    recognises a redelivery; `get_or_create` absorbs the race of two copies arriving together.
+    recognises a redelivery. A new delivery costs one INSERT; a copy, that INSERT (which does
+    nothing) and a read of the stored row, without its body. Two copies arriving together are
+    serialised by the unique index: the second INSERT waits for the first and finds it.
     """
-    return WebhookDelivery.objects.get_or_create(
-        body_sha256=hashlib.sha256(body).hexdigest(),
-        defaults={"body": body, "headers": _kept_headers(headers)},
+    delivery = WebhookDelivery(
+        body=body, body_sha256=hashlib.sha256(body).hexdigest(), headers=_kept_headers(headers)
     )
+    if insert_unless_conflicting(delivery, conflict_field="body_sha256"):
+        return delivery, True
+    return WebhookDelivery.objects.defer("body").get(body_sha256=delivery.body_sha256), False
 
 
 def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -141,6 +148,9 @@ def process_delivery(
     changes not yet settled (all of them when `force`: applying a change twice changes nothing).
     `parsed` spares a second parse when the caller has just parsed these very bytes.
     """
+    if delivery.status in DONE_STATUSES and not force:
+        # Settled for good (only a forced reprocess applies it again): no lock is needed to know.
+        return delivery
     try:
         with transaction.atomic():
             locked = _locked(delivery)
@@ -155,15 +165,20 @@ def process_delivery(
                     )
                     return locked
             settled = {} if force else _settled_positions(locked)
-            outcomes, errors = _apply_changes(
-                locked, [change for change in parsed.events if change.position not in settled]
-            )
-            locked.outcomes = _merge(locked.outcomes, outcomes, order=parsed.events)
-            locked.waba_ids = _joined(change.waba_id for change in parsed.events)
-            locked.fields = _joined(outcome["field"] for outcome in locked.outcomes)
-            _finish_attempt(
-                locked, _status_of(locked.outcomes), outcomes=outcomes, error="\n".join(errors)
-            )
+            # The audit entries and live messages of every change go in one INSERT per table.
+            with bulk_writes.collecting():
+                outcomes, errors = _apply_changes(
+                    locked,
+                    parsed,
+                    [change for change in parsed.events if change.position not in settled],
+                )
+            _record_attempt(locked, parsed, outcomes, errors)
+            return locked
+    except _LoneChangeFailed as failure:
+        # The whole transaction was the change's savepoint: it is recorded as any failed change.
+        with transaction.atomic():
+            locked = _locked(delivery)
+            _record_attempt(locked, failure.parsed, [failure.outcome], [failure.error])
             return locked
     except Exception:
         # The transaction itself failed (e.g. the connection dropped): nothing of it stays.
@@ -174,6 +189,30 @@ def process_delivery(
                 locked, WebhookDelivery.Status.FAILED, outcomes=[], error=traceback.format_exc()
             )
             return locked
+
+
+def _record_attempt(
+    delivery: WebhookDelivery,
+    parsed: ParsedDelivery,
+    outcomes: list[ChangeOutcome],
+    errors: list[str],
+) -> None:
+    delivery.outcomes = _merge(delivery.outcomes, outcomes, order=parsed.events)
+    delivery.waba_ids = _joined(change.waba_id for change in parsed.events)
+    delivery.fields = _joined(outcome["field"] for outcome in delivery.outcomes)
+    _finish_attempt(
+        delivery, _status_of(delivery.outcomes), outcomes=outcomes, error="\n".join(errors)
+    )
+
+
+class _LoneChangeFailed(Exception):
+    """The one change a delivery had to apply failed, outside any savepoint of its own."""
+
+    def __init__(self, parsed: ParsedDelivery, outcome: ChangeOutcome, error: str) -> None:
+        super().__init__(outcome.detail)
+        self.parsed = parsed
+        self.outcome = outcome
+        self.error = error
 
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:
@@ -194,11 +233,18 @@ def _settled_positions(delivery: WebhookDelivery) -> set[str]:
 
 
 def _apply_changes(
-    delivery: WebhookDelivery, changes: Sequence[TemplateEvent | IgnoredChange]
+    delivery: WebhookDelivery,
+    parsed: ParsedDelivery,
+    changes: Sequence[TemplateEvent | IgnoredChange],
 ) -> tuple[list[ChangeOutcome], list[str]]:
-    """Each change in its own savepoint; returns the outcomes and the errors of failed ones."""
+    """Each change in its own savepoint; returns the outcomes and the errors of failed ones.
+
+    A lone change needs no savepoint (two statements saved on the commonest delivery): the
+    delivery's transaction stands in for it, and its failure is raised as `_LoneChangeFailed`.
+    """
     events = [change for change in changes if not isinstance(change, IgnoredChange)]
     templates = TemplateFinder.lock_for(events)
+    isolated = len(events) > 1
     outcomes: list[ChangeOutcome] = []
     errors: list[str] = []
     for change in changes:
@@ -207,7 +253,7 @@ def _apply_changes(
             outcomes.append(_ignored_outcome(change))
             continue
         try:
-            with transaction.atomic():
+            with transaction.atomic() if isolated else nullcontext(), bulk_writes.collecting():
                 outcomes.append(
                     apply_template_event(
                         event=change,
@@ -218,10 +264,14 @@ def _apply_changes(
                 )
         except Exception as exc:
             logger.exception("Change %s of delivery %s failed", change.position, delivery.pk)
-            outcomes.append(
-                ChangeOutcome(change.position, field_of(change), Result.FAILED, _error_line(exc))
+            failed = ChangeOutcome(
+                change.position, field_of(change), Result.FAILED, _error_line(exc)
             )
-            errors.append(f"{change.position}:\n{traceback.format_exc()}")
+            error = f"{change.position}:\n{traceback.format_exc()}"
+            if not isolated:
+                raise _LoneChangeFailed(parsed, failed, error) from exc
+            outcomes.append(failed)
+            errors.append(error)
             # The savepoint undid this change's writes, not the copies in memory: read again.
             templates = TemplateFinder.lock_for(events)
     return outcomes, errors

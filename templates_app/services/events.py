@@ -180,8 +180,9 @@ def _language_key(code: str | None) -> str:
 class TemplateFinder:
     """The templates a batch of events names, fetched and locked together.
 
-    One query finds the business accounts, one locks every live template the events name by
-    Meta id or by name, in primary-key order so that two deliveries never deadlock. Finding a
+    One query locks every live template the events name by Meta id or by name, with its
+    business account, in primary-key order so that two deliveries never deadlock; a second finds
+    only the accounts none of whose templates was named. Finding a
     template (`find`) and learning one Meta created in its manager (`learn`) are separate steps.
     """
 
@@ -195,19 +196,34 @@ class TemplateFinder:
     def lock_for(cls, events: Iterable[TemplateEvent]) -> TemplateFinder:
         events = list(events)
         waba_ids = {event.waba_id for event in events}
-        # A released account lost its WABA id to the organization that proved it owns it.
-        live = BusinessAccount.objects.filter(waba_id__in=waba_ids, released_at__isnull=True)
-        accounts = {a.waba_id: a for a in live}
-        if not accounts:
-            return cls(accounts, [])
+        if not waba_ids:
+            return cls({}, [])
         meta_ids = {e.template.meta_template_id for e in events if e.template.meta_template_id}
         names = {e.template.name for e in events if e.template.name}
+        # Each template comes with its account; only the templates' rows are locked.
         templates = list(
-            WhatsAppTemplate.objects.select_for_update()
-            .filter(business_account__in=accounts.values(), deleted_at__isnull=True)
+            WhatsAppTemplate.objects.select_for_update(of=("self",))
+            .select_related("business_account")
+            .filter(
+                # A released account lost its WABA id to the organization that proved it owns it.
+                business_account__waba_id__in=waba_ids,
+                business_account__released_at__isnull=True,
+                deleted_at__isnull=True,
+            )
             .filter(Q(meta_template_id__in=meta_ids) | Q(name__in=names))
             .order_by("pk")
         )
+        accounts: dict[str, BusinessAccount] = {}
+        for template in templates:
+            account = accounts.setdefault(
+                template.business_account.waba_id, template.business_account
+            )
+            template.business_account = account
+        unseen = waba_ids - accounts.keys()
+        if unseen:
+            # A WABA none of whose templates was named: an unknown template, or one to learn.
+            live = BusinessAccount.objects.filter(waba_id__in=unseen, released_at__isnull=True)
+            accounts.update((account.waba_id, account) for account in live)
         return cls(accounts, templates)
 
     def account(self, waba_id: str) -> BusinessAccount | None:

@@ -7,7 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from organizations.models import Organization
+from audit.models import AuditLog
+from organizations.models import LiveMessage, Organization
 from templates_app.meta import combine, encode, quality_update_body, status_update_body
 from templates_app.models import QualityScore, TemplateStatus, WebhookDelivery, WhatsAppTemplate
 from tests import factories
@@ -84,6 +85,28 @@ def test_failing_receiver_rolls_back_only_its_own_change(
         ("failed", "RuntimeError: status receiver exploded"),
     ]
     assert delivery.status == WebhookDelivery.Status.FAILED
+
+
+def test_a_failed_change_leaves_no_audit_entry_or_live_message_behind(
+    client, webhook_settings, order_update, failing_status_receiver
+):
+    # The audit and live receivers ran for the status change before the failing one raised:
+    # what they held back for the delivery's INSERTs goes with the change.
+    named = {
+        "waba_id": PAYLOADS_WABA_ID,
+        "template_id": order_update.meta_template_id,
+        "name": "order_update",
+    }
+    quality = quality_update_body(new_quality="YELLOW", occurred_at=T0, **named)
+    paused = status_update_body(event="PAUSED", occurred_at=T0, **named)
+
+    assert signed_post(client, encode(combine(quality, paused))).status_code == 500
+
+    assert list(AuditLog.objects.values_list("action", flat=True)) == ["template.quality_changed"]
+    assert sorted(LiveMessage.objects.values_list("type", flat=True)) == [
+        "alert.created",
+        "template.quality_changed",
+    ]
 
 
 def test_reprocess_applies_only_the_change_that_failed(
