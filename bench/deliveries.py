@@ -1,8 +1,7 @@
 """One webhook delivery of 1, 100 and 1000 changes, through the webhook's own services.
 
-Each delivery is stored, parsed and processed as the endpoint does it (signature aside; the
-time includes parsing): status
-and quality events for up to 200 templates, each template with two active campaigns, every
+Each delivery is parsed, stored and applied as the endpoint does it in `sync` mode (signature
+aside; the time includes parsing): status and quality events for up to 200 templates, each template with two active campaigns, every
 change newer than the last so that each one really changes its template.
 """
 
@@ -22,7 +21,7 @@ from templates_app.meta import (
     status_update_body,
 )
 from templates_app.models import BusinessAccount, WebhookDelivery, WhatsAppTemplate
-from templates_app.services.deliveries import process_delivery, store_delivery
+from templates_app.services.deliveries import store_and_process
 
 TEMPLATES = 200
 SIZES = (1, 100, 1000)
@@ -103,8 +102,7 @@ def _body(templates: list[WhatsAppTemplate], size: int, clock: count, steps: lis
 
 
 def _deliver(body: bytes, size: int) -> None:
-    delivery, _ = store_delivery(body=body, headers={})
-    delivery = process_delivery(delivery=delivery, parsed=parse_delivery_body(body))
+    delivery = store_and_process(body=body, headers={}, parsed=parse_delivery_body(body))
     applied = sum(outcome["result"] == "applied" for outcome in delivery.outcomes)
     if delivery.status != WebhookDelivery.Status.PROCESSED or applied != size:
         raise RuntimeError(f"delivery {delivery.pk}: {delivery.status}, {applied}/{size} applied")

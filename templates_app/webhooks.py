@@ -126,13 +126,13 @@ class WhatsAppWebhookView(APIView):
                 body=body, headers=request.headers, parsed=parsed
             )
             return Response({"delivery": kept.pk if kept else None, "status": "ignored"})
-        delivery, _ = deliveries.store_delivery(body=body, headers=request.headers)
         if settings.WEBHOOK_PROCESSING == "async":
             # Acknowledged once stored: Meta's retries are not needed for what a worker applies.
+            delivery, _ = deliveries.store_delivery(body=body, headers=request.headers)
             if delivery.status in deliveries.WAITING_STATUSES:
                 tasks.enqueue_on_commit(delivery)
             return Response({"delivery": delivery.pk, "status": delivery.status})
-        delivery = deliveries.process_delivery(delivery=delivery, parsed=parsed)
+        delivery = deliveries.store_and_process(body=body, headers=request.headers, parsed=parsed)
         if delivery.status == WebhookDelivery.Status.FAILED:
             # 500 makes Meta retry; the delivery stays stored with its error meanwhile.
             return _error(

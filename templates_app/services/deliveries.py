@@ -3,10 +3,12 @@
 One delivery, top to bottom: the view reads the signed bytes (parsing stores nothing and loses
 nothing) and keeps them: a body that cannot be read as rejected (`store_delivery`, then
 `reject_delivery`), one of fields this service does not handle as ignored in one statement
-(`keep_unhandled_delivery`), any other as received (`store_delivery`), then applied
-(`process_delivery`): the templates it names are locked together, then each change is applied
-by `events.apply_template_event` in its own savepoint, so one change that fails never undoes
-the others. Each attempt is appended to the delivery's history.
+(`keep_unhandled_delivery`), any other stored and applied in one transaction
+(`store_and_process`), or, with WEBHOOK_PROCESSING=async, stored as received (`store_delivery`)
+and applied by a worker (`process_delivery`). Applying: the templates it names are locked
+together, then each change is applied by `events.apply_template_event` in its own savepoint, so
+one change that fails never undoes the others. Each attempt is appended to the delivery's
+history.
 """
 
 from __future__ import annotations
@@ -136,6 +138,33 @@ def reject_delivery(*, delivery: WebhookDelivery, reason: str) -> WebhookDeliver
         return locked
 
 
+def store_and_process(
+    *, body: bytes, headers: Mapping[str, str], parsed: ParsedDelivery
+) -> WebhookDelivery:
+    """Keep a delivery and apply it in one transaction, one commit: the sync webhook's path.
+
+    The new row is the lock: a copy of the same bytes arriving meanwhile waits on the unique
+    index until this transaction ends, then finds the delivery done. If the transaction fails
+    as a whole (its lone change raised, its connection dropped), the delivery is stored again
+    in a new one as `failed`, with the error; Meta, answered 500, sends it again too. A copy of
+    a delivery stored earlier is applied as `process_delivery` applies any stored one.
+    """
+    try:
+        with transaction.atomic():
+            delivery, created = store_delivery(body=body, headers=headers)
+            if created:
+                _apply(delivery, parsed, settled=set())
+                return delivery
+    except Exception as exc:
+        with transaction.atomic():
+            delivery, _ = store_delivery(body=body, headers=headers)
+            locked = _locked(delivery)
+            if locked.status not in DONE_STATUSES:  # else a copy was applied meanwhile
+                _record_failure(locked, exc)
+            return locked
+    return process_delivery(delivery=delivery, parsed=parsed)
+
+
 def process_delivery(
     *, delivery: WebhookDelivery, parsed: ParsedDelivery | None = None, force: bool = False
 ) -> WebhookDelivery:
@@ -164,31 +193,41 @@ def process_delivery(
                         locked, WebhookDelivery.Status.REJECTED, outcomes=[], error=str(exc)
                     )
                     return locked
-            settled = {} if force else _settled_positions(locked)
-            # The audit entries and live messages of every change go in one INSERT per table.
-            with bulk_writes.collecting():
-                outcomes, errors = _apply_changes(
-                    locked,
-                    parsed,
-                    [change for change in parsed.events if change.position not in settled],
-                )
-            _record_attempt(locked, parsed, outcomes, errors)
+            _apply(locked, parsed, settled=set() if force else _settled_positions(locked))
             return locked
-    except _LoneChangeFailed as failure:
-        # The whole transaction was the change's savepoint: it is recorded as any failed change.
+    except Exception as exc:
         with transaction.atomic():
             locked = _locked(delivery)
-            _record_attempt(locked, failure.parsed, [failure.outcome], [failure.error])
+            _record_failure(locked, exc)
             return locked
-    except Exception:
-        # The transaction itself failed (e.g. the connection dropped): nothing of it stays.
-        logger.exception("Webhook delivery %s failed", delivery.pk)
-        with transaction.atomic():
-            locked = _locked(delivery)
-            _finish_attempt(
-                locked, WebhookDelivery.Status.FAILED, outcomes=[], error=traceback.format_exc()
-            )
-            return locked
+
+
+def _apply(delivery: WebhookDelivery, parsed: ParsedDelivery, *, settled: set[str]) -> None:
+    """Apply the changes not yet settled and record the attempt, in the caller's transaction."""
+    # The audit entries and live messages of every change go in one INSERT per table.
+    with bulk_writes.collecting():
+        outcomes, errors = _apply_changes(
+            delivery,
+            parsed,
+            [change for change in parsed.events if change.position not in settled],
+        )
+    _record_attempt(delivery, parsed, outcomes, errors)
+
+
+def _record_failure(delivery: WebhookDelivery, exc: Exception) -> None:
+    """Record an attempt whose transaction failed as a whole; nothing of it stays."""
+    if isinstance(exc, _LoneChangeFailed):
+        # The whole transaction was the change's savepoint: recorded as any failed change.
+        _record_attempt(delivery, exc.parsed, [exc.outcome], [exc.error])
+        return
+    # The transaction itself failed (e.g. the connection dropped).
+    logger.error("Webhook delivery %s failed", delivery.pk, exc_info=exc)
+    _finish_attempt(
+        delivery,
+        WebhookDelivery.Status.FAILED,
+        outcomes=[],
+        error="".join(traceback.format_exception(exc)),
+    )
 
 
 def _record_attempt(
