@@ -21,6 +21,7 @@ from audit import services as audit
 from campaigns.selectors import campaigns_held_by_template
 from organizations.broadcast import MessageType, broadcast
 from organizations.models import Organization, User
+from pytake import bulk_writes
 from pytake.db import insert_unless_conflicting
 from pytake.exceptions import ConflictError
 from templates_app.models import (
@@ -495,20 +496,26 @@ def raise_pending_too_long(*, older_than: datetime) -> list[Alert]:
 
 
 def notify_on_commit(alert: Alert) -> None:
-    """Once the alert is committed, enqueue its notification; a failure there is only logged."""
-    alert_id = str(alert.pk)
-    transaction.on_commit(lambda: enqueue_alert_notification(alert_id), robust=True)
+    """Once the alert is committed, enqueue its notification; a failure there is only logged.
+
+    Within a webhook delivery the alerts of all its changes share one task.
+    """
+    bulk_writes.gather(_enqueue_on_commit, [str(alert.pk)])
 
 
-def enqueue_alert_notification(alert_id: str) -> None:
+def _enqueue_on_commit(alert_ids: list[str]) -> None:
+    transaction.on_commit(lambda: enqueue_alert_notifications(alert_ids), robust=True)
+
+
+def enqueue_alert_notifications(alert_ids: list[str]) -> None:
     # Never let a notification fail the request that committed the alert: with the immediate
     # backend the task runs right here, and each send records its own failure on its delivery.
     from alerts import tasks
 
     try:
-        tasks.notify_alert.enqueue(alert_id)
+        tasks.notify_alerts.enqueue(alert_ids)
     except Exception:
-        logger.exception("Could not enqueue the notification of alert %s", alert_id)
+        logger.exception("Could not enqueue the notification of alerts %s", ", ".join(alert_ids))
 
 
 def create_channel(*, organization: Organization, **fields: Any) -> NotificationChannel:

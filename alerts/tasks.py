@@ -38,9 +38,13 @@ Status = NotificationDelivery.Status
 
 
 @task()
-def notify_alert(alert_id: str) -> list[int]:
-    """Plan the alert's message on each matching channel and send those due now."""
-    due = plan_alert_deliveries(alert_id=alert_id)
+def notify_alerts(alert_ids: list[str]) -> list[int]:
+    """Plan each alert's message on each matching channel and send those due now."""
+    due = [
+        delivery_id
+        for alert_id in alert_ids
+        for delivery_id in plan_alert_deliveries(alert_id=alert_id)
+    ]
     for delivery_id in due:
         enqueue_attempt(delivery_id)
     return due

@@ -15,7 +15,8 @@ hands them to the block around it.
     # inserted here, before the transaction commits
 
 Only rows nothing reads back before the block ends belong here (an append-only log, outgoing
-messages): a held-back row has no primary key yet.
+messages): a held-back row has no primary key yet. `gather()` holds back calls the same way, so
+that work done once per item (a task enqueued after commit) is done once per block.
 """
 
 from __future__ import annotations
@@ -23,65 +24,67 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
-# Called once per insert with every row it inserted for that callback (primary keys set).
-AfterInsert = Callable[[list[Model]], None]
+# Called once per block with every item gathered for it (inserted rows have their pk set).
+Gathered = Callable[[list[Any]], None]
 
 
-class _HeldRows:
+class _Held:
     def __init__(self) -> None:
         self.rows: dict[type[Model], list[Model]] = {}
-        self.callbacks: dict[AfterInsert, list[Model]] = {}
+        self.calls: dict[Gathered, list[Any]] = {}
 
-    def hold(self, rows: Sequence[Model], after: AfterInsert | None) -> None:
+    def hold(self, rows: Sequence[Model]) -> None:
         for row in rows:
             self.rows.setdefault(type(row), []).append(row)
-        if after is not None:
-            self.callbacks.setdefault(after, []).extend(rows)
 
-    def take(self, inner: _HeldRows) -> None:
+    def gather(self, callback: Gathered, items: Sequence[Any]) -> None:
+        self.calls.setdefault(callback, []).extend(items)
+
+    def take(self, inner: _Held) -> None:
         for model, rows in inner.rows.items():
             self.rows.setdefault(model, []).extend(rows)
-        for callback, rows in inner.callbacks.items():
-            self.callbacks.setdefault(callback, []).extend(rows)
+        for callback, items in inner.calls.items():
+            self.calls.setdefault(callback, []).extend(items)
 
-    def insert(self) -> None:
+    def release(self) -> None:
         for model, rows in self.rows.items():
             model._default_manager.bulk_create(rows)
-        for callback, rows in self.callbacks.items():
-            callback(rows)
+        for callback, items in self.calls.items():
+            callback(items)
 
 
-_held: ContextVar[_HeldRows | None] = ContextVar("pytake_held_rows", default=None)
+_held: ContextVar[_Held | None] = ContextVar("pytake_held_writes", default=None)
 
 
 @contextmanager
 def collecting() -> Iterator[None]:
-    """Hold back the rows `insert()` is given until the outermost block ends well."""
+    """Hold back what `insert()` and `gather()` are given until the outermost block ends well."""
     outer = _held.get()
-    held = _HeldRows()
+    held = _Held()
     token = _held.set(held)
     try:
         yield
     finally:
         _held.reset(token)
-    # Reached only when the block ended well: a raising block's rows are dropped with it.
+    # Reached only when the block ended well: a raising block's rows and calls are dropped.
     if outer is None:
-        held.insert()
+        held.release()
     else:
         outer.take(held)
 
 
-def insert(rows: Sequence[M], *, after: AfterInsert | None = None) -> Sequence[M]:
+def insert(rows: Sequence[M], *, after: Gathered | None = None) -> Sequence[M]:
     """Insert `rows` (all of one model) now, or when the enclosing `collecting()` block ends.
 
-    `after` is called with the rows once they are inserted, once for all the rows handed to it
-    within a block (e.g. to send every live message of a delivery in one go).
+    `after` is then called with the rows inserted, once for all the rows handed to it within a
+    block (e.g. to send every live message of a delivery in one go).
     """
     held = _held.get()
     if held is None:
@@ -89,5 +92,17 @@ def insert(rows: Sequence[M], *, after: AfterInsert | None = None) -> Sequence[M
         if after is not None and created:
             after(list(created))
         return created
-    held.hold(rows, after)
+    held.hold(rows)
+    if after is not None:
+        held.gather(after, rows)
     return rows
+
+
+def gather(callback: Callable[[list[T]], None], items: Sequence[T]) -> None:
+    """Call `callback(items)` now, or once with everything gathered for it when the enclosing
+    `collecting()` block ends (after its rows are inserted)."""
+    held = _held.get()
+    if held is None:
+        callback(list(items))
+    else:
+        held.gather(callback, items)

@@ -11,9 +11,10 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from alerts.models import NotificationDelivery
+from templates_app.meta import combine, encode
 from tests import factories
-from tests.alerts.conftest import status_body
-from tests.webhooks import signed_post
+from tests.alerts.conftest import T0, status_body
+from tests.webhooks import signed_post, template_status_body
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -43,7 +44,7 @@ def test_a_hanging_channel_is_not_called_inside_the_webhook(
 
     assert response.status_code == 200
     assert httpserver.log == []  # nothing left the process during the request
-    assert DBTaskResult.objects.filter(task_path="alerts.tasks.notify_alert").count() == 1
+    assert DBTaskResult.objects.filter(task_path="alerts.tasks.notify_alerts").count() == 1
 
     run_worker()
 
@@ -63,3 +64,22 @@ def test_a_hanging_channel_is_not_called_inside_the_webhook(
 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("sent", 2)
+
+
+def test_the_alerts_of_one_delivery_share_one_task_and_are_each_notified(
+    database_tasks, organization, phone_number, httpserver
+):
+    httpserver.expect_request("/slack").respond_with_data("ok")
+    factories.NotificationChannelFactory(
+        organization=organization, slack=True, url=httpserver.url_for("/slack")
+    )
+    templates = factories.WhatsAppTemplateFactory.create_batch(3, phone_number=phone_number)
+    body = combine(*(template_status_body(t, "DISABLED", occurred_at=T0) for t in templates))
+
+    assert signed_post(Client(), encode(body)).status_code == 200
+    assert DBTaskResult.objects.filter(task_path="alerts.tasks.notify_alerts").count() == 1
+
+    run_worker()
+
+    assert NotificationDelivery.objects.filter(status="sent").count() == 3
+    assert len(httpserver.log) == 3
