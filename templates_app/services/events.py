@@ -191,6 +191,10 @@ class TemplateFinder:
     ) -> None:
         self._accounts = accounts
         self._templates = templates
+        # Most events name the template by Meta's id: found without a scan of the batch's rows.
+        self._by_meta_id = {
+            (t.business_account_id, t.meta_template_id): t for t in templates if t.meta_template_id
+        }
 
     @classmethod
     def lock_for(cls, events: Iterable[TemplateEvent]) -> TemplateFinder:
@@ -236,11 +240,12 @@ class TemplateFinder:
         """
         account = self._accounts[event.waba_id]
         ref = event.template
+        if ref.meta_template_id:
+            known = self._by_meta_id.get((account.pk, ref.meta_template_id))
+            if known is not None:
+                return known
         live = [t for t in self._templates if t.business_account_id == account.pk]
         if ref.meta_template_id:
-            for template in live:
-                if template.meta_template_id == ref.meta_template_id:
-                    return template
             # By name only a template Meta has not numbered yet: another id is another template.
             live = [t for t in live if t.meta_template_id is None]
         if not ref.name:
@@ -258,6 +263,7 @@ class TemplateFinder:
         if template is not None and ref.meta_template_id:
             template.meta_template_id = ref.meta_template_id
             template.save(update_fields=["meta_template_id", "updated_at"])
+            self._by_meta_id[(account.pk, ref.meta_template_id)] = template
         return template
 
     def learn(self, event: TemplateEvent) -> WhatsAppTemplate | None:
@@ -284,6 +290,8 @@ class TemplateFinder:
                 deleted_at=timezone.now()
             )
             self._templates = [t for t in self._templates if t not in deleted]
+            for archived in deleted:
+                self._by_meta_id.pop((account.pk, archived.meta_template_id), None)
         if len(namesakes) > len(deleted):
             return None
         template = WhatsAppTemplate.objects.create(
@@ -295,6 +303,8 @@ class TemplateFinder:
             category=event.category or "",
         )
         self._templates.append(template)
+        if template.meta_template_id:
+            self._by_meta_id[(account.pk, template.meta_template_id)] = template
         return template
 
 
