@@ -1,8 +1,9 @@
 """One webhook delivery of 1, 100 and 1000 changes, through the webhook's own services.
 
 Each delivery is parsed, stored and applied as the endpoint does it in `sync` mode (signature
-aside; the time includes parsing): status and quality events for up to 200 templates, each template with two active campaigns, every
-change newer than the last so that each one really changes its template.
+aside; the time includes parsing): status and quality events for up to 200 templates, each
+template with two active campaigns, every change newer than the last so that each one really
+changes its template.
 """
 
 from __future__ import annotations

@@ -6,9 +6,8 @@ nothing) and keeps them: a body that cannot be read as rejected (`store_delivery
 (`keep_unhandled_delivery`), any other stored and applied in one transaction
 (`store_and_process`), or, with WEBHOOK_PROCESSING=async, stored as received (`store_delivery`)
 and applied by a worker (`process_delivery`). Applying: the templates it names are locked
-together, then each change is applied by `events.apply_template_event` in its own savepoint, so
-one change that fails never undoes the others. Each attempt is appended to the delivery's
-history.
+together, then each change is applied by `events.apply_template_event`; one change that fails
+never undoes the others (`_in_transaction`). Each attempt is appended to the delivery's history.
 """
 
 from __future__ import annotations
@@ -16,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -46,6 +45,8 @@ from templates_app.services.events import (
 )
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Headers kept with a delivery: enough to re-verify it and to trace it in Meta's logs.
 KEPT_HEADERS = ("Content-Type", "User-Agent", SIGNATURE_HEADER, "X-Forwarded-For")
@@ -149,26 +150,29 @@ def store_and_process(
     in a new one as `failed`, with the error; Meta, answered 500, sends it again too. A copy of
     a delivery stored earlier is applied as `process_delivery` applies any stored one.
     """
-    try:
-        with transaction.atomic():
-            delivery, created = store_delivery(body=body, headers=headers)
-            if created:
-                _apply(delivery, parsed, settled=set())
-                return delivery
-    except Exception as exc:
+
+    def attempt(isolated: bool) -> tuple[WebhookDelivery, bool]:
+        delivery, created = store_delivery(body=body, headers=headers)
+        if created:
+            _apply(delivery, parsed, settled=set(), isolated=isolated)
+        return delivery, created
+
+    def record(exc: Exception) -> tuple[WebhookDelivery, bool]:
         with transaction.atomic():
             delivery, _ = store_delivery(body=body, headers=headers)
             locked = _locked(delivery)
             if locked.status not in DONE_STATUSES:  # else a copy was applied meanwhile
                 _record_failure(locked, exc)
-            return locked
-    return process_delivery(delivery=delivery, parsed=parsed)
+            return locked, True
+
+    delivery, settled = _in_transaction(attempt, record)
+    return delivery if settled else process_delivery(delivery=delivery, parsed=parsed)
 
 
 def process_delivery(
     *, delivery: WebhookDelivery, parsed: ParsedDelivery | None = None, force: bool = False
 ) -> WebhookDelivery:
-    """Apply the changes of a stored delivery, each in its own savepoint.
+    """Apply the changes of a stored delivery.
 
     A delivery already processed (or ignored) is left alone unless `force`; the row lock makes a
     concurrent copy of the same delivery wait and then find it done. A change that raises is
@@ -180,29 +184,57 @@ def process_delivery(
     if delivery.status in DONE_STATUSES and not force:
         # Settled for good (only a forced reprocess applies it again): no lock is needed to know.
         return delivery
-    try:
-        with transaction.atomic():
-            locked = _locked(delivery)
-            if locked.status in DONE_STATUSES and not force:
-                return locked
-            if parsed is None:
-                try:
-                    parsed = parse_delivery_body(bytes(delivery_body(locked)))
-                except MetaPayloadError as exc:
-                    _finish_attempt(
-                        locked, WebhookDelivery.Status.REJECTED, outcomes=[], error=str(exc)
-                    )
-                    return locked
-            _apply(locked, parsed, settled=set() if force else _settled_positions(locked))
+
+    def attempt(isolated: bool) -> WebhookDelivery:
+        locked = _locked(delivery)
+        if locked.status in DONE_STATUSES and not force:
             return locked
-    except Exception as exc:
+        try:
+            events = parsed or parse_delivery_body(bytes(delivery_body(locked)))
+        except MetaPayloadError as exc:
+            _finish_attempt(locked, WebhookDelivery.Status.REJECTED, outcomes=[], error=str(exc))
+            return locked
+        settled = set() if force else _settled_positions(locked)
+        _apply(locked, events, settled=settled, isolated=isolated)
+        return locked
+
+    def record(exc: Exception) -> WebhookDelivery:
         with transaction.atomic():
             locked = _locked(delivery)
             _record_failure(locked, exc)
             return locked
 
+    return _in_transaction(attempt, record)
 
-def _apply(delivery: WebhookDelivery, parsed: ParsedDelivery, *, settled: set[str]) -> None:
+
+def _in_transaction(attempt: Callable[[bool], T], record: Callable[[Exception], T]) -> T:
+    """Run `attempt` in a transaction, first with no savepoint around its changes.
+
+    Savepoints cost two statements a change and are needed only when one fails, which is rare:
+    then everything is rolled back and run again, each change in its own savepoint, so that only
+    the failing ones are lost. A lone change has nothing to keep: its failure is recorded at
+    once. A transaction that fails as a whole (its connection dropped) is recorded by `record`
+    in a new one.
+    """
+    try:
+        with transaction.atomic():
+            return attempt(False)
+    except _ChangeFailed as failure:
+        if failure.alone:
+            return record(failure)
+        logger.warning("%s; applying its delivery again, a savepoint per change", failure)
+    except Exception as exc:
+        return record(exc)
+    try:
+        with transaction.atomic():
+            return attempt(True)
+    except Exception as exc:
+        return record(exc)
+
+
+def _apply(
+    delivery: WebhookDelivery, parsed: ParsedDelivery, *, settled: set[str], isolated: bool
+) -> None:
     """Apply the changes not yet settled and record the attempt, in the caller's transaction."""
     # The audit entries and live messages of every change go in one INSERT per table.
     with bulk_writes.collecting():
@@ -210,14 +242,15 @@ def _apply(delivery: WebhookDelivery, parsed: ParsedDelivery, *, settled: set[st
             delivery,
             parsed,
             [change for change in parsed.events if change.position not in settled],
+            isolated=isolated,
         )
     _record_attempt(delivery, parsed, outcomes, errors)
 
 
 def _record_failure(delivery: WebhookDelivery, exc: Exception) -> None:
     """Record an attempt whose transaction failed as a whole; nothing of it stays."""
-    if isinstance(exc, _LoneChangeFailed):
-        # The whole transaction was the change's savepoint: recorded as any failed change.
+    if isinstance(exc, _ChangeFailed):
+        # The whole transaction was the lone change's savepoint: recorded as any failed change.
         _record_attempt(delivery, exc.parsed, [exc.outcome], [exc.error])
         return
     # The transaction itself failed (e.g. the connection dropped).
@@ -244,16 +277,6 @@ def _record_attempt(
     )
 
 
-class _LoneChangeFailed(Exception):
-    """The one change a delivery had to apply failed, outside any savepoint of its own."""
-
-    def __init__(self, parsed: ParsedDelivery, outcome: ChangeOutcome, error: str) -> None:
-        super().__init__(outcome.detail)
-        self.parsed = parsed
-        self.outcome = outcome
-        self.error = error
-
-
 def delivery_body(delivery: WebhookDelivery) -> bytes:
     """The stored bytes; read only when needed, since the row lock leaves them out."""
     return bytes(WebhookDelivery.objects.values_list("body", flat=True).get(pk=delivery.pk))
@@ -271,19 +294,33 @@ def _settled_positions(delivery: WebhookDelivery) -> set[str]:
     }
 
 
+class _ChangeFailed(Exception):
+    """A change failed while the delivery's changes ran without savepoints."""
+
+    def __init__(
+        self, parsed: ParsedDelivery, outcome: ChangeOutcome, error: str, *, alone: bool
+    ) -> None:
+        super().__init__(f"Change {outcome.position} failed: {outcome.detail}")
+        self.parsed = parsed
+        self.outcome = outcome
+        self.error = error
+        self.alone = alone
+
+
 def _apply_changes(
     delivery: WebhookDelivery,
     parsed: ParsedDelivery,
     changes: Sequence[TemplateEvent | IgnoredChange],
+    *,
+    isolated: bool,
 ) -> tuple[list[ChangeOutcome], list[str]]:
-    """Each change in its own savepoint; returns the outcomes and the errors of failed ones.
+    """Apply each change; returns the outcomes and the errors of failed ones.
 
-    A lone change needs no savepoint (two statements saved on the commonest delivery): the
-    delivery's transaction stands in for it, and its failure is raised as `_LoneChangeFailed`.
+    `isolated`, each change runs in its own savepoint and one that fails is rolled back alone;
+    else a failure is raised as `_ChangeFailed`, for the caller to roll everything back.
     """
     events = [change for change in changes if not isinstance(change, IgnoredChange)]
     templates = TemplateFinder.lock_for(events)
-    isolated = len(events) > 1
     outcomes: list[ChangeOutcome] = []
     errors: list[str] = []
     for change in changes:
@@ -302,13 +339,13 @@ def _apply_changes(
                     )
                 )
         except Exception as exc:
-            logger.exception("Change %s of delivery %s failed", change.position, delivery.pk)
             failed = ChangeOutcome(
                 change.position, field_of(change), Result.FAILED, _error_line(exc)
             )
             error = f"{change.position}:\n{traceback.format_exc()}"
             if not isolated:
-                raise _LoneChangeFailed(parsed, failed, error) from exc
+                raise _ChangeFailed(parsed, failed, error, alone=len(events) == 1) from exc
+            logger.exception("Change %s of delivery %s failed", change.position, delivery.pk)
             outcomes.append(failed)
             errors.append(error)
             # The savepoint undid this change's writes, not the copies in memory: read again.
