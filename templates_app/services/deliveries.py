@@ -251,6 +251,7 @@ def _record_failure(delivery: WebhookDelivery, exc: Exception) -> None:
     """Record an attempt whose transaction failed as a whole; nothing of it stays."""
     if isinstance(exc, _ChangeFailed):
         # The whole transaction was the lone change's savepoint: recorded as any failed change.
+        logger.error("Delivery %s: %s", delivery.pk, exc, exc_info=exc.__cause__)
         _record_attempt(delivery, exc.parsed, [exc.outcome], [exc.error])
         return
     # The transaction itself failed (e.g. the connection dropped).
