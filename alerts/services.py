@@ -217,10 +217,13 @@ def raise_alert(
         organization_id = business_account.organization_id
     else:
         raise ValueError("An alert is about a template or a business account.")
-    open_alerts = Alert.objects.select_for_update().filter(
-        **subject, kind=kind, status__in=Alert.OPEN_STATUSES
+    # The open alert of this kind and those a new one would escalate, locked in one query.
+    open_alerts = list(
+        Alert.objects.select_for_update().filter(
+            **subject, kind__in=[kind, *ESCALATES.get(kind, ())], status__in=Alert.OPEN_STATUSES
+        )
     )
-    alert = open_alerts.first()
+    alert = next((open_alert for open_alert in open_alerts if open_alert.kind == kind), None)
     if alert is None:
         alert = Alert(
             organization_id=organization_id,
@@ -232,13 +235,15 @@ def raise_alert(
             last_seen_at=seen_at,
         )
         if insert_unless_conflicting(alert):
-            _escalate(alert)
+            _escalate(alert, [lesser for lesser in open_alerts if lesser.kind != kind])
             _announce(alert, MessageType.ALERT_CREATED)
             notify_on_commit(alert)
             return alert, True
         # A concurrent transaction opened it first (the one-open-alert constraint waited for
         # it to commit): this is a repeat.
-        alert = open_alerts.get()
+        alert = Alert.objects.select_for_update().get(
+            **subject, kind=kind, status__in=Alert.OPEN_STATUSES
+        )
     alert.occurrences += 1
     alert.last_seen_at = max(seen_at, alert.last_seen_at or seen_at)
     alert.title = title
@@ -269,13 +274,8 @@ def _announce(alert: Alert, message_type: MessageType) -> None:
     )
 
 
-def _escalate(alert: Alert) -> None:
-    replaced = ESCALATES.get(alert.kind)
-    if not replaced:
-        return
-    lesser = Alert.objects.filter(
-        template_id=alert.template_id, kind__in=replaced, status__in=Alert.OPEN_STATUSES
-    )
+def _escalate(alert: Alert, lesser: list[Alert]) -> None:
+    """`lesser`: the template's open alerts (locked) of the kinds `alert` replaces."""
     kinds = _resolve(
         lesser,
         resolution=f"Escalated: {alert.title}"[:300],
@@ -294,7 +294,7 @@ def resolve_template_alerts(
     """Resolve the template's open alerts of `kinds`: Meta's news ended them. Returns how many."""
     alerts = Alert.objects.filter(template=template, kind__in=list(kinds))
     resolved = _resolve(
-        alerts.filter(status__in=Alert.OPEN_STATUSES),
+        alerts.filter(status__in=Alert.OPEN_STATUSES).select_for_update(),
         resolution=(change.reason or "The template recovered")[:300],
         actor=None,
         actor_type=audit.actor_type_of_source(change.source),
@@ -306,7 +306,7 @@ def resolve_template_alerts(
 
 @transaction.atomic(savepoint=False)
 def _resolve(
-    alerts: QuerySet[Alert],
+    alerts: Iterable[Alert],
     *,
     resolution: str,
     actor: User | None,
@@ -315,10 +315,10 @@ def _resolve(
     event_at: datetime | None = None,
     delivery_id: int | None = None,
 ) -> list[str]:
-    """Resolve `alerts` (locked), one audit entry each; returns the kinds resolved."""
+    """Resolve `alerts` (locked by the caller), one audit entry each; returns the kinds resolved."""
     now = timezone.now()
     entries = []
-    for alert in alerts.select_for_update():
+    for alert in alerts:
         entries.append(
             audit.Entry(
                 organization_id=alert.organization_id,
@@ -448,12 +448,11 @@ def resolve_alert(*, alert: Alert, actor: User, reason: str = "") -> Alert:
             extra={"alert": str(locked.pk), "status": locked.status},
         )
     _resolve(
-        Alert.objects.filter(pk=locked.pk),
+        [locked],
         resolution=(reason.strip() or f"Resolved by {actor.email or actor.get_username()}")[:300],
         actor=actor,
         actor_type=audit.AuditLog.ActorType.USER,
     )
-    locked.refresh_from_db()
     return locked
 
 
