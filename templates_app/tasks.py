@@ -23,7 +23,7 @@ def apply_webhook_delivery(delivery_id: int, attempt: int = 1) -> str:
 
     After the last retry the delivery stays `failed`, kept for `reprocess_webhooks`.
     """
-    delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    delivery = WebhookDelivery.objects.defer("body").filter(pk=delivery_id).first()
     if delivery is None:
         return "gone"  # pruned meanwhile
     delivery = deliveries.process_delivery(delivery=delivery)

@@ -186,11 +186,12 @@ def process_delivery(
         return delivery
 
     def attempt(isolated: bool) -> WebhookDelivery:
-        locked = _locked(delivery)
+        # Its body is read with the lock only when it is still to be parsed (by a worker).
+        locked = _locked(delivery, with_body=parsed is None)
         if locked.status in DONE_STATUSES and not force:
             return locked
         try:
-            events = parsed or parse_delivery_body(bytes(delivery_body(locked)))
+            events = parsed or parse_delivery_body(bytes(locked.body))
         except MetaPayloadError as exc:
             _finish_attempt(locked, WebhookDelivery.Status.REJECTED, outcomes=[], error=str(exc))
             return locked
@@ -278,13 +279,9 @@ def _record_attempt(
     )
 
 
-def delivery_body(delivery: WebhookDelivery) -> bytes:
-    """The stored bytes; read only when needed, since the row lock leaves them out."""
-    return bytes(WebhookDelivery.objects.values_list("body", flat=True).get(pk=delivery.pk))
-
-
-def _locked(delivery: WebhookDelivery) -> WebhookDelivery:
-    return WebhookDelivery.objects.select_for_update().defer("body").get(pk=delivery.pk)
+def _locked(delivery: WebhookDelivery, *, with_body: bool = False) -> WebhookDelivery:
+    deliveries = WebhookDelivery.objects.select_for_update()
+    return (deliveries if with_body else deliveries.defer("body")).get(pk=delivery.pk)
 
 
 def _settled_positions(delivery: WebhookDelivery) -> set[str]:
