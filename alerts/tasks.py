@@ -37,7 +37,12 @@ MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1
 Status = NotificationDelivery.Status
 
 
-@task()
+# Ahead of the webhook deliveries a worker has queued: under a burst of Meta's news, a critical
+# alert raised by the first delivery is sent before the thousandth delivery is applied.
+NOTIFICATION_PRIORITY = 10
+
+
+@task(priority=NOTIFICATION_PRIORITY)
 def notify_alerts(alert_ids: list[str]) -> list[int]:
     """Plan each alert's message on each matching channel and send those due now."""
     due = [
@@ -50,7 +55,7 @@ def notify_alerts(alert_ids: list[str]) -> list[int]:
     return due
 
 
-@task()
+@task(priority=NOTIFICATION_PRIORITY)
 def send_delivery(delivery_id: int) -> str:
     """One attempt at one delivery; returns its status after the attempt."""
     return attempt_delivery(delivery_id=delivery_id)

@@ -9,11 +9,18 @@ import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from templates_app.meta import status_update_body
+from alerts.models import NotificationDelivery
+from templates_app.meta import encode, status_update_body
 from templates_app.models import TemplateStatus, WebhookDelivery
 from templates_app.tasks import retry_delay
+from tests import factories
 from tests.conftest import PAYLOADS_TEMPLATE_ID, PAYLOADS_WABA_ID
-from tests.webhooks import payload_bytes, signed_post
+from tests.webhooks import (
+    payload_bytes,
+    signed_post,
+    template_quality_body,
+    template_status_body,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,3 +117,28 @@ def test_unreadable_body_is_still_rejected_at_once(client, async_webhook):
     assert response.status_code == 400
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.REJECTED
     assert not DBTaskResult.objects.exists()
+
+
+def test_an_alert_raised_by_the_backlog_is_sent_before_the_rest_of_it_is_applied(
+    client, async_webhook, meta_number, httpserver
+):
+    httpserver.expect_request("/slack").respond_with_data("ok")
+    factories.NotificationChannelFactory(
+        organization=meta_number.business_account.organization,
+        slack=True,
+        url=httpserver.url_for("/slack"),
+    )
+    disabled, *others = factories.WhatsAppTemplateFactory.create_batch(4, phone_number=meta_number)
+    signed_post(client, encode(template_status_body(disabled, "DISABLED", occurred_at=T0)))
+    for template in others:
+        signed_post(client, encode(template_quality_body(template, "GREEN", occurred_at=T0)))
+
+    run_worker()
+
+    notification = NotificationDelivery.objects.get()
+    assert notification.status == "sent"
+    applied = WebhookDelivery.objects.order_by("processed_at").values_list(
+        "processed_at", flat=True
+    )
+    # Applied first, its alert notified next, ahead of the deliveries queued before it.
+    assert applied[0] < notification.sent_at < applied[1]
