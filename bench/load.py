@@ -26,7 +26,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 SERVER_URL = "postgres://postgres@127.0.0.1:5432"
 SCRATCH_DATABASE = os.environ.get("BENCH_DATABASE", "pytake_bench") + "_load"
@@ -43,19 +44,10 @@ EVENT_TIMES = itertools.count(1_800_000_000)
 
 
 def run() -> None:
-    _server_statement(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
-    _server_statement(f"CREATE DATABASE {SCRATCH_DATABASE}")
-    try:
-        env = _server_env()
+    with scratch_database(SCRATCH_DATABASE):
+        env = server_env(SCRATCH_DATABASE)
         print(f"Scratch database {SCRATCH_DATABASE}: migrating, 200 templates…", flush=True)
-        setup = subprocess.run(
-            [sys.executable, "-m", "bench.load", "--setup"],
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        prepared = json.loads(setup.stdout.strip().splitlines()[-1])
+        prepared = prepare(env)
         print(
             f"Statements per delivery of one change (one request each): new "
             f"{prepared['statements']['new']}, redelivery {prepared['statements']['redelivery']}; "
@@ -63,13 +55,24 @@ def run() -> None:
         )
         print(f"Server pool: DATABASE_POOL={env.get('DATABASE_POOL', '') or 'off'}")
         _measure(prepared["templates"], env)
+
+
+@contextmanager
+def scratch_database(name: str) -> Iterator[None]:
+    """An empty PostgreSQL database `name` (what a broken run left is dropped first), dropped
+    again when the block ends."""
+    server_statement(f"DROP DATABASE IF EXISTS {name}")
+    server_statement(f"CREATE DATABASE {name}")
+    try:
+        yield
     finally:
-        _server_statement(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
+        server_statement(f"DROP DATABASE IF EXISTS {name}")
 
 
-def _server_env() -> dict[str, str]:
+def server_env(database: str) -> dict[str, str]:
+    """The server's production settings on the scratch database `database`."""
     return {
-        "DATABASE_URL": f"{SERVER_URL}/{SCRATCH_DATABASE}",
+        "DATABASE_URL": f"{SERVER_URL}/{database}",
         "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
         "DEBUG": "false",
         "SECRET_KEY": "bench-secret-key-" + "x" * 40,
@@ -81,11 +84,25 @@ def _server_env() -> dict[str, str]:
     }
 
 
-def _server_statement(statement: str) -> None:
+def server_statement(statement: str) -> None:
     import psycopg
 
     with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as server:
         server.execute(statement)
+
+
+def prepare(env: dict[str, str]) -> dict:
+    """`_setup` run in a process of its own with the server's settings `env`: the templates
+    ({"meta_template_id", "name"} each) and the statements of one delivery ({"new",
+    "redelivery", "bare"}), as {"templates", "statements"}."""
+    setup = subprocess.run(
+        [sys.executable, "-m", "bench.load", "--setup"],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(setup.stdout.strip().splitlines()[-1])
 
 
 class Deliveries:
@@ -141,19 +158,31 @@ def _signed(body: bytes) -> dict[str, str]:
 
 
 def _measure(templates: list[dict[str, str]], env: dict[str, str]) -> None:
+    with served(env) as port:
+        results = asyncio.run(all_figures(port, Deliveries(templates)))
+    print_figures(results)
+
+
+@contextmanager
+def served(env: dict[str, str]) -> Iterator[int]:
+    """The port of Uvicorn, as `make run` starts it, serving with `env` until the block ends."""
     # Not bench.server's: Uvicorn takes a socket passed by --fd for a Unix one and leaves Nagle
     # on, so every answer waited 40 ms for an ACK; this one binds as `make run` does.
     from tests.servers import asgi_server
 
     os.environ["PYTAKE_ASGI_SERVER"] = "uvicorn"  # the Makefile's `run`
-    deliveries = Deliveries(templates)
     with asgi_server(env) as address:
-        port = int(address.rsplit(":", 1)[1])
-        results = asyncio.run(_all_figures(port, deliveries))
-    print(f"\nAt most {MAX_REQUESTS} requests or {MAX_SECONDS:.0f} s per figure, on loopback.")
+        yield int(address.rsplit(":", 1)[1])
+
+
+def print_figures(
+    results: dict, *, requests: int = MAX_REQUESTS, seconds: float = MAX_SECONDS
+) -> None:
+    """The table of `all_figures`, and each webhook's rate beside the bare view's."""
+    print(f"\nAt most {requests} requests or {seconds:.0f} s per figure, on loopback.")
     print(f"{'':12} {'concurrency':>11} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for (name, concurrency), (count, seconds, latencies, statuses) in results.items():
-        p50, p99 = _percentiles(latencies)
+        p50, p99 = percentiles(latencies)
         unexpected = {code: n for code, n in statuses.items() if code != 200}
         print(
             f"{name:12} {concurrency:>11} {count:>8} {count / seconds:>8.1f} "
@@ -170,7 +199,11 @@ def _measure(templates: list[dict[str, str]], env: dict[str, str]) -> None:
         )
 
 
-async def _all_figures(port: int, deliveries: Deliveries) -> dict:
+async def all_figures(
+    port: int, deliveries: Deliveries, *, requests: int = MAX_REQUESTS, seconds: float = MAX_SECONDS
+) -> dict:
+    """Each figure of the table, keyed by (name, concurrency), after an untimed warm-up; each
+    of at most `requests` requests or `seconds`."""
     import httpx
 
     async with httpx.AsyncClient(
@@ -187,15 +220,23 @@ async def _all_figures(port: int, deliveries: Deliveries) -> dict:
             ("new", deliveries.new),
             ("redelivery", deliveries.redelivery),
         ):
-            results[(name, concurrency)] = await _figure(port, make, concurrency)
+            results[(name, concurrency)] = await figure(
+                port, make, concurrency, requests=requests, seconds=seconds
+            )
             print(f"  {name} at {concurrency}: done", flush=True)
     return results
 
 
-async def _figure(
-    port: int, make: Callable[[], tuple[str, bytes, dict[str, str]]], concurrency: int
+async def figure(
+    port: int,
+    make: Callable[[], tuple[str, bytes, dict[str, str]]],
+    concurrency: int,
+    *,
+    requests: int = MAX_REQUESTS,
+    seconds: float = MAX_SECONDS,
 ) -> tuple[int, float, list[float], Counter]:
-    """(requests, seconds, latencies, answers) of `concurrency` clients POSTing in a loop."""
+    """(requests, seconds, latencies, answers) of `concurrency` clients POSTing in a loop, until
+    `requests` are issued or `seconds` have passed."""
     import httpx
 
     latencies: list[float] = []
@@ -205,12 +246,12 @@ async def _figure(
         base_url=f"http://127.0.0.1:{port}", transport=_transport(limits), timeout=60
     ) as client:
         started = time.perf_counter()
-        deadline = started + MAX_SECONDS
+        deadline = started + seconds
         issued = 0
 
         async def one_client() -> None:
             nonlocal issued
-            while issued < MAX_REQUESTS and time.perf_counter() < deadline:
+            while issued < requests and time.perf_counter() < deadline:
                 issued += 1
                 path, body, headers = make()
                 sent = time.perf_counter()
@@ -223,8 +264,8 @@ async def _figure(
                 statuses[answer.status_code] += 1
 
         await asyncio.gather(*(one_client() for _ in range(concurrency)))
-        seconds = time.perf_counter() - started
-    return len(latencies), seconds, latencies, statuses
+        elapsed = time.perf_counter() - started
+    return len(latencies), elapsed, latencies, statuses
 
 
 def _transport(limits):
@@ -240,7 +281,8 @@ def _rate(result: tuple[int, float, list[float], Counter]) -> float:
     return result[0] / result[1]
 
 
-def _percentiles(latencies: list[float]) -> tuple[float, float]:
+def percentiles(latencies: list[float]) -> tuple[float, float]:
+    """p50 and p99 of `latencies`."""
     if len(latencies) < 2:
         return latencies[0], latencies[0]
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
