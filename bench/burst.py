@@ -5,18 +5,23 @@
 
 The deployment of docker-compose.yml on one machine: one Uvicorn server with the settings of
 `bench.load` plus WEBHOOK_PROCESSING=async and TASKS_BACKEND=django_tasks_db.DatabaseBackend,
-and `manage.py db_worker` processes with the same settings, on a scratch PostgreSQL database
-`pytake_bench_burst` created, migrated and dropped; 200 templates, two active campaigns each.
+and `manage.py db_worker` processes with the same settings (docker-compose.yml also sets
+DATABASE_POOL=true: the second command), on a scratch PostgreSQL database `pytake_bench_burst`
+created, migrated and dropped; 200 templates, two active campaigns each.
 
 First the acknowledgement alone, with no worker running: `bench.load`'s table (the bare view,
-new deliveries, the same bodies again) on this server, each delivery stored and its task queued
-but nothing applied. Then the deliveries and tasks that left are deleted, not applied (at a
-worker's pace they would take minutes), and for 1 and then 2 fresh workers a burst of BURST
-new deliveries is POSTed at concurrency BURST_CONCURRENCY, each newer than its template's last
-event and a real change of it (they continue one cycle of paused, red, reinstated, green over the
-templates). The figures: how long the POSTs took; how long from the first POST until every
-delivery was applied, from the last `processed_at`; and each delivery's wait from `received_at`
-(stamped when the server stores it) to `processed_at` (when the worker finished applying it).
+new deliveries, the same bodies again; at most FIGURE_REQUESTS requests or FIGURE_SECONDS per
+line) on this server, each delivery stored and its task queued, nothing applied. Then what that
+left waiting (deliveries and queued tasks) is deleted, not applied: at a worker's pace it would
+take minutes. For 1, then 2 fresh workers, a burst of BURST new deliveries is POSTed at
+concurrency BURST_CONCURRENCY, each newer than its template's last event and a real change of it
+(the bursts continue one cycle of paused, red, reinstated, green over the templates). The
+figures: how long the POSTs took; from the first POST until every delivery was applied (the last
+`processed_at`); each delivery's wait from `received_at` (when the server stored it) to
+`processed_at` (when a worker had applied it); the outcome of every change; the tasks run
+meanwhile (the alerts' notifications share the workers' queue); and any delivery not
+`processed`, or never stored because its POST failed. Before the next burst, the
+notifications still queued are deleted too.
 
 The workers run as the tests' do (`--no-startup-delay --interval 0.1`), and the burst starts
 once each has logged that it polls. Production's defaults differ in two ways that would blur
@@ -115,8 +120,8 @@ def _burst(port: int, deliveries: Deliveries, workers: int, env: dict[str, str],
     waiting, tasks = _clear_backlog(db)
     print(
         f"\nBurst of {BURST} new deliveries at concurrency {BURST_CONCURRENCY}, {workers} "
-        f"worker(s). Deleted first, not applied: {waiting} waiting deliveries, {tasks} queued "
-        "tasks."
+        f"worker(s); load average {os.getloadavg()[0]:.1f}. Deleted first, not applied: "
+        f"{waiting} waiting deliveries, {tasks} queued tasks."
     )
     with task_workers(workers, env):
         first_post = time.time()
