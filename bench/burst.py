@@ -121,7 +121,7 @@ def _burst(port: int, deliveries: Deliveries, workers: int, env: dict[str, str],
     print(
         f"\nBurst of {BURST} new deliveries at concurrency {BURST_CONCURRENCY}, {workers} "
         f"worker(s); load average {os.getloadavg()[0]:.1f}. Deleted first, not applied: "
-        f"{waiting} waiting deliveries, {tasks} queued tasks."
+        f"{waiting} waiting deliveries, {tasks} queued task(s)."
     )
     with task_workers(workers, env):
         first_post = time.time()
