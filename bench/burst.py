@@ -1,13 +1,13 @@
 """Acknowledge first: the webhook with WEBHOOK_PROCESSING=async, and a burst its workers drain.
 
-    .venv/bin/python -m bench burst                    # also part of `make bench`
-    DATABASE_POOL=true .venv/bin/python -m bench burst # the server and workers on a psycopg pool
+    .venv/bin/python -m bench burst                     # also part of `make bench`
+    DATABASE_POOL=false .venv/bin/python -m bench burst # a database connection per request, task
 
 The deployment of docker-compose.yml on one machine: one Uvicorn server with the settings of
 `bench.load` plus WEBHOOK_PROCESSING=async and TASKS_BACKEND=django_tasks_db.DatabaseBackend,
-and `manage.py db_worker` processes with the same settings (docker-compose.yml also sets
-DATABASE_POOL=true: the second command), on a scratch PostgreSQL database `pytake_bench_burst`
-created, migrated and dropped; 200 templates, two active campaigns each.
+and `manage.py db_worker` processes with the same settings (the psycopg pool included), on a
+scratch PostgreSQL database `pytake_bench_burst` created, migrated and dropped; 200 templates,
+two active campaigns each.
 
 First the acknowledgement alone, with no worker running: `bench.load`'s table (the bare view,
 new deliveries, the same bodies again; at most FIGURE_REQUESTS requests or FIGURE_SECONDS per

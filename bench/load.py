@@ -1,10 +1,11 @@
 """The webhook at the limit: requests/s, p50 and p99 at concurrency 1, 16 and 64.
 
-    .venv/bin/python -m bench load                    # also part of `make bench`
-    DATABASE_POOL=true .venv/bin/python -m bench load # the server on a psycopg pool
+    .venv/bin/python -m bench load                     # also part of `make bench`
+    DATABASE_POOL=false .venv/bin/python -m bench load # a database connection per request
 
-Starts the server `make run` starts (Uvicorn) with production settings (DEBUG off, a
-SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, the webhook app secret, REDIS_URL) on a scratch
+Starts the server `make run` starts (Uvicorn) with docker-compose.yml's production settings
+(DEBUG off, a SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, the webhook app secret, REDIS_URL, the psycopg
+pool, the database task backend, whose worker is not started here) on a scratch
 PostgreSQL database `pytake_bench_load` it creates, migrates and drops; the URLs are
 bench.urls, the project's plus a bare view answering 200 with no work. 200 templates, two
 active campaigns each. An asyncio + httpx client on loopback then POSTs, for at most
@@ -80,7 +81,8 @@ def server_env(database: str) -> dict[str, str]:
         "WHATSAPP_WEBHOOK_APP_SECRET": APP_SECRET,
         "PYTAKE_URLCONF": "bench.urls",
         "LOG_LEVEL": "ERROR",
-        "DATABASE_POOL": os.environ.get("DATABASE_POOL", ""),
+        "DATABASE_POOL": os.environ.get("DATABASE_POOL", "true"),
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
     }
 
 
