@@ -24,6 +24,7 @@ from organizations.models import Organization, User
 from pytake import bulk_writes
 from pytake.db import insert_unless_conflicting
 from pytake.exceptions import ConflictError
+from pytake.task_queue import enqueue_with_transaction
 from templates_app.models import (
     BLOCKED_STATUSES,
     BusinessAccount,
@@ -495,7 +496,7 @@ def raise_pending_too_long(*, older_than: datetime) -> list[Alert]:
 
 
 def notify_on_commit(alert: Alert) -> None:
-    """Once the alert is committed, enqueue its notification; a failure there is only logged.
+    """Enqueue the alert's notification, to run once the alert is committed.
 
     Within a webhook delivery the alerts of all its changes share one task.
     """
@@ -503,12 +504,17 @@ def notify_on_commit(alert: Alert) -> None:
 
 
 def _enqueue_on_commit(alert_ids: list[str]) -> None:
-    transaction.on_commit(lambda: enqueue_alert_notifications(alert_ids), robust=True)
+    from alerts import tasks
+
+    enqueue_with_transaction(
+        tasks.notify_alerts, alert_ids, after_commit=lambda: enqueue_alert_notifications(alert_ids)
+    )
 
 
 def enqueue_alert_notifications(alert_ids: list[str]) -> None:
-    # Never let a notification fail the request that committed the alert: with the immediate
-    # backend the task runs right here, and each send records its own failure on its delivery.
+    # After commit, never let a notification fail the request that committed the alert: with the
+    # immediate backend the task runs right here, and each send records its own failure on its
+    # delivery.
     from alerts import tasks
 
     try:

@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from pytake.task_queue import enqueue_with_transaction
 from templates_app.models import WebhookDelivery
 from templates_app.services import deliveries
 
@@ -46,9 +46,9 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(minutes=2 ** (attempt - 1))
 
 
-def enqueue_on_commit(delivery: WebhookDelivery) -> None:
-    """Hand the delivery to a worker once the row that holds it is committed."""
-    transaction.on_commit(lambda: apply_webhook_delivery.enqueue(delivery.pk))
+def enqueue_with_delivery(delivery: WebhookDelivery) -> None:
+    """Hand the delivery to a worker, in the transaction that stores it: both commit together."""
+    enqueue_with_transaction(apply_webhook_delivery, delivery.pk)
 
 
 @task()

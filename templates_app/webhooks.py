@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -128,9 +129,10 @@ class WhatsAppWebhookView(APIView):
             return Response({"delivery": kept.pk if kept else None, "status": "ignored"})
         if settings.WEBHOOK_PROCESSING == "async":
             # Acknowledged once stored: Meta's retries are not needed for what a worker applies.
-            delivery, _ = deliveries.store_delivery(body=body, headers=request.headers)
-            if delivery.status in deliveries.WAITING_STATUSES:
-                tasks.enqueue_on_commit(delivery)
+            with transaction.atomic():
+                delivery, _ = deliveries.store_delivery(body=body, headers=request.headers)
+                if delivery.status in deliveries.WAITING_STATUSES:
+                    tasks.enqueue_with_delivery(delivery)
             return Response({"delivery": delivery.pk, "status": delivery.status})
         delivery = deliveries.store_and_process(body=body, headers=request.headers, parsed=parsed)
         if delivery.status == WebhookDelivery.Status.FAILED:
