@@ -121,8 +121,21 @@ def test_database_pool_pools_postgresql_connections_instead_of_keeping_them():
         CONN_MAX_AGE="60",
     )
 
-    assert settings["DB_POOL"] is True
+    # Room for every request a process serves at once: psycopg's own default is 4.
+    assert settings["DB_POOL"] == {"min_size": 2, "max_size": 20, "timeout": 10.0}
     assert settings["CONN_MAX_AGE"] == 0  # Django refuses a pool with persistent connections
+
+
+def test_database_pool_size_is_the_operators_to_set():
+    settings = _settings(
+        DATABASE_URL="postgres://pytake:secret@db.example:5432/pytake",
+        DATABASE_POOL="true",
+        DATABASE_POOL_MIN_SIZE="4",
+        DATABASE_POOL_MAX_SIZE="50",
+        DATABASE_POOL_TIMEOUT_SECONDS="2.5",
+    )
+
+    assert settings["DB_POOL"] == {"min_size": 4, "max_size": 50, "timeout": 2.5}
 
 
 def test_database_pool_is_never_on_for_sqlite():
