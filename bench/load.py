@@ -315,10 +315,7 @@ def _setup() -> None:
     client = Client(SERVER_NAME="127.0.0.1")
 
     def post(request: tuple[str, bytes, dict[str, str]]) -> None:
-        path, body, headers = request
-        answer = client.post(path, data=body, content_type="application/json", headers=headers)
-        if answer.status_code != 200:
-            raise RuntimeError(f"{path}: {answer.status_code} {answer.content[:200]!r}")
+        post_in_process(client, request)
 
     statements = {
         "new": count_queries(lambda: post(counted.new())),
@@ -328,6 +325,14 @@ def _setup() -> None:
     for _ in counted.changes[1:]:
         post(counted.new())
     print(json.dumps({"templates": templates, "statements": statements}))
+
+
+def post_in_process(client, request: tuple[str, bytes, dict[str, str]]) -> None:
+    """POST one of `Deliveries`' requests through Django's test `client`; anything but 200 fails."""
+    path, body, headers = request
+    answer = client.post(path, data=body, content_type="application/json", headers=headers)
+    if answer.status_code != 200:
+        raise RuntimeError(f"{path}: {answer.status_code} {answer.content[:200]!r}")
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--setup"]:

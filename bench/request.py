@@ -59,19 +59,13 @@ def _measure() -> None:
     requests = [deliveries.new() for _ in range(WARM_UP + DELIVERIES)]
     client = Client(SERVER_NAME="127.0.0.1")
 
-    def post(request: tuple[str, bytes, dict[str, str]]) -> None:
-        path, body, headers = request
-        answer = client.post(path, data=body, content_type="application/json", headers=headers)
-        if answer.status_code != 200:
-            raise RuntimeError(f"{path}: {answer.status_code} {answer.content[:200]!r}")
-
     for request in requests[:WARM_UP]:
-        post(request)
+        bench.load.post_in_process(client, request)
     times = []
     cpu = time.process_time()
     for request in requests[WARM_UP:]:
         started = time.perf_counter()
-        post(request)
+        bench.load.post_in_process(client, request)
         times.append(time.perf_counter() - started)
     cpu = time.process_time() - cpu
     print(
