@@ -500,10 +500,10 @@ def notify_on_commit(alert: Alert) -> None:
 
     Within a webhook delivery the alerts of all its changes share one task.
     """
-    bulk_writes.gather(_enqueue_on_commit, [str(alert.pk)])
+    bulk_writes.gather(_enqueue_notifications, [str(alert.pk)])
 
 
-def _enqueue_on_commit(alert_ids: list[str]) -> None:
+def _enqueue_notifications(alert_ids: list[str]) -> None:
     from alerts import tasks
 
     enqueue_with_transaction(

@@ -16,7 +16,7 @@ hands them to the block around it.
 
 Only rows nothing reads back before the block ends belong here (an append-only log, outgoing
 messages): a held-back row has no primary key yet. `gather()` holds back calls the same way, so
-that work done once per item (a task enqueued after commit) is done once per block.
+that work done once per item (a notification task enqueued) is done once per block.
 """
 
 from __future__ import annotations
