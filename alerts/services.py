@@ -1,7 +1,8 @@
 """Writes to alerts: raise (or repeat), escalate, resolve and acknowledge; notification channels.
 
 An alert is raised inside the transaction that applied Meta's change (the receivers run there),
-so it commits or rolls back with it; its notification is enqueued only after commit.
+so it commits or rolls back with it, and so does its notification task (on the database task
+backend, queued in the same transaction; on the immediate one, run after commit).
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ def raise_alert(
     itself), or count one more occurrence of the open one.
 
     Returns the alert and whether it is new. A new alert escalates the lesser open alerts it
-    replaces (`ESCALATES`) and is notified after commit; a repeat is not notified again.
+    replaces (`ESCALATES`) and is notified once committed; a repeat is not notified again.
     """
     seen_at = seen_at or timezone.now()
     if template is not None:
