@@ -191,12 +191,12 @@ def process_delivery(
         if locked.status in DONE_STATUSES and not force:
             return locked
         try:
-            events = parsed or parse_delivery_body(bytes(locked.body))
+            read = parsed if parsed is not None else parse_delivery_body(bytes(locked.body))
         except MetaPayloadError as exc:
             _finish_attempt(locked, WebhookDelivery.Status.REJECTED, outcomes=[], error=str(exc))
             return locked
         settled = set() if force else _settled_positions(locked)
-        _apply(locked, events, settled=settled, isolated=isolated)
+        _apply(locked, read, settled=settled, isolated=isolated)
         return locked
 
     def record(exc: Exception) -> WebhookDelivery:
