@@ -6,7 +6,8 @@ the template before they reach here; `resume_campaign` and `create_campaign` do 
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from typing import NamedTuple
 from uuid import UUID
 
 from django.db import transaction
@@ -288,11 +289,15 @@ def follow_template_status(*, change: TemplateChange) -> None:
 
 # Inside the caller's transaction (the delivery's), which holds the template's row lock: no
 # savepoint, and a failure here fails the whole delivery, to be retried. Each of the two
-# functions below is the same few statements whatever the number of campaigns: a SELECT that
-# locks the campaigns and names them, an INSERT … SELECT that records them, one UPDATE of the
-# same campaigns, and one live message naming them all. The UPDATE's filter finds exactly the
-# locked rows, since no campaign starts sending on a template (or is paused by it) without the
-# template's row lock, which this transaction holds.
+# functions below is two statements whatever the number of campaigns: a SELECT that locks the
+# campaigns and names them, and one UPDATE of the same campaigns; their audit entries go in the
+# delivery's one INSERT of entries, and one live message names them all. The UPDATE's filter
+# finds exactly the locked rows, since no campaign starts sending on a template (or is paused by
+# it) without the template's row lock, which this transaction holds.
+
+# Beyond this many campaigns at once, their audit entries are built by the database in an
+# INSERT … SELECT of their own: thousands of rows need not make a round trip through Python.
+AUDITED_IN_PYTHON_UP_TO = 200
 
 
 @transaction.atomic(savepoint=False)
@@ -307,16 +312,17 @@ def pause_campaigns_for_template(*, change: TemplateChange) -> int:
     sending = Campaign.objects.filter(
         template=template, status__in=Campaign.SENDING_STATUSES, deleted_at__isnull=True
     )
-    campaign_ids = _locked_ids(sending)
-    if not campaign_ids:
+    locked = _lock(sending)
+    if not locked:
         return 0
     _record_meta_action(
         sending,
+        locked,
         change=change,
         action=audit.Action.CAMPAIGN_PAUSED,
-        status=JSONArray(F("status"), Value(Campaign.Status.PAUSED)),
+        status=lambda campaign: [campaign.status, Campaign.Status.PAUSED],
+        status_expression=JSONArray(F("status"), Value(Campaign.Status.PAUSED)),
         reason=reason,
-        now=now,
     )
     # In an UPDATE, `status` on the right-hand side is the value before this statement.
     paused = sending.update(
@@ -331,7 +337,7 @@ def pause_campaigns_for_template(*, change: TemplateChange) -> int:
         MessageType.CAMPAIGNS_PAUSED,
         organization_id=template.organization_id,
         template_id=template.pk,
-        campaign_ids=campaign_ids,
+        campaign_ids=[campaign.pk for campaign in locked],
         reason=reason,
     )
     return paused
@@ -354,16 +360,17 @@ def resume_campaigns_for_template(*, change: TemplateChange) -> int:
         deleted_at__isnull=True,
     )
     reason = template_reason(change)
-    campaign_ids = _locked_ids(resuming)
-    if not campaign_ids:
+    locked = _lock(resuming)
+    if not locked:
         return 0
     _record_meta_action(
         resuming,
+        locked,
         change=change,
         action=audit.Action.CAMPAIGN_RESUMED,
-        status=JSONArray(Value(Campaign.Status.PAUSED), F("status_before_pause")),
+        status=lambda campaign: [Campaign.Status.PAUSED, campaign.status_before_pause],
+        status_expression=JSONArray(Value(Campaign.Status.PAUSED), F("status_before_pause")),
         reason=reason,
-        now=now,
     )
     resumed = resuming.update(
         status=F("status_before_pause"),
@@ -377,35 +384,67 @@ def resume_campaigns_for_template(*, change: TemplateChange) -> int:
         MessageType.CAMPAIGNS_RESUMED,
         organization_id=change.template.organization_id,
         template_id=change.template.pk,
-        campaign_ids=campaign_ids,
+        campaign_ids=[campaign.pk for campaign in locked],
         reason=reason,
     )
     return resumed
 
 
-def _locked_ids(campaigns: QuerySet[Campaign]) -> list[UUID]:
-    """Lock the campaigns and name them, in one SELECT, for the one message that announces them."""
-    return list(campaigns.select_for_update().order_by().values_list("pk", flat=True))
+class _Locked(NamedTuple):
+    """What the audit entry and the live message of a campaign Meta's news moves need."""
+
+    pk: UUID
+    name: str
+    status: str
+    status_before_pause: str
+
+
+def _lock(campaigns: QuerySet[Campaign]) -> list[_Locked]:
+    """Lock the campaigns and read what their entries and message name, in one SELECT."""
+    rows = campaigns.select_for_update().order_by().values_list(*_Locked._fields)
+    return [_Locked(*row) for row in rows]
 
 
 def _record_meta_action(
     campaigns: QuerySet[Campaign],
+    locked: list[_Locked],
     *,
     change: TemplateChange,
     action: str,
-    status: JSONArray,
+    status: Callable[[_Locked], list[str]],
+    status_expression: JSONArray,
     reason: str,
-    now: datetime,
-) -> int:
-    return audit.record_rows(
-        campaigns,
-        organization_id=change.template.organization_id,
-        actor_type=audit.actor_type_of_source(change.source),
-        action=action,
-        target_type=audit.TargetType.CAMPAIGN,
-        target_name=F("name"),
-        changes={"event": Value(change.what_happened), "status": status},
-        reason=reason,
-        event_at=change.occurred_at,
-        delivery_id=change.delivery_id,
+) -> None:
+    """One audit entry per campaign: `status(campaign)` is its move, `status_expression` the
+    same move on the row, for the database to build the entries of many campaigns itself."""
+    organization_id = change.template.organization_id
+    actor_type = audit.actor_type_of_source(change.source)
+    if len(locked) > AUDITED_IN_PYTHON_UP_TO:
+        audit.record_rows(
+            campaigns,
+            organization_id=organization_id,
+            actor_type=actor_type,
+            action=action,
+            target_type=audit.TargetType.CAMPAIGN,
+            target_name=F("name"),
+            changes={"event": Value(change.what_happened), "status": status_expression},
+            reason=reason,
+            event_at=change.occurred_at,
+            delivery_id=change.delivery_id,
+        )
+        return
+    audit.record_many(
+        audit.Entry(
+            organization_id=organization_id,
+            actor_type=actor_type,
+            action=action,
+            target_type=audit.TargetType.CAMPAIGN,
+            target_id=str(campaign.pk),
+            target_name=campaign.name,
+            changes={"event": change.what_happened, "status": status(campaign)},
+            reason=reason,
+            event_at=change.occurred_at,
+            delivery_id=change.delivery_id,
+        )
+        for campaign in locked
     )

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from audit.models import AuditLog
 from campaigns import services as campaign_services
 from campaigns.models import Campaign
+from campaigns.services import AUDITED_IN_PYTHON_UP_TO
 from templates_app.meta import status_update_body
 from templates_app.models import TemplateStatus, WebhookDelivery
 from tests import factories
@@ -120,6 +121,49 @@ def test_pause_of_n_campaigns_by_one_event_writes_n_entries_in_one_insert(templa
     assert entry.reason == "Template order_update (en_US): Paused by Meta: scam"
     assert (entry.event_at, entry.delivery_id) == (AT, delivery.pk)
     assert by_target[str(campaigns[0].pk)].changes["status"] == ["ACTIVE", "PAUSED"]
+
+
+# A few campaigns' entries are built in Python and ride the delivery's one INSERT of entries;
+# more are built by the database (INSERT … SELECT). Both must read the same.
+@pytest.mark.parametrize("count", [3, AUDITED_IN_PYTHON_UP_TO + 1], ids=["few", "many"])
+def test_campaign_entries_read_the_same_however_many_campaigns_move(template, count):
+    Campaign.objects.bulk_create(
+        Campaign(
+            organization_id=template.organization_id,
+            template=template,
+            name=f"Campaign {n}",
+            status=Campaign.Status.SCHEDULED if n % 2 else Campaign.Status.ACTIVE,
+            auto_resume=True,
+        )
+        for n in range(count)
+    )
+    delivery = factories.WebhookDeliveryFactory()
+    apply(status_update(template, "PAUSED", occurred_at=AT), delivery=delivery)
+    apply(status_update(template, "REINSTATED", occurred_at=AT + timedelta(hours=1)))
+
+    campaigns = {str(c.pk): c.name for c in Campaign.objects.all()}
+    for action, event, at, delivery_id in [
+        ("campaign.paused", "PAUSED", AT, delivery.pk),
+        ("campaign.resumed", "REINSTATED", AT + timedelta(hours=1), None),
+    ]:
+        entries = AuditLog.objects.filter(action=action)
+        assert {e.target_id: e.target_name for e in entries} == campaigns
+        for entry in entries:
+            assert (entry.actor_type, entry.actor_id) == ("meta", None)
+            assert (entry.organization_id, entry.target_type) == (
+                template.organization_id,
+                "campaign",
+            )
+            assert (entry.event_at, entry.delivery_id) == (at, delivery_id)
+            assert entry.changes["event"] == event
+    by_name = {c.name: c for c in Campaign.objects.all()}
+    for entry in AuditLog.objects.filter(action="campaign.paused"):
+        before = "SCHEDULED" if int(entry.target_name.split()[-1]) % 2 else "ACTIVE"
+        assert entry.changes["status"] == [before, "PAUSED"]
+        assert entry.reason == "Template order_update (en_US): Paused by Meta"
+    for entry in AuditLog.objects.filter(action="campaign.resumed"):
+        assert entry.changes["status"] == ["PAUSED", by_name[entry.target_name].status]
+        assert entry.reason == "Template order_update (en_US): Reinstated by Meta"
 
 
 def test_meta_resume_records_one_entry_per_resumed_campaign(template):
