@@ -219,40 +219,48 @@ def raise_alert(
         organization_id = business_account.organization_id
     else:
         raise ValueError("An alert is about a template or a business account.")
-    # The open alert of this kind and those a new one would escalate, locked in one query.
-    open_alerts = list(
-        Alert.objects.select_for_update().filter(
-            **subject, kind__in=[kind, *ESCALATES.get(kind, ())], status__in=Alert.OPEN_STATUSES
-        )
+    # Most alerts are new: the INSERT comes first, and finds the open one when there is one.
+    alert = Alert(
+        organization_id=organization_id,
+        **subject,
+        kind=kind,
+        severity=severity,
+        title=title,
+        data=dict(data),
+        last_seen_at=seen_at,
     )
-    alert = next((open_alert for open_alert in open_alerts if open_alert.kind == kind), None)
-    if alert is None:
-        alert = Alert(
-            organization_id=organization_id,
-            **subject,
-            kind=kind,
-            severity=severity,
-            title=title,
-            data=dict(data),
-            last_seen_at=seen_at,
-        )
-        if insert_unless_conflicting(alert):
-            _escalate(alert, [lesser for lesser in open_alerts if lesser.kind != kind])
-            _announce(alert, MessageType.ALERT_CREATED)
-            notify_on_commit(alert)
-            return alert, True
-        # A concurrent transaction opened it first (the one-open-alert constraint waited for
-        # it to commit): this is a repeat.
-        alert = Alert.objects.select_for_update().get(
-            **subject, kind=kind, status__in=Alert.OPEN_STATUSES
-        )
+    while not insert_unless_conflicting(alert):
+        # Open already (the one-open-alert constraint found it, waiting first for a concurrent
+        # transaction that opened it): a repeat, unless it was resolved meanwhile.
+        repeated = _locked_open(subject, kinds=[kind])
+        if repeated:
+            return _repeat(repeated[0], title=title, data=data, seen_at=seen_at), False
+    lesser_kinds = ESCALATES.get(kind)
+    if lesser_kinds:
+        _escalate(alert, _locked_open(subject, kinds=lesser_kinds))
+    _announce(alert, MessageType.ALERT_CREATED)
+    notify_on_commit(alert)
+    return alert, True
+
+
+def _repeat(alert: Alert, *, title: str, data: Mapping[str, Any], seen_at: datetime) -> Alert:
+    """One more occurrence of the open `alert` (locked): its title and data are the latest."""
     alert.occurrences += 1
     alert.last_seen_at = max(seen_at, alert.last_seen_at or seen_at)
     alert.title = title
     alert.data = {**alert.data, **data}
     alert.save(update_fields=["occurrences", "last_seen_at", "title", "data"])
     _announce(alert, MessageType.ALERT_UPDATED)
-    return alert, False
+    return alert
+
+
+def _locked_open(subject: Mapping[str, Any], *, kinds: Iterable[str]) -> list[Alert]:
+    """The subject's open alerts of `kinds`, locked."""
+    return list(
+        Alert.objects.select_for_update().filter(
+            **subject, kind__in=list(kinds), status__in=Alert.OPEN_STATUSES
+        )
+    )
 
 
 def _announce(alert: Alert, message_type: MessageType) -> None:
