@@ -51,8 +51,9 @@ class MessageType(StrEnum):
 # The keys every frame carries; a payload may not use them.
 ENVELOPE_KEYS = frozenset({"type", "id", "organization_id", "timestamp"})
 
-# The channel-layer event type; the consumer's `live_message` method relays it as it is.
-LAYER_EVENT_TYPE = "live.message"
+# The channel-layer event type: the frames of one organization's messages, in order, which the
+# consumer's `live_messages` method relays one by one.
+LAYER_EVENT_TYPE = "live.messages"
 
 
 def group_name(organization_id: UUID | str) -> str:
@@ -100,7 +101,8 @@ def send_after_commit(messages: list[LiveMessage]) -> None:
 
 
 def send_to_groups(messages: Sequence[LiveMessage]) -> None:
-    """Send kept messages, in order, in one trip to the channel layer's event loop.
+    """Send kept messages, in order, in one trip to the channel layer's event loop: one layer
+    event per organization, carrying all of its messages.
 
     A message the layer refuses is only logged: the change is committed and the message kept,
     so a browser that missed it catches up when it resumes.
@@ -114,18 +116,20 @@ def send_to_groups(messages: Sequence[LiveMessage]) -> None:
 
 
 async def _send_all(messages: Sequence[LiveMessage]) -> None:
+    by_organization: dict[UUID | str, list[LiveMessage]] = {}
     for message in messages:
+        by_organization.setdefault(message.organization_id, []).append(message)
+    for organization_id, kept in by_organization.items():
         try:
             await get_channel_layer().group_send(
-                group_name(message.organization_id),
-                {"type": LAYER_EVENT_TYPE, "message": frame(message)},
+                group_name(organization_id),
+                {"type": LAYER_EVENT_TYPE, "frames": [frame(message) for message in kept]},
             )
         except Exception:
             logger.exception(
-                "Live message %s (%s) of organization %s could not be sent",
-                message.pk,
-                message.type,
-                message.organization_id,
+                "Live messages %s of organization %s could not be sent",
+                ", ".join(f"{message.pk} ({message.type})" for message in kept),
+                organization_id,
             )
 
 

@@ -98,13 +98,15 @@ class LiveUpdatesConsumer(AsyncJsonWebsocketConsumer):
         # database thread; relaying a message touches no database, and with hundreds of
         # sockets those hops, taken one after another, would be most of the latency.
         if message["type"] == LAYER_EVENT_TYPE:
-            await self.live_message(message)
+            await self.live_messages(message)
         else:
             await super().dispatch(message)
 
-    async def live_message(self, event: dict[str, Any]) -> None:
-        """A layer event of type `live.message` (`broadcast.LAYER_EVENT_TYPE`): relay it."""
-        await self.send_json(event["message"])
+    async def live_messages(self, event: dict[str, Any]) -> None:
+        """A layer event of type `live.messages` (`broadcast.LAYER_EVENT_TYPE`): relay each of
+        its frames, in order."""
+        for message in event["frames"]:
+            await self.send_json(message)
 
     # --- helpers --------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from campaigns.models import Campaign
 from organizations.models import LiveMessage
-from templates_app.meta import category_update_body
+from templates_app.meta import category_update_body, combine
 from tests import factories
 from tests.organizations.conftest import connect_as, post_webhook
 from tests.webhooks import template_quality_body as quality_body
@@ -163,6 +163,41 @@ async def test_a_member_never_hears_another_organizations_news(live, template, m
 
     assert (await theirs.receive_json_from())["template_id"] == str(other_template.pk)
     assert await ours.receive_nothing()
+
+
+async def test_one_delivery_for_two_organizations_tells_each_only_its_own_in_order(
+    live, template, member
+):
+    other_template = await sync_to_async(factories.WhatsAppTemplateFactory)()
+    other_member = await sync_to_async(factories.UserFactory)(
+        organization=other_template.organization
+    )
+    ours, _ = await connect_as(live, member)
+    theirs, _ = await connect_as(live, other_member)
+
+    await post_webhook(
+        combine(
+            quality_body(template, "YELLOW", PAUSED_AT),
+            quality_body(other_template, "RED", PAUSED_AT),
+            status_body(template, "PAUSED", PAUSED_AT),
+        )
+    )
+
+    heard = [await ours.receive_json_from() for _ in range(4)]
+    assert [(frame["type"], frame["template_id"]) for frame in heard] == [
+        ("template.quality_changed", str(template.pk)),
+        ("alert.created", str(template.pk)),
+        ("template.status_changed", str(template.pk)),
+        ("alert.created", str(template.pk)),
+    ]
+    assert [frame["id"] for frame in heard] == sorted(frame["id"] for frame in heard)
+    assert await ours.receive_nothing()
+    theirs_heard = [await theirs.receive_json_from() for _ in range(2)]
+    assert [(frame["type"], frame["template_id"]) for frame in theirs_heard] == [
+        ("template.quality_changed", str(other_template.pk)),
+        ("alert.created", str(other_template.pk)),
+    ]
+    assert await theirs.receive_nothing()
 
 
 async def test_a_failed_delivery_rolls_back_and_announces_nothing(
