@@ -2,17 +2,19 @@
 
     .venv/bin/python -m bench load                     # also part of `make bench`
     DATABASE_POOL=false .venv/bin/python -m bench load # a database connection per request
+    WEB_CONCURRENCY=1 .venv/bin/python -m bench load   # one server process
 
 Starts the server `make run` starts (Uvicorn) with docker-compose.yml's production settings
 (DEBUG off, a SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, the webhook app secret, REDIS_URL, the psycopg
-pool, the database task backend, whose worker is not started here) on a scratch
-PostgreSQL database `pytake_bench_load` it creates, migrates and drops; the URLs are
-bench.urls, the project's plus a bare view answering 200 with no work. 200 templates, two
-active campaigns each. An asyncio + httpx client on loopback then POSTs, for at most
-MAX_REQUESTS or MAX_SECONDS per figure: to the bare view; signed new deliveries of one status or
-quality change each, every one newer than its template's last; and those same bodies again (the
-redelivery path). The statements per delivery are counted in one request each, in a process
-of their own with the same settings.
+pool, the database task backend, whose worker is not started here, and .env.example's two
+worker processes) on a scratch PostgreSQL database `pytake_bench_load` it creates, migrates and
+drops; the URLs are bench.urls, the project's plus a bare view answering 200 with no work. 200
+templates, two active campaigns each. An asyncio + httpx client on loopback then POSTs, for at
+most MAX_REQUESTS or MAX_SECONDS per figure: to the bare view; signed new deliveries of one
+status or quality change each, every one newer than its template's last; those same bodies
+again (the redelivery path); and deliveries of a field PyTake ignores (a message's status, as
+a business subscribed to `messages` sends by the thousand a minute). The statements per
+delivery are counted in one request each, in a process of their own with the same settings.
 """
 
 from __future__ import annotations
@@ -51,10 +53,14 @@ def run() -> None:
         prepared = prepare(env)
         print(
             f"Statements per delivery of one change (one request each): new "
-            f"{prepared['statements']['new']}, redelivery {prepared['statements']['redelivery']}; "
+            f"{prepared['statements']['new']}, redelivery {prepared['statements']['redelivery']}, "
+            f"ignored {prepared['statements']['ignored']}; "
             f"bare view {prepared['statements']['bare']}"
         )
-        print(f"Server pool: DATABASE_POOL={env.get('DATABASE_POOL', '') or 'off'}")
+        print(
+            f"Server: WEB_CONCURRENCY={env['WEB_CONCURRENCY']} processes, "
+            f"DATABASE_POOL={env.get('DATABASE_POOL', '') or 'off'}"
+        )
         _measure(prepared["templates"], env)
 
 
@@ -82,6 +88,8 @@ def server_env(database: str) -> dict[str, str]:
         "PYTAKE_URLCONF": "bench.urls",
         "LOG_LEVEL": "ERROR",
         "DATABASE_POOL": os.environ.get("DATABASE_POOL", "true"),
+        # Uvicorn's worker processes, as .env.example sets them for docker-compose.yml's web.
+        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
     }
 
@@ -119,6 +127,7 @@ class Deliveries:
         self.next = 0
         self.sent: list[tuple[bytes, dict[str, str]]] = []
         self.again = 0
+        self.ignored_count = 0
 
     def new(self) -> tuple[str, bytes, dict[str, str]]:
         from templates_app.meta import encode, quality_update_body, status_update_body
@@ -144,6 +153,31 @@ class Deliveries:
         body, headers = self.sent[self.again % len(self.sent)]
         self.again += 1
         return WEBHOOK_PATH, body, headers
+
+    def ignored(self) -> tuple[str, bytes, dict[str, str]]:
+        """A distinct delivery of the `messages` field, which PyTake keeps but does not apply."""
+        self.ignored_count += 1
+        status = {
+            "id": f"wamid.bench{self.ignored_count}",
+            "status": "delivered",
+            "timestamp": str(next(EVENT_TIMES)),
+            "recipient_id": "15550002222",
+        }
+        change = {
+            "field": "messages",
+            "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "15550001111", "phone_number_id": "1065403"},
+                "statuses": [status],
+            },
+        }
+        body = json.dumps(
+            {
+                "object": "whatsapp_business_account",
+                "entry": [{"id": self.waba_id, "time": 0, "changes": [change]}],
+            }
+        ).encode()
+        return WEBHOOK_PATH, body, _signed(body)
 
     def bare(self) -> tuple[str, bytes, dict[str, str]]:
         body, headers = self.sent[0]
@@ -195,9 +229,11 @@ def print_figures(
         bare = _rate(results[("bare", concurrency)])
         new = _rate(results[("new", concurrency)])
         again = _rate(results[("redelivery", concurrency)])
+        ignored = results.get(("ignored", concurrency))
         print(
             f"webhook/bare at concurrency {concurrency}: new {new / bare:.2f}, "
             f"redelivery {again / bare:.2f}"
+            + (f", ignored {_rate(ignored) / bare:.2f}" if ignored else "")
         )
 
 
@@ -221,6 +257,7 @@ async def all_figures(
             ("bare", deliveries.bare),
             ("new", deliveries.new),
             ("redelivery", deliveries.redelivery),
+            ("ignored", deliveries.ignored),
         ):
             results[(name, concurrency)] = await figure(
                 port, make, concurrency, requests=requests, seconds=seconds
@@ -320,6 +357,7 @@ def _setup() -> None:
     statements = {
         "new": count_queries(lambda: post(counted.new())),
         "redelivery": count_queries(lambda: post(counted.redelivery())),
+        "ignored": count_queries(lambda: post(counted.ignored())),
         "bare": count_queries(lambda: post(counted.bare())),
     }
     for _ in counted.changes[1:]:

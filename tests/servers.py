@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -50,6 +51,21 @@ def project_server() -> str:
     return "uvicorn" if recipe and "uvicorn" in recipe.group(1) else "daphne"
 
 
+def _answers(address: str) -> bool:
+    """Whether a server process answers HTTP at `address` (any status will do).
+
+    With WEB_CONCURRENCY > 1 Uvicorn's parent logs the address it bound before its worker
+    processes listen on it: until one does, connections are refused.
+    """
+    host, port = address.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=1) as probe:
+            probe.sendall(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            return probe.recv(1).startswith(b"H")
+    except OSError:
+        return False
+
+
 def database_url() -> str:
     """The database the tests use, as a URL another process can open (PostgreSQL only)."""
     db = connection.settings_dict
@@ -85,9 +101,10 @@ def asgi_server(env: Mapping[str, str]) -> Iterator[str]:
     reader.start()
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
-        while not bound.wait(0.1):
+        while not (bound.wait(0.1) and _answers(address[0])):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("The ASGI server did not start:\n" + "".join(output))
+            time.sleep(0.05)
         yield address[0]
     finally:
         if os.environ.get("PYTAKE_SERVER_LOG"):
