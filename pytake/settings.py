@@ -162,6 +162,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Uvicorn reads WEB_CONCURRENCY itself and starts that many worker processes. Without Redis
+# each would keep its own live-update groups and login counters: a browser connected to one
+# would miss what another applied, and an attacker would get the login limit once per process.
+if env.int("WEB_CONCURRENCY", default=1) > 1 and not REDIS_URL:
+    raise SystemExit(
+        "pytake: WEB_CONCURRENCY above 1 needs REDIS_URL, which the worker processes share "
+        "live updates and login failure counters through."
+    )
+
 # Failed logins (API token and admin) counted per username and per client IP over a window;
 # past either limit the login answers 429 until the window ends.
 LOGIN_FAILURE_LIMIT_PER_USERNAME = env.int("LOGIN_FAILURE_LIMIT_PER_USERNAME", default=5)

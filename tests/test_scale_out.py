@@ -1,8 +1,10 @@
-"""Scaled out: two server processes and two task workers on one PostgreSQL and one Redis.
+"""Scaled out: two servers and two task workers on one PostgreSQL and one Redis.
 
-Deliveries acknowledged by either server (WEBHOOK_PROCESSING=async) are applied by either
-worker, each exactly once, and the newest event of each template wins whatever the order; the
-live updates they cause reach sockets on both servers.
+One server is a single process; the other runs two Uvicorn worker processes behind its one port
+(WEB_CONCURRENCY=2, as docker-compose.yml's web does). Deliveries acknowledged by either server
+(WEBHOOK_PROCESSING=async) are applied by either task worker, each exactly once, and the newest
+event of each template wins whatever the order; the live updates they cause reach sockets on
+both servers.
 """
 
 from __future__ import annotations
@@ -150,7 +152,7 @@ async def test_two_servers_and_two_workers_apply_each_delivery_once_in_order(red
 
     with (
         asgi_server(env) as first,
-        asgi_server(env) as second,
+        asgi_server({**env, "WEB_CONCURRENCY": "2"}) as second,
         task_worker(env),
         task_worker(env),
     ):

@@ -36,6 +36,7 @@ SETTINGS_VARIABLES = (
     "LOG_LEVEL",
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
+    "WEB_CONCURRENCY",
 )
 
 PRINT_SETTINGS = """
@@ -202,6 +203,22 @@ def test_debug_off_without_secrets_refuses_to_start_with_one_line(present, missi
     assert "Traceback" not in result.stderr
     assert lines[0].startswith("pytake: DEBUG is off")
     assert missing in lines[0]
+
+
+def test_several_server_processes_refuse_to_start_without_redis_to_share():
+    result = _run(PRINT_SETTINGS, WEB_CONCURRENCY="2")
+
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("pytake: WEB_CONCURRENCY above 1 needs REDIS_URL")
+
+
+def test_several_server_processes_share_redis():
+    settings = _settings(WEB_CONCURRENCY="2", REDIS_URL="redis://redis.example:6379/0")
+
+    assert settings["CHANNEL_BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert settings["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 
 
 def test_manage_py_refuses_to_start_with_debug_off_and_no_secret():
