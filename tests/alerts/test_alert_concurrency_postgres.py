@@ -84,3 +84,56 @@ def test_insert_that_loses_the_race_updates_the_winner(template):
     assert not errors, errors
     alert = Alert.objects.get()
     assert (alert.occurrences, alert.title) == (2, "second")
+
+
+def test_news_repeated_while_a_person_resolves_the_alert_opens_a_new_one(template):
+    # The INSERT finds the open alert; by the time it is locked, a person has resolved it: the
+    # news is then a new alert, not an occurrence of a resolved one.
+    services.raise_alert(
+        template=template, kind="TEMPLATE_PAUSED", severity="WARNING", title="first", data={}
+    )
+    resolver_locked = threading.Event()
+    errors: list[BaseException] = []
+
+    def resolver() -> None:
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.select_for_update().get()
+                resolver_locked.set()
+                time.sleep(0.5)  # the news's INSERT finds the alert open meanwhile
+                alert.status = Alert.Status.RESOLVED
+                alert.resolution = "Fixed by hand"
+                alert.save(update_fields=["status", "resolution"])
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def news() -> None:
+        try:
+            resolver_locked.wait(timeout=10)
+            with transaction.atomic():
+                _, created = services.raise_alert(
+                    template=template,
+                    kind="TEMPLATE_PAUSED",
+                    severity="WARNING",
+                    title="again",
+                    data={},
+                )
+                assert created is True
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=resolver), threading.Thread(target=news)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert not errors, errors
+    assert sorted(Alert.objects.values_list("title", "status", "occurrences")) == [
+        ("again", "OPEN", 1),
+        ("first", "RESOLVED", 1),
+    ]
