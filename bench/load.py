@@ -12,9 +12,10 @@ drops; the URLs are bench.urls, the project's plus a bare view answering 200 wit
 templates, two active campaigns each. An asyncio + httpx client on loopback then POSTs, for at
 most MAX_REQUESTS or MAX_SECONDS per figure: to the bare view; signed new deliveries of one
 status or quality change each, every one newer than its template's last; those same bodies
-again (the redelivery path); and deliveries of a field PyTake ignores (a message's status, as
-a business subscribed to `messages` sends by the thousand a minute). The statements per
-delivery are counted in one request each, in a process of their own with the same settings.
+again (the redelivery path); category changes, news that changes only its template (recorded
+and announced, nothing else follows); and deliveries of a field PyTake ignores (a message's
+status, as a business subscribed to `messages` sends by the thousand a minute). The statements
+per delivery are counted in one request each, in a process of their own with the same settings.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def run() -> None:
         print(
             f"Statements per delivery of one change (one request each): new "
             f"{prepared['statements']['new']}, redelivery {prepared['statements']['redelivery']}, "
+            f"category {prepared['statements']['category']}, "
             f"ignored {prepared['statements']['ignored']}; "
             f"bare view {prepared['statements']['bare']}"
         )
@@ -128,6 +130,7 @@ class Deliveries:
         self.sent: list[tuple[bytes, dict[str, str]]] = []
         self.again = 0
         self.ignored_count = 0
+        self.category_count = 0
 
     def new(self) -> tuple[str, bytes, dict[str, str]]:
         from templates_app.meta import encode, quality_update_body, status_update_body
@@ -153,6 +156,27 @@ class Deliveries:
         body, headers = self.sent[self.again % len(self.sent)]
         self.again += 1
         return WEBHOOK_PATH, body, headers
+
+    def category(self) -> tuple[str, bytes, dict[str, str]]:
+        """News that changes only its template: its category, UTILITY and MARKETING in turn over
+        the templates. It is recorded and announced; nothing else follows from it."""
+        from templates_app.meta import category_update_body, encode
+
+        template = self.templates[self.category_count % len(self.templates)]
+        turn = self.category_count // len(self.templates)
+        self.category_count += 1
+        new, previous = ("UTILITY", "MARKETING") if turn % 2 == 0 else ("MARKETING", "UTILITY")
+        body = encode(
+            category_update_body(
+                waba_id=self.waba_id,
+                template_id=template["meta_template_id"],
+                name=template["name"],
+                new_category=new,
+                previous_category=previous,
+                occurred_at=next(EVENT_TIMES),
+            )
+        )
+        return WEBHOOK_PATH, body, _signed(body)
 
     def ignored(self) -> tuple[str, bytes, dict[str, str]]:
         """A distinct delivery of the `messages` field, which PyTake keeps but does not apply."""
@@ -227,14 +251,12 @@ def print_figures(
         )
     for concurrency in CONCURRENCY:
         bare = _rate(results[("bare", concurrency)])
-        new = _rate(results[("new", concurrency)])
-        again = _rate(results[("redelivery", concurrency)])
-        ignored = results.get(("ignored", concurrency))
-        print(
-            f"webhook/bare at concurrency {concurrency}: new {new / bare:.2f}, "
-            f"redelivery {again / bare:.2f}"
-            + (f", ignored {_rate(ignored) / bare:.2f}" if ignored else "")
+        ratios = ", ".join(
+            f"{name} {_rate(result) / bare:.2f}"
+            for (name, at), result in results.items()
+            if at == concurrency and name != "bare"
         )
+        print(f"webhook/bare at concurrency {concurrency}: {ratios}")
 
 
 async def all_figures(
@@ -257,6 +279,7 @@ async def all_figures(
             ("bare", deliveries.bare),
             ("new", deliveries.new),
             ("redelivery", deliveries.redelivery),
+            ("category", deliveries.category),
             ("ignored", deliveries.ignored),
         ):
             results[(name, concurrency)] = await figure(
@@ -357,6 +380,7 @@ def _setup() -> None:
     statements = {
         "new": count_queries(lambda: post(counted.new())),
         "redelivery": count_queries(lambda: post(counted.redelivery())),
+        "category": count_queries(lambda: post(counted.category())),
         "ignored": count_queries(lambda: post(counted.ignored())),
         "bare": count_queries(lambda: post(counted.bare())),
     }
