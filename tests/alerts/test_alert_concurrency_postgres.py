@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from django.db import connection, transaction
@@ -39,49 +40,21 @@ def test_insert_that_loses_the_race_updates_the_winner(template):
     # The first transaction inserts and holds its commit; the second finds nothing open, so
     # it inserts too, waits on the unique index, and after the commit inserts nothing.
     first_inserted = threading.Event()
-    errors: list[BaseException] = []
 
     def first() -> None:
-        try:
-            with transaction.atomic():
-                services.raise_alert(
-                    template=template,
-                    kind="TEMPLATE_PAUSED",
-                    severity="WARNING",
-                    title="first",
-                    data={},
-                )
-                first_inserted.set()
-                time.sleep(0.5)  # long enough for the second to reach the index and wait
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            raise_paused_alert(template, title="first")
+            first_inserted.set()
+            time.sleep(0.5)  # long enough for the second to reach the index and wait
 
     def second() -> None:
-        try:
-            first_inserted.wait(timeout=10)
-            with transaction.atomic():
-                _, created = services.raise_alert(
-                    template=template,
-                    kind="TEMPLATE_PAUSED",
-                    severity="WARNING",
-                    title="second",
-                    data={},
-                )
-                assert created is False
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        first_inserted.wait(timeout=10)
+        with transaction.atomic():
+            _, created = raise_paused_alert(template, title="second")
+            assert created is False
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_side_by_side(first, second)
 
-    assert not errors, errors
     alert = Alert.objects.get()
     assert (alert.occurrences, alert.title) == (2, "second")
 
@@ -89,51 +62,53 @@ def test_insert_that_loses_the_race_updates_the_winner(template):
 def test_news_repeated_while_a_person_resolves_the_alert_opens_a_new_one(template):
     # The INSERT finds the open alert; by the time it is locked, a person has resolved it: the
     # news is then a new alert, not an occurrence of a resolved one.
-    services.raise_alert(
-        template=template, kind="TEMPLATE_PAUSED", severity="WARNING", title="first", data={}
-    )
+    raise_paused_alert(template, title="first")
     resolver_locked = threading.Event()
-    errors: list[BaseException] = []
 
     def resolver() -> None:
-        try:
-            with transaction.atomic():
-                alert = Alert.objects.select_for_update().get()
-                resolver_locked.set()
-                time.sleep(0.5)  # the news's INSERT finds the alert open meanwhile
-                alert.status = Alert.Status.RESOLVED
-                alert.resolution = "Fixed by hand"
-                alert.save(update_fields=["status", "resolution"])
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            alert = Alert.objects.select_for_update().get()
+            resolver_locked.set()
+            time.sleep(0.5)  # the news's INSERT finds the alert open meanwhile
+            alert.status = Alert.Status.RESOLVED
+            alert.resolution = "Fixed by hand"
+            alert.save(update_fields=["status", "resolution"])
 
     def news() -> None:
-        try:
-            resolver_locked.wait(timeout=10)
-            with transaction.atomic():
-                _, created = services.raise_alert(
-                    template=template,
-                    kind="TEMPLATE_PAUSED",
-                    severity="WARNING",
-                    title="again",
-                    data={},
-                )
-                assert created is True
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        resolver_locked.wait(timeout=10)
+        with transaction.atomic():
+            _, created = raise_paused_alert(template, title="again")
+            assert created is True
 
-    threads = [threading.Thread(target=resolver), threading.Thread(target=news)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_side_by_side(resolver, news)
 
-    assert not errors, errors
     assert sorted(Alert.objects.values_list("title", "status", "occurrences")) == [
         ("again", "OPEN", 1),
         ("first", "RESOLVED", 1),
     ]
+
+
+def raise_paused_alert(template, *, title: str) -> tuple[Alert, bool]:
+    return services.raise_alert(
+        template=template, kind="TEMPLATE_PAUSED", severity="WARNING", title=title, data={}
+    )
+
+
+def run_side_by_side(*steps: Callable[[], None]) -> None:
+    """Run each step in a thread of its own, with its own connection; fail with their errors."""
+    errors: list[BaseException] = []
+
+    def run(step: Callable[[], None]) -> None:
+        try:
+            step()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
