@@ -109,6 +109,27 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     status = Campaign.Status.ACTIVE
 
 
+def campaigns_in_bulk(
+    template: WhatsAppTemplate,
+    count: int,
+    *,
+    statuses: tuple[str, ...] = (Campaign.Status.ACTIVE,),
+    auto_resume: bool = False,
+) -> list[Campaign]:
+    """`count` campaigns of `template` in one INSERT (thousands, where the factory makes one
+    INSERT each), named `Campaign <n>`, their statuses taken from `statuses` in turn."""
+    return Campaign.objects.bulk_create(
+        Campaign(
+            organization_id=template.organization_id,
+            template=template,
+            name=f"Campaign {n}",
+            status=statuses[n % len(statuses)],
+            auto_resume=auto_resume,
+        )
+        for n in range(count)
+    )
+
+
 class AlertFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Alert

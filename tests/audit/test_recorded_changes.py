@@ -127,15 +127,11 @@ def test_pause_of_n_campaigns_by_one_event_writes_n_entries_in_one_insert(templa
 # more are built by the database (INSERT … SELECT). Both must read the same.
 @pytest.mark.parametrize("count", [3, AUDITED_IN_PYTHON_UP_TO + 1], ids=["few", "many"])
 def test_campaign_entries_read_the_same_however_many_campaigns_move(template, count):
-    Campaign.objects.bulk_create(
-        Campaign(
-            organization_id=template.organization_id,
-            template=template,
-            name=f"Campaign {n}",
-            status=Campaign.Status.SCHEDULED if n % 2 else Campaign.Status.ACTIVE,
-            auto_resume=True,
-        )
-        for n in range(count)
+    factories.campaigns_in_bulk(
+        template,
+        count,
+        statuses=(Campaign.Status.ACTIVE, Campaign.Status.SCHEDULED),
+        auto_resume=True,
     )
     delivery = factories.WebhookDeliveryFactory()
     apply(status_update(template, "PAUSED", occurred_at=AT), delivery=delivery)

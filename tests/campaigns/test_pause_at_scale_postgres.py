@@ -28,14 +28,8 @@ def test_blocked_template_pauses_10000_campaigns_with_one_update_and_one_audit_i
     phone_number,
 ):
     template = factories.WhatsAppTemplateFactory(phone_number=phone_number)
-    Campaign.objects.bulk_create(
-        Campaign(
-            organization_id=template.organization_id,
-            template=template,
-            name=f"Campaign {n}",
-            status=Campaign.Status.SCHEDULED if n % 2 else Campaign.Status.ACTIVE,
-        )
-        for n in range(CAMPAIGNS)
+    factories.campaigns_in_bulk(
+        template, CAMPAIGNS, statuses=(Campaign.Status.ACTIVE, Campaign.Status.SCHEDULED)
     )
     paused = status_update(template, "PAUSED")
 

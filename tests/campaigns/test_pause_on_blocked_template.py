@@ -142,15 +142,7 @@ def test_campaign_a_person_paused_is_left_as_the_person_left_it(template, org_ad
 
 
 def test_pause_of_many_campaigns_is_one_audit_insert_and_one_update(template):
-    Campaign.objects.bulk_create(
-        Campaign(
-            organization_id=template.organization_id,
-            template=template,
-            name=f"Campaign {n}",
-            status=Campaign.Status.ACTIVE,
-        )
-        for n in range(50)
-    )
+    factories.campaigns_in_bulk(template, 50)
     template.status = TemplateStatus.PAUSED
     template.save()
 
