@@ -53,6 +53,7 @@ class CampaignAddForm(forms.ModelForm):
 
 @admin.register(Campaign)
 class CampaignAdmin(OrganizationScopedAdmin):
+    organization_field = "organization"
     add_form = CampaignAddForm
     list_display = [
         "name",

@@ -42,11 +42,8 @@ class BusinessAccountSerializer(serializers.ModelSerializer):
 
 
 class BusinessAccountCreateSerializer(serializers.Serializer):
-    waba_id = serializers.RegexField(
-        r"^\d{1,32}$",
-        max_length=32,
-        error_messages={"invalid": "A WABA id is Meta's number, digits only."},
-    )
+    # What a WABA id and a name may hold, the registration service says, for the admin too.
+    waba_id = serializers.CharField(max_length=32)
     name = serializers.CharField(max_length=200)
     access_token = serializers.CharField(
         write_only=True,

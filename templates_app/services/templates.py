@@ -35,6 +35,24 @@ def create_phone_number(
     )
 
 
+@transaction.atomic
+def update_phone_number(
+    *,
+    phone_number: PhoneNumber,
+    business_account: BusinessAccount,
+    display_phone_number: str,
+    verified_name: str = "",
+) -> PhoneNumber:
+    """A person corrects a number's details or its business account; Meta's id of the number
+    (`phone_number_id`) never changes: another id is another number."""
+    phone_number = PhoneNumber.objects.select_for_update().get(pk=phone_number.pk)
+    phone_number.business_account = business_account
+    phone_number.display_phone_number = display_phone_number
+    phone_number.verified_name = verified_name
+    phone_number.save(update_fields=["business_account", "display_phone_number", "verified_name"])
+    return phone_number
+
+
 def create_template(
     *,
     phone_number: PhoneNumber,
