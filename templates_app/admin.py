@@ -225,6 +225,17 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
             field.queryset = field.queryset.filter(business_account_id=obj.business_account_id)
         return form
 
+    def clean_with_services(self, request: HttpRequest, form, obj: Any) -> None:
+        if obj is None:  # Meta's rules for a new template, as the API applies them
+            data = form.cleaned_data
+            templates.check_new_template(
+                phone_number=data["phone_number"],
+                name=data["name"],
+                language=data["language"],
+                category=data["category"],
+                meta_template_id=data["meta_template_id"],
+            )
+
     def save_model(self, request: HttpRequest, obj: WhatsAppTemplate, form, change: bool) -> None:
         data = form.cleaned_data
         if change:

@@ -20,7 +20,7 @@ from alerts.api.serializers import (
 )
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
 from organizations.permissions import IsOrgAdmin, acting_organization
-from pytake.api.exceptions import field_errors
+from pytake.api.exceptions import service_field_errors
 from templates_app.selectors import phone_numbers_for, templates_of_number
 
 CONFLICT = OpenApiResponse(
@@ -123,7 +123,7 @@ class ChannelListCreateView(generics.ListCreateAPIView):
         return selectors.channels_for(self.request.user)
 
     def perform_create(self, serializer: NotificationChannelSerializer) -> None:
-        with field_errors():
+        with service_field_errors():
             serializer.instance = services.create_channel(
                 organization=acting_organization(self.request.user), **serializer.validated_data
             )
@@ -139,7 +139,7 @@ class ChannelDetailView(generics.RetrieveUpdateDestroyAPIView):
         return selectors.channels_for(self.request.user)
 
     def perform_update(self, serializer: NotificationChannelSerializer) -> None:
-        with field_errors():
+        with service_field_errors():
             serializer.instance = services.update_channel(
                 channel=serializer.instance, **serializer.validated_data
             )

@@ -23,7 +23,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 @contextmanager
-def field_errors() -> Iterator[None]:
+def service_field_errors() -> Iterator[None]:
     """A service's refusal answered as a serializer's would be: 400 with its field errors (or
     `{"detail": [...]}` when it names no field), never the message twice."""
     try:
