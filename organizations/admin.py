@@ -33,6 +33,7 @@ from knox.models import AuthToken
 from organizations import services
 from organizations.models import Organization, User
 from pytake.exceptions import ApplicationError
+from pytake.names import check_name
 
 
 def organization_path(model: type[models.Model]) -> str | None:
@@ -282,6 +283,17 @@ class OrganizationAdmin(OrganizationScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return not is_scoped(request) and super().has_delete_permission(request, obj)
+
+    def clean_with_services(self, request: HttpRequest, form: forms.ModelForm, obj: Any) -> None:
+        check_name(form.cleaned_data["name"])
+
+    def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            services.update_organization(organization=obj, name=data["name"], slug=data["slug"])
+        else:
+            created = services.create_organization(name=data["name"], slug=data["slug"])
+            adopt_created(obj, created)
 
 
 # Fields only a superuser may set on a user (the dates are records, not choices).
