@@ -42,8 +42,10 @@ class BusinessAccountSerializer(serializers.ModelSerializer):
 
 class BusinessAccountCreateSerializer(serializers.Serializer):
     # What a WABA id and a name may hold, the registration service says, for the admin too.
-    waba_id = serializers.CharField(max_length=32)
-    name = serializers.CharField(max_length=200)
+    waba_id = serializers.CharField(max_length=32, help_text="Meta's WABA id: digits only.")
+    name = serializers.CharField(
+        max_length=200, help_text="No line breaks, tabs or other control characters."
+    )
     access_token = serializers.CharField(
         write_only=True,
         required=False,
@@ -83,11 +85,19 @@ class TemplateCreateSerializer(serializers.Serializer):
     """A template's fields as given; what Meta accepts (a name of lowercase letters, digits and
     underscores, a language code, a category, a 64-bit id…) `check_new_template` says."""
 
-    name = serializers.CharField(max_length=512)
-    language = serializers.CharField(max_length=16)
+    name = serializers.CharField(
+        max_length=512, help_text="Lowercase letters, digits and underscores, as Meta requires."
+    )
+    language = serializers.CharField(
+        max_length=16, help_text="Meta's language code, e.g. en_US (en-US is read as en_US)."
+    )
     category = serializers.ChoiceField(choices=TemplateCategory.choices)
     meta_template_id = serializers.CharField(
-        max_length=19, required=False, allow_null=True, allow_blank=True
+        max_length=19,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Meta's id of the template, when it has one: a 64-bit integer.",
     )
 
 
