@@ -93,6 +93,7 @@ def test_root_cannot_give_a_webhook_channel_a_weak_secret(root_browser, organiza
     response = root_browser.post(
         f"{CHANNELS}{channel.pk}/change/",
         {
+            "organization": str(organization.pk),
             "name": channel.name,
             "kind": "webhook",
             "recipients": "[]",
