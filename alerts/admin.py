@@ -1,15 +1,22 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from alerts import services
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
-from alerts.notify.http import UnsafeURLError, check_url
-from organizations.admin import OrganizationScopedAdmin, RecordAdminMixin
+from organizations.admin import (
+    OrganizationScopedAdmin,
+    RecordAdminMixin,
+    adopt_created,
+    is_scoped,
+)
 from pytake.exceptions import ApplicationError
 
 # Badge colours; each badge also says its value in words, for readers who do not see colour.
@@ -30,6 +37,8 @@ def badge(text: str, colour: str) -> str:
 @admin.register(Alert)
 class AlertAdmin(OrganizationScopedAdmin):
     """Alerts are written by Meta's news; people acknowledge and resolve them, nothing else."""
+
+    organization_field = "organization"
 
     list_display = [
         "title",
@@ -131,29 +140,52 @@ class NotificationChannelForm(forms.ModelForm):
         # Write-only: an empty box keeps the stored secret.
         return self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")
 
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
-        if url:
-            try:
-                check_url(url)
-            except UnsafeURLError as exc:
-                raise forms.ValidationError(str(exc)) from exc
-        return url
-
 
 @admin.register(NotificationChannel)
 class NotificationChannelAdmin(OrganizationScopedAdmin):
+    """Channels are checked and written by the alerts service, as in the API."""
+
+    organization_field = "organization"
     form = NotificationChannelForm
     list_display = ["name", "kind", "min_severity", "enabled", "organization", "updated_at"]
     list_filter = ["kind", "min_severity", "enabled", "organization"]
     search_fields = ["name"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and "organization" not in readonly:
+            readonly.append("organization")  # a channel stays with its organization
+        return readonly
+
+    def channel_fields(self, form: forms.ModelForm) -> dict[str, Any]:
+        """What the form says of the channel: its fields shown, but a secret box left empty."""
+        fields = {
+            name: form.cleaned_data[name]
+            for name in form.Meta.fields
+            if name in form.cleaned_data and name != "organization"
+        }
+        if "secret" in form.fields and not form["secret"].data:
+            fields.pop("secret", None)  # the stored secret stays, unchecked again
+        return fields
+
+    def clean_with_services(self, request: HttpRequest, form, obj: Any) -> None:
+        services.check_channel(channel=obj, fields=self.channel_fields(form))
+
     def save_model(self, request: HttpRequest, obj: NotificationChannel, form, change) -> None:
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        if change:
-            services.update_channel(channel=obj, **fields)
-        else:
-            obj.pk = services.create_channel(**fields).pk
+        fields = self.channel_fields(form)
+        try:
+            if change:
+                services.update_channel(channel=obj, **fields)
+            else:
+                organization = (
+                    request.user.organization
+                    if is_scoped(request)
+                    else form.cleaned_data["organization"]
+                )
+                adopt_created(obj, services.create_channel(organization=organization, **fields))
+        except ApplicationError as error:
+            # Checked with the form already: only a change since (a host's address) gets here.
+            raise PermissionDenied(error.message) from error
 
     def delete_model(self, request: HttpRequest, obj: NotificationChannel) -> None:
         services.delete_channel(channel=obj)

@@ -7,6 +7,8 @@ backend, queued in the same transaction; on the immediate one, run after commit)
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,13 +20,15 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
+from alerts.notify.http import UnsafeURLError, check_url
 from audit import services as audit
 from campaigns.selectors import campaigns_held_by_template
 from organizations.broadcast import MessageType, broadcast
 from organizations.models import Organization, User
 from pytake import bulk_writes
 from pytake.db import insert_unless_conflicting
-from pytake.exceptions import ConflictError
+from pytake.exceptions import ApplicationError, ConflictError
+from pytake.names import check_name
 from pytake.task_queue import enqueue_with_transaction
 from templates_app.models import (
     BLOCKED_STATUSES,
@@ -533,16 +537,76 @@ def enqueue_alert_notifications(alert_ids: list[str]) -> None:
 
 
 def create_channel(*, organization: Organization, **fields: Any) -> NotificationChannel:
-    """A new notification channel; its URL must pass `notify.http.check_url` (serializer)."""
+    """A new notification channel, if `check_channel` accepts it (else ApplicationError)."""
+    check_channel(channel=None, fields=fields)
     return NotificationChannel.objects.create(organization=organization, **fields)
 
 
 def update_channel(*, channel: NotificationChannel, **fields: Any) -> NotificationChannel:
-    """Change a channel; a secret or URL left out keeps its value."""
+    """Change a channel, if `check_channel` accepts it; a secret or URL left out keeps its
+    value."""
+    check_channel(channel=channel, fields=fields)
     for name, value in fields.items():
         setattr(channel, name, value)
     channel.save()
     return channel
+
+
+SECRET_PREFIX = "whsec_"
+
+
+def check_channel(*, channel: NotificationChannel | None, fields: Mapping[str, Any]) -> None:
+    """What a channel must be, for the API and the admin alike; ApplicationError if it is not.
+
+    `fields` are the values given; one left out keeps the channel's (`channel` is None for a
+    new one). An email channel takes recipients and nothing else; Slack and webhook channels a
+    URL `check_url` accepts; a webhook channel a Standard Webhooks secret.
+    """
+
+    def value(name: str) -> Any:
+        return fields[name] if name in fields else getattr(channel, name, None)
+
+    def refuse(field: str, message: str) -> ApplicationError:
+        return ApplicationError(message, extra={field: [message]})
+
+    check_name(value("name") or "")
+    kind = value("kind")
+    if channel is not None and kind != channel.kind:
+        raise refuse("kind", "A channel keeps its kind: add a new one.")
+    if kind == NotificationChannel.Kind.EMAIL:
+        if not value("recipients"):
+            raise refuse("recipients", "Name at least one address.")
+        if value("url") or value("secret"):
+            raise ApplicationError("An email channel takes recipients, not a URL or a secret.")
+        return
+    url = value("url")
+    if not url:
+        raise refuse("url", "This channel needs a URL.")
+    if "url" in fields:
+        try:
+            check_url(url)
+        except UnsafeURLError as exc:
+            raise refuse("url", str(exc)) from exc
+    if kind == NotificationChannel.Kind.WEBHOOK:
+        if not value("secret"):
+            raise refuse("secret", "A webhook channel needs its signing secret.")
+        if "secret" in fields:
+            _check_signing_secret(fields["secret"])
+    elif value("secret"):
+        raise refuse("secret", "Only webhook channels take a secret.")
+    if value("recipients"):
+        raise refuse("recipients", "Only email channels take these.")
+
+
+def _check_signing_secret(secret: str) -> None:
+    # Standard Webhooks secrets: "whsec_" and base64 of 24 to 64 random bytes.
+    try:
+        key = base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if not secret.startswith(SECRET_PREFIX) or not 24 <= len(key) <= 64:
+        message = "Use a Standard Webhooks secret: whsec_ and 24 to 64 bytes in base64."
+        raise ApplicationError(message, extra={"secret": [message]})
 
 
 def delete_channel(*, channel: NotificationChannel) -> None:

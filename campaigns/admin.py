@@ -14,6 +14,7 @@ from campaigns import services
 from campaigns.models import Campaign
 from organizations.admin import OrganizationScopedAdmin, adopt_created, soft_deleted_objects
 from pytake.exceptions import ApplicationError
+from pytake.names import check_name
 
 STATUS_COLOURS = {
     Campaign.Status.DRAFT: "#6c757d",
@@ -53,6 +54,7 @@ class CampaignAddForm(forms.ModelForm):
 
 @admin.register(Campaign)
 class CampaignAdmin(OrganizationScopedAdmin):
+    organization_field = "organization"
     add_form = CampaignAddForm
     list_display = [
         "name",
@@ -105,6 +107,9 @@ class CampaignAdmin(OrganizationScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> list[str]:
         return [] if obj is None else self.readonly_fields
+
+    def clean_with_services(self, request: HttpRequest, form, obj: Campaign | None) -> None:
+        check_name(form.cleaned_data["name"])
 
     def save_model(self, request: HttpRequest, obj: Campaign, form, change: bool) -> None:
         data = form.cleaned_data

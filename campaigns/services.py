@@ -20,6 +20,7 @@ from campaigns.models import Campaign
 from organizations.broadcast import MessageType, broadcast
 from organizations.models import User
 from pytake.exceptions import ApplicationError, ConflictError
+from pytake.names import check_name
 from templates_app.models import BLOCKED_STATUSES, SENDABLE_STATUSES, WhatsAppTemplate
 from templates_app.signals import TemplateChange
 
@@ -32,6 +33,7 @@ def create_campaign(
     status: str = Campaign.Status.DRAFT,
     auto_resume: bool = False,
 ) -> Campaign:
+    check_name(name)
     # Locked so that a blocking event cannot slip between this check and the insert.
     template = WhatsAppTemplate.objects.select_for_update().get(pk=template.pk)
     if status in Campaign.SENDING_STATUSES and template.is_blocked:
@@ -214,6 +216,7 @@ def update_campaign(*, campaign: Campaign, name: str, auto_resume: bool) -> Camp
 
     Its status changes only through pause, resume and cancel.
     """
+    check_name(name)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     _refuse_deleted(campaign)
     campaign.name = name

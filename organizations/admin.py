@@ -4,7 +4,10 @@ Superusers see and edit every organization. A staff user who is not a superuser 
 their own organization only: `OrganizationScopedMixin` narrows, for them, the changelist, the
 object lookup (and so every change, delete, history and password view), every foreign-key and
 many-to-many choice, the list filters and the actions, and sets `organization` itself. For
-everyone, a form that points at rows of two organizations is refused with a form error.
+everyone, a form that points at rows of two organizations is refused with a form error, and a
+form's data is checked by the services that write it, so that the admin refuses what the API
+refuses. Each scoped admin declares its model's path to an organization (`organization_field`);
+a model without one is no organization's, and scoped staff see none of it (fail closed).
 Models that belong to no organization (tokens, task results, groups) are for superusers only.
 """
 
@@ -14,10 +17,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
+from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -28,47 +32,32 @@ from knox.models import AuthToken
 
 from organizations import services
 from organizations.models import Organization, User
+from pytake.exceptions import ApplicationError
+from pytake.names import check_name
 
-# How far to follow foreign keys looking for a model's organization (PhoneNumber needs two).
-MAX_ORGANIZATION_DEPTH = 3
 
+def organization_path(model: type[models.Model]) -> str | None:
+    """The declared lookup from `model` to its Organization ("pk" for Organization itself).
 
-def organization_path(model: type[models.Model], depth: int = 0) -> str | None:
-    """The lookup from `model` to its Organization ("pk" for Organization itself), or None.
-
-    The first foreign key to Organization wins; else the first foreign key whose model has
-    a path, e.g. PhoneNumber → "business_account__organization".
+    Declared by the model's organization-scoped admin (`organization_field`); None for a model
+    that has none, which the scoping then treats as no organization's: it fails closed.
     """
     if model is Organization:
         return "pk"
-    relations = [
-        f
-        for f in model._meta.concrete_fields
-        if f.many_to_one or f.one_to_one  # foreign keys
-    ]
-    for field in relations:
-        if field.related_model is Organization:
-            return field.name
-    if depth >= MAX_ORGANIZATION_DEPTH:
-        return None
-    for field in relations:
-        if field.related_model is model:
-            continue
-        further = organization_path(field.related_model, depth + 1)
-        if further is not None and further != "pk":
-            return f"{field.name}__{further}"
+    model_admin = admin.site._registry.get(model)
+    if isinstance(model_admin, OrganizationScopedMixin):
+        return model_admin.organization_field
     return None
 
 
 def scope(queryset: QuerySet, organization_id: Any, *, path: str | None = None) -> QuerySet:
-    """Rows of `queryset` that belong to the organization; rows of ownerless models as they are.
+    """Rows of `queryset` that belong to the organization; none at all for a model whose path
+    to an organization is not declared (fail closed).
 
-    `path` is the lookup to the organization when the model's first one is not the right one.
+    `path` is the lookup to the organization; by default the one declared for the model.
     """
     path = path or organization_path(queryset.model)
-    if path is None:
-        return queryset
-    if organization_id is None:
+    if path is None or organization_id is None:
         return queryset.none()
     return queryset.filter(**{path: organization_id})
 
@@ -88,6 +77,36 @@ def organization_of(obj: models.Model) -> Any:
     return getattr(obj, f"{last}_id")
 
 
+def path_error(model: type[models.Model], path: str | None) -> str | None:
+    """Why `path` is not a lookup from `model` to its Organization, or None when it is."""
+    if path is None:
+        return "declares no organization_field: its rows would be no organization's"
+    if path == "pk":
+        return None if model is Organization else "'pk' is the path of Organization only"
+    try:
+        last = get_fields_from_path(model, path)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return f"organization_field {path!r} is not a lookup of {model._meta.label}"
+    if getattr(last, "related_model", None) is not Organization:
+        return f"organization_field {path!r} does not lead to Organization"
+    return None
+
+
+def add_service_error(form: forms.BaseForm, error: ApplicationError) -> None:
+    """A service's refusal as form errors: on each field it names that the form shows, else on
+    the whole form."""
+    placed = False
+    for name, messages in error.extra.items():
+        # Field errors are lists of sentences; other values (ids, statuses) say what, not why.
+        if name not in form.fields or name in form.errors or not isinstance(messages, list):
+            continue
+        for message in messages:
+            form.add_error(name, str(message))
+        placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
 def is_scoped(request: HttpRequest) -> bool:
     """Whether this person sees one organization only (every staff user but superusers)."""
     return not request.user.is_superuser
@@ -96,14 +115,29 @@ def is_scoped(request: HttpRequest) -> bool:
 class OrganizationScopedMixin:
     """Narrows a ModelAdmin to the staff user's organization. See the module's docstring."""
 
-    # The lookup from the model to its organization; found by `organization_path` if unset.
+    # The lookup from the model to its organization, declared by every scoped admin.
     organization_field: str | None = None
+
+    def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
+        errors = super().check(**kwargs)
+        problem = path_error(self.model, self.organization_field)
+        if problem is not None:
+            errors.append(
+                checks.Error(f"{type(self).__name__} {problem}.", obj=self, id="pytake.E001")
+            )
+        return errors
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
         if not is_scoped(request):
             return queryset
+        if self.organization_field is None:
+            return queryset.none()
         return scope(queryset, request.user.organization_id, path=self.organization_field)
+
+    def clean_with_services(self, request: HttpRequest, form: forms.ModelForm, obj: Any) -> None:
+        """Ask the services whether they accept the form's data (an ApplicationError becomes a
+        form error), so that the admin refuses exactly what the API refuses."""
 
     def _has_own_organization_field(self) -> bool:
         try:
@@ -159,11 +193,17 @@ class OrganizationScopedMixin:
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> type:
         form_class = super().get_form(request, obj, **kwargs)
         organization_id = request.user.organization_id if is_scoped(request) else None
+        model_admin = self
 
         class OneOrganizationForm(form_class):
             def clean(form) -> dict:
                 cleaned = super().clean()
                 refuse_other_organizations(form, cleaned, organization_id=organization_id)
+                if not form.errors:
+                    try:
+                        model_admin.clean_with_services(request, form, obj)
+                    except ApplicationError as error:
+                        add_service_error(form, error)
                 return cleaned
 
         OneOrganizationForm.__name__ = form_class.__name__
@@ -233,6 +273,7 @@ def soft_deleted_objects(model_admin: admin.ModelAdmin, objs, request: HttpReque
 
 @admin.register(Organization)
 class OrganizationAdmin(OrganizationScopedAdmin):
+    organization_field = "pk"
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -243,15 +284,37 @@ class OrganizationAdmin(OrganizationScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return not is_scoped(request) and super().has_delete_permission(request, obj)
 
+    def clean_with_services(self, request: HttpRequest, form: forms.ModelForm, obj: Any) -> None:
+        check_name(form.cleaned_data["name"])
+
+    def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            services.update_organization(organization=obj, name=data["name"], slug=data["slug"])
+        else:
+            created = services.create_organization(name=data["name"], slug=data["slug"])
+            adopt_created(obj, created)
+
 
 # Fields only a superuser may set on a user (the dates are records, not choices).
 PRIVILEGE_FIELDS = ["is_superuser", "is_staff", "last_login", "date_joined"]
+# Roles from the least to the most privileged: staff grant no role above their own.
+ROLE_RANKS = {User.Role.MEMBER: 0, User.Role.ORG_ADMIN: 1}
+
+
+def grantable_roles(user: User) -> list[str]:
+    """The roles `user` may give (their own and those below it); every role for a superuser."""
+    if user.is_superuser:
+        return list(ROLE_RANKS)
+    own = ROLE_RANKS.get(user.role, 0)
+    return [role for role, rank in ROLE_RANKS.items() if rank <= own]
 
 
 @admin.register(User)
 class UserAdmin(OrganizationScopedMixin, DjangoUserAdmin):
     """Staff see their organization's users, never a superuser, and grant no more than theirs."""
 
+    organization_field = "organization"
     list_display = ["username", "email", "organization", "role", "is_staff", "is_superuser"]
     list_filter = ["role", "organization", "is_staff", "is_superuser"]
     list_select_related = ["organization"]
@@ -285,7 +348,18 @@ class UserAdmin(OrganizationScopedMixin, DjangoUserAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if is_scoped(request) and obj is not None:
             readonly += PRIVILEGE_FIELDS
+            # A role the staff user may not grant, they may not take away either.
+            if obj.role not in grantable_roles(request.user):
+                readonly.append("role")
         return readonly
+
+    def formfield_for_choice_field(
+        self, db_field: models.Field, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        if db_field.name == "role" and is_scoped(request):
+            allowed = grantable_roles(request.user)
+            kwargs["choices"] = [(v, label) for v, label in db_field.choices if v in allowed]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def formfield_for_manytomany(
         self, db_field: models.ManyToManyField, request: HttpRequest, **kwargs: Any

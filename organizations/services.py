@@ -7,11 +7,22 @@ from knox.models import AuthToken
 from knox.settings import knox_settings
 
 from organizations.models import LiveMessage, Organization, User
+from pytake.names import check_name
 
 
 @transaction.atomic
 def create_organization(*, name: str, slug: str) -> Organization:
-    return Organization.objects.create(name=name, slug=slug)
+    return Organization.objects.create(name=check_name(name), slug=slug)
+
+
+@transaction.atomic
+def update_organization(*, organization: Organization, name: str, slug: str) -> Organization:
+    """A superuser or the organization's staff rename it (its slug too)."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    organization.name = check_name(name)
+    organization.slug = slug
+    organization.save(update_fields=["name", "slug"])
+    return organization
 
 
 @transaction.atomic

@@ -2,17 +2,21 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 
 from organizations.admin import (
     OrganizationScopedAdmin,
     RecordAdminMixin,
     adopt_created,
+    is_scoped,
     soft_deleted_objects,
 )
+from organizations.models import Organization
 from pytake.exceptions import ApplicationError
+from pytake.names import check_name
 from templates_app.models import (
     BusinessAccount,
     PhoneNumber,
@@ -31,7 +35,10 @@ class BusinessAccountForm(forms.ModelForm):
         max_length=2048,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="A Meta system-user token. Leave empty to keep the stored one.",
+        help_text=(
+            "A Meta system-user token. On a new account, Meta is asked whether it sees the WABA: "
+            "that proves the WABA is yours. Leave empty to keep the stored one."
+        ),
     )
 
     class Meta:
@@ -41,6 +48,10 @@ class BusinessAccountForm(forms.ModelForm):
 
 @admin.register(BusinessAccount)
 class BusinessAccountAdmin(OrganizationScopedAdmin):
+    """Accounts are registered and changed through the accounts service, as in the API: a WABA
+    id is set once, by a registration that a token proves, and never edited in place."""
+
+    organization_field = "organization"
     form = BusinessAccountForm
     list_display = [
         "name",
@@ -56,10 +67,64 @@ class BusinessAccountAdmin(OrganizationScopedAdmin):
     readonly_fields = ["token_status", "ownership_verified_at", "released_at", "last_synced_at"]
     actions = ["sync_from_meta"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # Another id (or organization) is another registration, with its own proof.
+            readonly += [name for name in ("organization", "waba_id") if name not in readonly]
+        return readonly
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        # Meta is asked for its proof while the form is checked: outside any transaction, as
+        # the service requires. Every write is the service's own, in its own transaction.
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
+    def clean_with_services(self, request: HttpRequest, form, obj: Any) -> None:
+        data = form.cleaned_data
+        if obj is not None:
+            check_name(data["name"])
+            return
+        proof = None
+        if data.get("access_token"):
+            proof = accounts.prove_ownership(
+                waba_id=data["waba_id"], access_token=data["access_token"]
+            )
+        accounts.check_registration(
+            organization=self._organization(request, data),
+            waba_id=data["waba_id"],
+            name=data["name"],
+            proven=proof is not None,
+        )
+        form.ownership_proof = proof
+
+    def _organization(self, request: HttpRequest, data: dict) -> Organization:
+        return request.user.organization if is_scoped(request) else data["organization"]
+
     def save_model(self, request: HttpRequest, obj: BusinessAccount, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if form.cleaned_data.get("access_token"):
-            accounts.store_access_token(account=obj, access_token=form.cleaned_data["access_token"])
+        data = form.cleaned_data
+        if change:
+            accounts.update_business_account(
+                account=obj, name=data["name"], access_token=data.get("access_token", "")
+            )
+            return
+        try:
+            account, _ = accounts.register_business_account(
+                organization=self._organization(request, data),
+                waba_id=data["waba_id"],
+                name=data["name"],
+                proof=form.ownership_proof,
+                actor=request.user,
+            )
+        except ApplicationError as error:
+            # Another registration of this WABA came between the form's check and this one.
+            raise PermissionDenied(error.message) from error
+        adopt_created(obj, account)
 
     @admin.action(description="Sync from Meta")
     def sync_from_meta(self, request: HttpRequest, queryset) -> None:
@@ -95,13 +160,39 @@ class SyncRunAdmin(RecordAdminMixin, OrganizationScopedAdmin):
 
 @admin.register(PhoneNumber)
 class PhoneNumberAdmin(OrganizationScopedAdmin):
+    """Numbers are added and changed through the services; Meta's id of a number is set once."""
+
+    organization_field = "business_account__organization"
     list_display = ["display_phone_number", "verified_name", "phone_number_id", "business_account"]
     search_fields = ["display_phone_number", "phone_number_id", "verified_name"]
     list_select_related = ["business_account"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if obj is None else [*readonly, "phone_number_id"]
+
+    def save_model(self, request: HttpRequest, obj: PhoneNumber, form, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            templates.update_phone_number(
+                phone_number=obj,
+                business_account=data["business_account"],
+                display_phone_number=data["display_phone_number"],
+                verified_name=data["verified_name"],
+            )
+            return
+        created = templates.create_phone_number(
+            business_account=data["business_account"],
+            phone_number_id=data["phone_number_id"],
+            display_phone_number=data["display_phone_number"],
+            verified_name=data["verified_name"],
+        )
+        adopt_created(obj, created)
+
 
 @admin.register(WhatsAppTemplate)
 class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
+    organization_field = "organization"
     list_display = [
         "name",
         "language",
@@ -133,6 +224,17 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
             field = form.base_fields["phone_number"]
             field.queryset = field.queryset.filter(business_account_id=obj.business_account_id)
         return form
+
+    def clean_with_services(self, request: HttpRequest, form, obj: Any) -> None:
+        if obj is None:  # Meta's rules for a new template, as the API applies them
+            data = form.cleaned_data
+            templates.check_new_template(
+                phone_number=data["phone_number"],
+                name=data["name"],
+                language=data["language"],
+                category=data["category"],
+                meta_template_id=data["meta_template_id"],
+            )
 
     def save_model(self, request: HttpRequest, obj: WhatsAppTemplate, form, change: bool) -> None:
         data = form.cleaned_data

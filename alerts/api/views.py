@@ -20,6 +20,7 @@ from alerts.api.serializers import (
 )
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
 from organizations.permissions import IsOrgAdmin, acting_organization
+from pytake.api.exceptions import service_field_errors
 from templates_app.selectors import phone_numbers_for, templates_of_number
 
 CONFLICT = OpenApiResponse(
@@ -122,9 +123,10 @@ class ChannelListCreateView(generics.ListCreateAPIView):
         return selectors.channels_for(self.request.user)
 
     def perform_create(self, serializer: NotificationChannelSerializer) -> None:
-        serializer.instance = services.create_channel(
-            organization=acting_organization(self.request.user), **serializer.validated_data
-        )
+        with service_field_errors():
+            serializer.instance = services.create_channel(
+                organization=acting_organization(self.request.user), **serializer.validated_data
+            )
 
 
 @extend_schema(tags=["notifications"])
@@ -137,9 +139,10 @@ class ChannelDetailView(generics.RetrieveUpdateDestroyAPIView):
         return selectors.channels_for(self.request.user)
 
     def perform_update(self, serializer: NotificationChannelSerializer) -> None:
-        serializer.instance = services.update_channel(
-            channel=serializer.instance, **serializer.validated_data
-        )
+        with service_field_errors():
+            serializer.instance = services.update_channel(
+                channel=serializer.instance, **serializer.validated_data
+            )
 
     def perform_destroy(self, instance: NotificationChannel) -> None:
         services.delete_channel(channel=instance)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,3 +20,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     return drf_exception_handler(exc, context)
+
+
+@contextmanager
+def service_field_errors() -> Iterator[None]:
+    """A service's refusal answered as a serializer's would be: 400 with its field errors (or
+    `{"detail": [...]}` when it names no field), never the message twice."""
+    try:
+        yield
+    except ApplicationError as error:
+        if error.status_code != 400:
+            raise
+        fields = {name: value for name, value in error.extra.items() if isinstance(value, list)}
+        raise exceptions.ValidationError(fields or {"detail": [error.message]}) from error

@@ -12,7 +12,6 @@ from templates_app.models import (
     TemplateStatus,
     WhatsAppTemplate,
 )
-from templates_app.services.templates import canonical_language
 
 
 class BusinessAccountSerializer(serializers.ModelSerializer):
@@ -42,12 +41,11 @@ class BusinessAccountSerializer(serializers.ModelSerializer):
 
 
 class BusinessAccountCreateSerializer(serializers.Serializer):
-    waba_id = serializers.RegexField(
-        r"^\d{1,32}$",
-        max_length=32,
-        error_messages={"invalid": "A WABA id is Meta's number, digits only."},
+    # What a WABA id and a name may hold, the registration service says, for the admin too.
+    waba_id = serializers.CharField(max_length=32, help_text="Meta's WABA id: digits only.")
+    name = serializers.CharField(
+        max_length=200, help_text="No line breaks, tabs or other control characters."
     )
-    name = serializers.CharField(max_length=200)
     access_token = serializers.CharField(
         write_only=True,
         required=False,
@@ -83,59 +81,24 @@ class PhoneNumberSerializer(serializers.ModelSerializer):
             self.fields["business_account"].queryset = accounts
 
 
-INT64_MAX = 2**63 - 1
-
-
 class TemplateCreateSerializer(serializers.Serializer):
-    name = serializers.RegexField(
-        r"^[a-z0-9_]+$",
-        max_length=512,
-        error_messages={"invalid": "Use lowercase letters, digits and underscores, as Meta does."},
+    """A template's fields as given; what Meta accepts (a name of lowercase letters, digits and
+    underscores, a language code, a category, a 64-bit id…) `check_new_template` says."""
+
+    name = serializers.CharField(
+        max_length=512, help_text="Lowercase letters, digits and underscores, as Meta requires."
     )
-    language = serializers.RegexField(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$", max_length=16)
+    language = serializers.CharField(
+        max_length=16, help_text="Meta's language code, e.g. en_US (en-US is read as en_US)."
+    )
     category = serializers.ChoiceField(choices=TemplateCategory.choices)
-    meta_template_id = serializers.RegexField(
-        r"^\d{1,19}$", required=False, allow_null=True, allow_blank=True
+    meta_template_id = serializers.CharField(
+        max_length=19,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Meta's id of the template, when it has one: a 64-bit integer.",
     )
-
-    def __init__(self, *args, phone_number: PhoneNumber | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.phone_number = phone_number
-
-    def validate_meta_template_id(self, value: str | None) -> str | None:
-        if not value:
-            return None
-        if int(value) > INT64_MAX:
-            raise serializers.ValidationError("Meta template ids are 64-bit integers.")
-        # Only within the caller's own business account: whether another organization uses an
-        # id is none of the caller's business, and cannot block them.
-        taken = WhatsAppTemplate.objects.filter(
-            business_account_id=self.phone_number.business_account_id,
-            meta_template_id=value,
-            deleted_at__isnull=True,
-        )
-        if taken.exists():
-            raise serializers.ValidationError(
-                "This business account already has a template with this Meta id."
-            )
-        return value
-
-    def validate(self, attrs: dict) -> dict:
-        attrs["language"] = canonical_language(attrs["language"])
-        duplicate = WhatsAppTemplate.objects.filter(
-            business_account_id=self.phone_number.business_account_id,
-            name=attrs["name"],
-            language=attrs["language"],
-            deleted_at__isnull=True,
-        )
-        if duplicate.exists():
-            raise serializers.ValidationError(
-                {
-                    "name": "This business account already has a template with this name "
-                    "and language."
-                }
-            )
-        return attrs
 
 
 class TemplateSerializer(serializers.ModelSerializer):

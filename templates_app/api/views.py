@@ -20,6 +20,7 @@ from organizations.permissions import (
     IsOrgAdminOrReadOnly,
     acting_organization,
 )
+from pytake.api.exceptions import service_field_errors
 from pytake.api.schema import NO_ORGANIZATION_NAMED, NOT_FOUND, UNAUTHENTICATED, field_errors
 from templates_app import selectors
 from templates_app.api.filters import TemplateFilter
@@ -226,9 +227,12 @@ class TemplateListCreateView(PhoneNumberMixin, generics.ListAPIView):
     @extend_schema(request=TemplateCreateSerializer, responses={201: TemplateSerializer})
     def post(self, request: Request, *args, **kwargs) -> Response:
         phone_number = self.get_phone_number()
-        serializer = TemplateCreateSerializer(data=request.data, phone_number=phone_number)
+        serializer = TemplateCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        template = services.create_template(phone_number=phone_number, **serializer.validated_data)
+        with service_field_errors():
+            template = services.create_template(
+                phone_number=phone_number, **serializer.validated_data
+            )
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
 

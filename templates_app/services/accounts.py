@@ -3,15 +3,22 @@ Meta access token (stored encrypted, never shown)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from organizations.models import Organization, User
 from pytake.crypto import encrypt_secret
 from pytake.exceptions import ApplicationError, ConflictError
+from pytake.names import check_name
 from templates_app.graph import GraphClient, GraphError, GraphTokenInvalid, GraphUnavailable
 from templates_app.models import BusinessAccount
 from templates_app.signals import AccountEventKind, BusinessAccountEvent, send_account_event
+
+# Meta's WABA ids: up to 32 digits (the column's width).
+WABA_ID = re.compile(r"[0-9]{1,32}")
 
 
 class MetaUnavailableError(ApplicationError):
@@ -20,7 +27,15 @@ class MetaUnavailableError(ApplicationError):
     status_code = 503
 
 
-def prove_ownership(*, waba_id: str, access_token: str) -> None:
+@dataclass(frozen=True)
+class OwnershipProof:
+    """Meta confirmed that `access_token` sees WABA `waba_id`: a proof of that id only."""
+
+    waba_id: str
+    access_token: str = field(repr=False)
+
+
+def prove_ownership(*, waba_id: str, access_token: str) -> OwnershipProof:
     """Ask Meta whether `access_token` sees WABA `waba_id`; ApplicationError (400) if not.
 
     Slow I/O: call it outside any transaction, before the write it allows.
@@ -45,6 +60,7 @@ def prove_ownership(*, waba_id: str, access_token: str) -> None:
         ) from None
     if seen != waba_id:
         raise _cannot_see(waba_id)
+    return OwnershipProof(waba_id=waba_id, access_token=access_token)
 
 
 def _cannot_see(waba_id: str) -> ApplicationError:
@@ -61,18 +77,24 @@ def register_business_account(
     waba_id: str,
     name: str,
     access_token: str = "",
+    proof: OwnershipProof | None = None,
     actor: User | None = None,
 ) -> tuple[BusinessAccount, bool]:
     """Register a WABA for `organization`; returns the account and whether it is new.
 
     With an access token, Meta must confirm the token sees the WABA (else 400, nothing saved);
-    the account is then proven. A proven registration also claims an id that another
-    organization registered without proof: that account is released (it keeps its rows but
-    receives no more webhooks or syncs). A proven account is never taken over (409). The
-    organization's own unproven account of the same WABA gets the token and the proof.
+    a `proof` Meta already gave for this very id stands for it. The account is then proven. A
+    proven registration also claims an id that another organization registered without proof:
+    that account is released (it keeps its rows but receives no more webhooks or syncs). A
+    proven account is never taken over (409). The organization's own unproven account of the
+    same WABA gets the token and the proof.
     """
-    if access_token:
-        prove_ownership(waba_id=waba_id, access_token=access_token)
+    check_waba_id(waba_id)
+    check_name(name)
+    if proof is None and access_token:
+        proof = prove_ownership(waba_id=waba_id, access_token=access_token)
+    if proof is not None and proof.waba_id != waba_id:
+        raise _proof_of_another_id(proof, waba_id)
     try:
         with transaction.atomic():
             holder = (
@@ -84,27 +106,14 @@ def register_business_account(
                 account = BusinessAccount.objects.create(
                     organization=organization, waba_id=waba_id, name=name
                 )
-                if access_token:
-                    _store_proven_token(account, access_token)
+                if proof is not None:
+                    _store_proven_token(account, proof)
                 return account, True
+            refuse_taken_waba(holder, organization=organization, proven=proof is not None)
             if holder.organization_id == organization.pk:
-                if not access_token:
-                    raise _already_registered("Your organization already registered this WABA.")
-                _store_proven_token(holder, access_token)
+                _store_proven_token(holder, proof)
                 return holder, False
-            if holder.ownership_proven:
-                raise ConflictError(
-                    "Another organization registered this WABA and proved it owns it.",
-                    extra={"waba_id": ["This WABA belongs to another organization."]},
-                )
-            if not access_token:
-                raise _already_registered(
-                    "Another organization registered this WABA without proof. If it is yours, "
-                    "register it with an access token that sees it to claim it."
-                )
-            claimed = _claim(
-                holder, organization=organization, name=name, token=access_token, actor=actor
-            )
+            claimed = _claim(holder, organization=organization, name=name, proof=proof, actor=actor)
             return claimed, True
     except IntegrityError:
         # Another request registered the same WABA between our lock and our insert.
@@ -112,6 +121,69 @@ def register_business_account(
             "This WABA was registered by another request just now; try again.",
             extra={"waba_id": ["This WABA was registered just now."]},
         ) from None
+
+
+def check_waba_id(waba_id: str) -> str:
+    """`waba_id` unchanged if it is Meta's kind of id (digits), else ApplicationError (400)."""
+    if not WABA_ID.fullmatch(waba_id):
+        message = "A WABA id is Meta's number, digits only."
+        raise ApplicationError(message, extra={"waba_id": [message]})
+    return waba_id
+
+
+def check_registration(
+    *, organization: Organization, waba_id: str, name: str, proven: bool
+) -> None:
+    """Raise what `register_business_account` would refuse, writing nothing (a form's check:
+    the registration checks again under its lock)."""
+    check_waba_id(waba_id)
+    check_name(name)
+    holder = BusinessAccount.objects.filter(waba_id=waba_id, released_at__isnull=True).first()
+    if holder is not None:
+        refuse_taken_waba(holder, organization=organization, proven=proven)
+
+
+def refuse_taken_waba(holder: BusinessAccount, *, organization: Organization, proven: bool) -> None:
+    """Whether `organization` may register the WABA `holder` holds: only with proof, and never
+    from another organization that proved it."""
+    if holder.organization_id == organization.pk:
+        if not proven:
+            raise _already_registered("Your organization already registered this WABA.")
+        return
+    if holder.ownership_proven:
+        raise ConflictError(
+            "Another organization registered this WABA and proved it owns it.",
+            extra={"waba_id": ["This WABA belongs to another organization."]},
+        )
+    if not proven:
+        raise _already_registered(
+            "Another organization registered this WABA without proof. If it is yours, "
+            "register it with an access token that sees it to claim it."
+        )
+
+
+def _proof_of_another_id(proof: OwnershipProof, waba_id: str) -> ApplicationError:
+    return ApplicationError(
+        f"Meta's confirmation was for WABA {proof.waba_id}, not {waba_id}: each WABA id needs "
+        "its own proof.",
+        extra={"waba_id": [f"This proof is for WABA {proof.waba_id}."]},
+    )
+
+
+@transaction.atomic
+def update_business_account(
+    *, account: BusinessAccount, name: str, access_token: str = ""
+) -> BusinessAccount:
+    """A person renames the account or stores a new token (from the admin).
+
+    Its WABA id never changes: another id is another registration, with its own proof.
+    """
+    account = BusinessAccount.objects.select_for_update().get(pk=account.pk)
+    account.name = check_name(name)
+    account.save(update_fields=["name"])
+    if access_token:
+        store_access_token(account=account, access_token=access_token)
+    return account
 
 
 def _already_registered(message: str) -> ApplicationError:
@@ -123,7 +195,7 @@ def _claim(
     *,
     organization: Organization,
     name: str,
-    token: str,
+    proof: OwnershipProof,
     actor: User | None,
 ) -> BusinessAccount:
     now = timezone.now()
@@ -132,7 +204,7 @@ def _claim(
     account = BusinessAccount.objects.create(
         organization=organization, waba_id=holder.waba_id, name=name
     )
-    _store_proven_token(account, token)
+    _store_proven_token(account, proof)
     send_account_event(
         BusinessAccountEvent(
             account=holder,
@@ -161,8 +233,10 @@ def _claim(
     return account
 
 
-def _store_proven_token(account: BusinessAccount, token: str) -> None:
-    account.access_token_encrypted = encrypt_secret(token)
+def _store_proven_token(account: BusinessAccount, proof: OwnershipProof) -> None:
+    if proof.waba_id != account.waba_id:  # a proof never carries over to another id
+        raise _proof_of_another_id(proof, account.waba_id)
+    account.access_token_encrypted = encrypt_secret(proof.access_token)
     account.token_status = BusinessAccount.TokenStatus.STORED
     account.ownership_verified_at = timezone.now()
     account.save(update_fields=["access_token_encrypted", "token_status", "ownership_verified_at"])

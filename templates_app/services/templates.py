@@ -5,18 +5,74 @@ Business accounts are registered in services/accounts.py.
 
 from __future__ import annotations
 
+import re
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from organizations.models import User
 from pytake.exceptions import ApplicationError
-from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
+from templates_app.models import BusinessAccount, PhoneNumber, TemplateCategory, WhatsAppTemplate
 from templates_app.signals import template_deleted
 
 
 def canonical_language(code: str) -> str:
     """Meta's own spelling of a language code: `en-US` and `en_US` are the same language."""
     return code.strip().replace("-", "_")
+
+
+# Meta's rules for a template submitted through PyTake (the API and the admin alike).
+TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
+LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?")
+META_TEMPLATE_ID = re.compile(r"[0-9]{1,19}")
+INT64_MAX = 2**63 - 1
+
+
+def check_new_template(
+    *,
+    phone_number: PhoneNumber,
+    name: str,
+    language: str,
+    category: str,
+    meta_template_id: str | None = None,
+) -> dict[str, str | None]:
+    """The template's fields as stored (language in Meta's spelling, no empty Meta id), or
+    ApplicationError (400) on the first field Meta or the business account would refuse."""
+
+    def refuse(field: str, message: str) -> ApplicationError:
+        return ApplicationError(message, extra={field: [message]})
+
+    if not TEMPLATE_NAME.fullmatch(name):
+        raise refuse("name", "Use lowercase letters, digits and underscores, as Meta does.")
+    if not LANGUAGE_CODE.fullmatch(language.strip()):
+        raise refuse("language", "Use Meta's language code, such as en_US or pt_BR.")
+    if category not in TemplateCategory.values:
+        raise refuse("category", f"Choose one of {', '.join(TemplateCategory.values)}.")
+    language = canonical_language(language)
+    meta_template_id = meta_template_id or None
+    live = WhatsAppTemplate.objects.filter(
+        business_account_id=phone_number.business_account_id, deleted_at__isnull=True
+    )
+    if meta_template_id is not None:
+        if not META_TEMPLATE_ID.fullmatch(meta_template_id) or int(meta_template_id) > INT64_MAX:
+            raise refuse("meta_template_id", "Meta template ids are 64-bit integers.")
+        # Only within the caller's own business account: whether another organization uses an
+        # id is none of the caller's business, and cannot block them.
+        if live.filter(meta_template_id=meta_template_id).exists():
+            raise refuse(
+                "meta_template_id",
+                "This business account already has a template with this Meta id.",
+            )
+    if live.filter(name=name, language=language).exists():
+        raise refuse(
+            "name", "This business account already has a template with this name and language."
+        )
+    return {
+        "name": name,
+        "language": language,
+        "category": category,
+        "meta_template_id": meta_template_id,
+    }
 
 
 @transaction.atomic
@@ -35,6 +91,24 @@ def create_phone_number(
     )
 
 
+@transaction.atomic
+def update_phone_number(
+    *,
+    phone_number: PhoneNumber,
+    business_account: BusinessAccount,
+    display_phone_number: str,
+    verified_name: str = "",
+) -> PhoneNumber:
+    """A person corrects a number's details or its business account; Meta's id of the number
+    (`phone_number_id`) never changes: another id is another number."""
+    phone_number = PhoneNumber.objects.select_for_update().get(pk=phone_number.pk)
+    phone_number.business_account = business_account
+    phone_number.display_phone_number = display_phone_number
+    phone_number.verified_name = verified_name
+    phone_number.save(update_fields=["business_account", "display_phone_number", "verified_name"])
+    return phone_number
+
+
 def create_template(
     *,
     phone_number: PhoneNumber,
@@ -43,7 +117,17 @@ def create_template(
     category: str = "",
     meta_template_id: str | None = None,
 ) -> WhatsAppTemplate:
-    """A template submitted through PyTake: PENDING with quality UNKNOWN until Meta rules."""
+    """A template submitted through PyTake: PENDING with quality UNKNOWN until Meta rules.
+
+    Its fields must pass `check_new_template` (else ApplicationError, nothing saved).
+    """
+    fields = check_new_template(
+        phone_number=phone_number,
+        name=name,
+        language=language,
+        category=category,
+        meta_template_id=meta_template_id,
+    )
     account = phone_number.business_account
     try:
         with transaction.atomic():
@@ -51,11 +135,8 @@ def create_template(
                 organization_id=account.organization_id,
                 business_account=account,
                 phone_number=phone_number,
-                name=name,
-                language=canonical_language(language),
-                category=category,
-                meta_template_id=meta_template_id or None,
                 pending_since=timezone.now(),
+                **fields,
             )
     except IntegrityError as exc:
         # A concurrent request took the name or the Meta id between validation and insert.

@@ -235,3 +235,76 @@ def test_revoking_a_token_in_the_admin_ends_it(super_admin, member):
     )
 
     assert not AuthToken.objects.filter(pk=token.pk).exists()
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def member_staff(organization) -> User:
+    user = factories.UserFactory(organization=organization, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="organizations"))
+    return User.objects.get(pk=user.pk)
+
+
+def test_a_member_cannot_make_itself_org_admin(member_staff):
+    client = Client()
+    client.force_login(member_staff)
+
+    response = client.post(
+        f"/admin/organizations/user/{member_staff.pk}/change/",
+        {"username": member_staff.username, "role": "org_admin", "is_active": "on"},
+    )
+
+    assert response.status_code == 200
+    assert "role" in response.context["adminform"].form.errors
+    member_staff.refresh_from_db()
+    assert member_staff.role == User.Role.MEMBER
+
+
+def test_a_member_adds_members_only(member_staff):
+    client = Client()
+    client.force_login(member_staff)
+
+    page = client.get("/admin/organizations/user/add/")
+    response = client.post(
+        "/admin/organizations/user/add/",
+        {
+            "username": "promoted",
+            "password1": "a-long-unusual-passphrase",
+            "password2": "a-long-unusual-passphrase",
+            "usable_password": "true",
+            "role": "org_admin",
+        },
+    )
+
+    offered = [value for value, _ in page.context["adminform"].form.fields["role"].choices]
+    assert offered == [User.Role.MEMBER]
+    assert response.status_code == 200
+    assert not User.objects.filter(username="promoted").exists()
+
+
+def test_a_member_cannot_demote_an_org_admin(member_staff, org_admin):
+    client = Client()
+    client.force_login(member_staff)
+
+    page = client.get(f"/admin/organizations/user/{org_admin.pk}/change/")
+    client.post(
+        f"/admin/organizations/user/{org_admin.pk}/change/",
+        {"username": org_admin.username, "role": "member", "is_active": "on"},
+    )
+
+    assert "role" not in page.context["adminform"].form.fields
+    org_admin.refresh_from_db()
+    assert org_admin.role == User.Role.ORG_ADMIN
+
+
+def test_an_org_admin_grants_either_role(staff_browser, member):
+    response = staff_browser.post(
+        f"/admin/organizations/user/{member.pk}/change/",
+        {"username": member.username, "role": "org_admin", "is_active": "on"},
+    )
+
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.role == User.Role.ORG_ADMIN

@@ -129,3 +129,28 @@ def test_bulk_delete_records_one_entry_per_template(admin_site_client, phone_num
     assert sorted(e.target_id for e in entries) == sorted(str(t.pk) for t in templates)
     assert {e.actor_id for e in entries} == {super_admin.pk}
     assert templates[0].name not in admin_site_client.get(CHANGELIST).content.decode()
+
+
+def test_a_name_meta_would_refuse_is_refused_in_the_admin_as_in_the_api(
+    admin_site_client, admin_client, phone_number
+):
+    name = "<img src=x onerror=alert(1)>"
+    api = admin_client.post(
+        f"/api/v1/whatsapp/{phone_number.pk}/templates/",
+        {"name": name, "language": "en_US", "category": "MARKETING"},
+        format="json",
+    )
+    page = admin_site_client.post(
+        f"{CHANGELIST}add/",
+        {
+            "phone_number": str(phone_number.pk),
+            "name": name,
+            "language": "en_US",
+            "category": "MARKETING",
+        },
+    )
+
+    assert api.status_code == 400
+    assert page.status_code == 200
+    assert page.context["adminform"].form.errors["name"] == api.json()["name"]
+    assert not WhatsAppTemplate.objects.exists()
