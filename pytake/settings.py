@@ -252,6 +252,14 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
 }
 
+# An open live-updates socket checks its credentials at least this often (seconds), besides when
+# they are revoked and when its token expires, and is closed with 4401 once they no longer hold.
+LIVE_CREDENTIALS_CHECK_SECONDS = env.int("LIVE_CREDENTIALS_CHECK_SECONDS", default=60)
+
+# JSON nested deeper than this (arrays and objects) is refused: 400 from the API, close code 1007
+# on the live-updates socket. Meta's deliveries and the API's bodies nest fewer than ten levels.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
+
 # Any request body larger than this (in bytes) is refused with 413 by pytake.asgi before it is
 # read; the webhook has its own, smaller limit above.
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=10 * 1024 * 1024)
