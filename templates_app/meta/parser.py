@@ -11,7 +11,6 @@ generic function, :func:`_read`. Every string is bounded by :data:`~.limits.LIMI
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+
+from pytake import json_depth
 
 from .events import (
     KNOWN_BUTTON_TYPES,
@@ -97,11 +98,14 @@ def _finite_float(text: str) -> float:
 
 
 def parse_body(body: bytes) -> dict[str, Any]:
-    """Decode the raw request body; integers stay exact, NaN and Infinity are refused."""
+    """Decode the raw request body; integers stay exact, NaN and Infinity are refused, and so
+    is nesting deeper than JSON_MAX_DEPTH."""
     try:
-        payload = json.loads(
+        payload = json_depth.loads(
             body.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float
         )
+    except json_depth.JSONTooDeepError as exc:
+        raise MetaPayloadError(f"Request body: {exc}") from exc
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MetaPayloadError("Request body is not valid JSON.") from exc
     if not isinstance(payload, dict):
