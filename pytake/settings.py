@@ -203,6 +203,10 @@ WHATSAPP_WEBHOOK_VERIFY_TOKEN = env.str("WHATSAPP_WEBHOOK_VERIFY_TOKEN", default
 WHATSAPP_WEBHOOK_APP_SECRET = env.str("WHATSAPP_WEBHOOK_APP_SECRET", default="")
 # Meta's deliveries are small; anything larger is refused before it is read whole.
 WHATSAPP_WEBHOOK_MAX_BODY_BYTES = env.int("WHATSAPP_WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+# Meta sends at most 1,000 changes a delivery: a signed body with more entries or changes than
+# these is kept as rejected, with the reason, before any change is read.
+WHATSAPP_WEBHOOK_MAX_ENTRIES = env.int("WHATSAPP_WEBHOOK_MAX_ENTRIES", default=1000)
+WHATSAPP_WEBHOOK_MAX_CHANGES = env.int("WHATSAPP_WEBHOOK_MAX_CHANGES", default=1000)
 # `sync`: apply each delivery before answering Meta. `async`: store it, answer 200 at once, and
 # let a task worker apply it (retried WEBHOOK_TASK_ATTEMPTS times, 1, 2, 4… minutes apart).
 WEBHOOK_PROCESSING = env.str("WEBHOOK_PROCESSING", default="sync")

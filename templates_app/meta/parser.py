@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
+
 from pytake import json_depth
 
 from .events import (
@@ -128,11 +130,34 @@ def parse_payload(payload: Mapping[str, Any]) -> ParsedDelivery:
         raise MetaPayloadError("Payload has no 'entry' list.")
     if not isinstance(entries, list):
         raise MetaPayloadError(f"Payload 'entry' must be a list, got {_kind(entries)}.")
+    _check_counts(entries)
 
     events: list[TemplateEvent | IgnoredChange] = []
     for index, entry in enumerate(entries):
         events.extend(_parse_entry(entry, position=f"entry[{index}]"))
     return ParsedDelivery(events=tuple(events))
+
+
+def _check_counts(entries: list[Any]) -> None:
+    """Refuse more entries or changes than Meta sends (at most 1,000 changes a delivery), before
+    any is read: each would become an event, an outcome and a row of the attempt's history."""
+    max_entries = settings.WHATSAPP_WEBHOOK_MAX_ENTRIES
+    if len(entries) > max_entries:
+        raise MetaPayloadError(
+            f"Payload has {len(entries)} entries; at most {max_entries} are accepted."
+        )
+    max_changes = settings.WHATSAPP_WEBHOOK_MAX_CHANGES
+    # An entry without a list of changes still counts as one: it becomes one ignored change.
+    changes = sum(
+        len(entry["changes"])
+        if isinstance(entry, Mapping) and isinstance(entry.get("changes"), list)
+        else 1
+        for entry in entries
+    )
+    if changes > max_changes:
+        raise MetaPayloadError(
+            f"Payload has {changes} changes; at most {max_changes} are accepted."
+        )
 
 
 def parse_delivery_body(body: bytes) -> ParsedDelivery:
