@@ -73,6 +73,18 @@ async def test_logout_closes_the_socket_opened_with_that_token_only(live, member
     assert await still_open(other)
 
 
+async def test_logout_all_closes_every_token_socket_of_the_user(live, member):
+    first, second = [await sync_to_async(token_for)(member) for _ in range(2)]
+    sockets = [await connect_with_token(live, first), await connect_with_token(live, second)]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+
+    response = await sync_to_async(api.post)("/api/v1/auth/logout-all")
+
+    assert response.status_code == 204
+    assert [await closed_with_code(socket) for socket in sockets] == [4401, 4401]
+
+
 async def test_a_new_password_closes_every_socket_of_the_user(live, member):
     token_socket, _ = await connect_as(live, member)
     session_socket = await connect_with_session(live, await sync_to_async(logged_in_client)(member))
