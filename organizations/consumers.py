@@ -12,9 +12,10 @@ Frames from the client: `{"type": "ping"}` → `{"type": "pong"}`; `{"type": "re
 else → `{"type": "error", "detail": ...}`, and the socket stays open; a frame nested deeper than
 JSON_MAX_DEPTH closes it with 1007. The messages themselves come from `organizations.broadcast`.
 
-The socket lives no longer than its credentials: a revocation (`organizations.revocation`) makes
-it check them again, and so do the token's expiry (a timer, and every frame) and, every
-LIVE_CREDENTIALS_CHECK_SECONDS, a timer; once they no longer hold it is closed with 4401.
+The socket lives no longer than its credentials. It checks them again when told of a revocation
+(`organizations.revocation`), when its token expires (a timer; every frame and message compares
+the expiry too) and every LIVE_CREDENTIALS_CHECK_SECONDS; once they no longer hold, it is
+closed with 4401 and nothing more is sent on it.
 """
 
 from __future__ import annotations
@@ -182,9 +183,12 @@ class LiveUpdatesConsumer(AsyncJsonWebsocketConsumer):
                 await self._check_credentials()
             except Exception:
                 logger.exception("The credentials of a live-updates socket could not be checked")
+                # Not again at once, even when the token's expiry has passed.
+                await asyncio.sleep(settings.LIVE_CREDENTIALS_CHECK_SECONDS)
 
     async def _credentials_still_hold(self) -> bool:
-        """False, once the socket is closed, when the token has expired; free until then."""
+        """Whether the credentials still hold (else the socket is closed): free until the
+        token's expiry has passed, a database check after it."""
         if self.credentials is None or not self.credentials.expired():
             return True
         return await self._check_credentials()
