@@ -18,4 +18,7 @@ USER pytake
 EXPOSE 8000
 # Uvicorn streams request bodies to the application, which refuses oversized ones unread;
 # Channels' router speaks no lifespan protocol. WEB_CONCURRENCY sets the number of workers.
-CMD ["uvicorn", "pytake.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off"]
+# X-Forwarded-For is believed only from the proxies FORWARDED_ALLOW_IPS lists (none if empty).
+ENV FORWARDED_ALLOW_IPS=""
+CMD exec uvicorn pytake.asgi:application --host 0.0.0.0 --port 8000 --lifespan off \
+    --forwarded-allow-ips "$FORWARDED_ALLOW_IPS"

@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Proxies (addresses or networks, comma-separated) whose X-Forwarded-For Uvicorn believes; empty:
+# none, and the client IP the login limits count is the peer's own.
+FORWARDED_ALLOW_IPS ?=
 EVENT ?= PAUSED
 TEMPLATE ?= order_update
 QUALITY ?= RED
@@ -38,7 +41,8 @@ demo: migrate
 # The banner waits in the background until the server answers, so it is printed last.
 run: demo
 	@$(PY) manage.py announce_server --url http://$(HOST):$(PORT)/ &
-	$(PY) -m uvicorn pytake.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+	$(PY) -m uvicorn pytake.asgi:application --host $(HOST) --port $(PORT) --lifespan off \
+	    --forwarded-allow-ips "$(FORWARDED_ALLOW_IPS)"
 
 # Sends a signed Meta-shaped event to the server `make run` started: make webhook EVENT=REINSTATED
 webhook: $(VENV)/.runtime-installed

@@ -39,10 +39,14 @@ def running_server(name: str, *, env: dict[str, str]) -> Iterator[tuple[int, sub
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
     port = listener.getsockname()[1]
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "pytake.settings", **env}
+    command = [sys.executable, *COMMANDS[name](listener.fileno())]
+    if name == "uvicorn":  # as `make run`: X-Forwarded-For only from the proxies listed
+        command += ["--forwarded-allow-ips", environment.get("FORWARDED_ALLOW_IPS", "")]
     process = subprocess.Popen(
-        [sys.executable, *COMMANDS[name](listener.fileno())],
+        command,
         cwd=REPO_ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "pytake.settings", **env},
+        env=environment,
         pass_fds=[listener.fileno()],
     )
     listener.close()  # the server holds its own copy

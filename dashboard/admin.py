@@ -30,6 +30,7 @@ from campaigns.models import Campaign
 from dashboard import selectors
 from organizations.models import Organization
 from organizations.permissions import can_administer
+from pytake import json_depth
 from pytake.exceptions import ApplicationError
 from templates_app.admin import WebhookDeliveryAdmin, WhatsAppTemplateAdmin
 from templates_app.attention import (
@@ -479,8 +480,10 @@ class DeliveryHealthAdmin(WebhookDeliveryAdmin):
 
     @admin.display(description="body")
     def pretty_body(self, delivery: WebhookDelivery) -> str:
+        # Any stored body is shown: one nested too deep to indent safely, as it came.
         try:
-            text = json.dumps(json.loads(delivery.body_text), indent=2, ensure_ascii=False)
+            parsed = json_depth.loads(delivery.body_text)
+            text = json.dumps(parsed, indent=2, ensure_ascii=False)
         except ValueError:
             text = delivery.body_text
         return format_html('<pre class="delivery-body">{}</pre>', text)

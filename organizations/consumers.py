@@ -9,26 +9,41 @@ Nobody authenticated: closed with 4401. Someone who may not see the organization
 Frames from the client: `{"type": "ping"}` → `{"type": "pong"}`; `{"type": "resume", "since":
 <id>}` → every message after that id, oldest first (at most RESUME_LIMIT, then
 `{"type": "resume.truncated"}`; that alone when message `since` is no longer kept). Anything
-else → `{"type": "error", "detail": ...}`, and the socket stays open. The messages themselves
-come from `organizations.broadcast`.
+else → `{"type": "error", "detail": ...}`, and the socket stays open; a frame nested deeper than
+JSON_MAX_DEPTH closes it with 1007. The messages themselves come from `organizations.broadcast`.
+
+The socket lives no longer than its credentials. It checks them again when told of a revocation
+(`organizations.revocation`), when its token expires (a timer; every frame and message compares
+the expiry too) and every LIVE_CREDENTIALS_CHECK_SECONDS; once they no longer hold, it is
+closed with 4401 and nothing more is sent on it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.utils import timezone
 
 from organizations import selectors
 from organizations.broadcast import LAYER_EVENT_TYPE, frame, group_name
 from organizations.models import User
+from organizations.revocation import user_group_name
+from pytake import json_depth
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_INVALID_DATA = 1007  # RFC 6455: a frame inconsistent with the type of the message
 RESUME_LIMIT = 500
 
 
@@ -38,15 +53,36 @@ class RefusedError(Exception):
         self.code = code
 
 
+@dataclass(slots=True)
+class Credentials:
+    """What the socket was opened with: a token (its digest) or a session (its key)."""
+
+    user_id: str
+    token_digest: str | None = None
+    session_key: str | None = None
+    expires_at: datetime | None = None
+
+    def standing(self) -> selectors.Standing:
+        if self.token_digest is not None:
+            return selectors.api_token_standing(self.token_digest)
+        return selectors.session_standing(self.session_key or "", user_id=self.user_id)
+
+    def expired(self) -> bool:
+        return self.expires_at is not None and timezone.now() >= self.expires_at
+
+
 class LiveUpdatesConsumer(AsyncJsonWebsocketConsumer):
     """Relays its organization's live messages; holds no business rule of its own."""
 
     organization_id: str | None = None
+    credentials: Credentials | None = None
+    closing = False
+    watch: asyncio.Task | None = None
 
     async def connect(self) -> None:
         offered = self.scope.get("subprotocols") or []
         try:
-            user, subprotocol = await self._authenticate(offered)
+            credentials, user, subprotocol = await self._authenticate(offered)
             self.organization_id = await self._organization_to_follow(user)
         except RefusedError as refused:
             # Accepted first, so the client sees our code; echoing what it offered keeps a
@@ -54,8 +90,11 @@ class LiveUpdatesConsumer(AsyncJsonWebsocketConsumer):
             await self.accept(subprotocol=offered[0] if offered else None)
             await self.close(code=refused.code)
             return
+        self.credentials = credentials
         await self.channel_layer.group_add(group_name(self.organization_id), self.channel_name)
+        await self.channel_layer.group_add(user_group_name(credentials.user_id), self.channel_name)
         await self.accept(subprotocol=subprotocol)
+        self.watch = asyncio.create_task(self._watch_credentials())
         await self.send_json(
             {
                 "type": "hello",
@@ -68,10 +107,9 @@ class LiveUpdatesConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
-        if self.organization_id is not None:
-            await self.channel_layer.group_discard(
-                group_name(self.organization_id), self.channel_name
-            )
+        if self.watch is not None and self.watch is not asyncio.current_task():
+            self.watch.cancel()
+        await self._leave_groups()
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -83,15 +121,24 @@ class LiveUpdatesConsumer(AsyncJsonWebsocketConsumer):
             await self._error('Send {"type": "ping"} or {"type": "resume", "since": <id>}.')
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closing or not await self._credentials_still_hold():
+            return
         if text_data is None:
             await self._error("Frames are JSON text, not binary.")
             return
         try:
             content = await self.decode_json(text_data)
+        except json_depth.JSONTooDeepError:
+            await self.close(code=CLOSE_INVALID_DATA)
+            return
         except ValueError:
             await self._error("That frame is not JSON.")
             return
         await self.receive_json(content)
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        return json_depth.loads(text_data)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale database connections before every handler, a hop to the one
@@ -105,10 +152,72 @@ class LiveUpdatesConsumer(AsyncJsonWebsocketConsumer):
     async def live_messages(self, event: dict[str, Any]) -> None:
         """A layer event of type `live.messages` (`broadcast.LAYER_EVENT_TYPE`): relay each of
         its frames, in order."""
+        if self.closing or not await self._credentials_still_hold():
+            return
         for message in event["frames"]:
             await self.send_json(message)
 
+    async def credentials_revoked(self, event: dict[str, Any]) -> None:
+        """A layer event of type `credentials.revoked` (`revocation.REVOKED_EVENT_TYPE`): some
+        of the user's credentials were revoked; these may be among them."""
+        if self.closing or self.credentials is None:
+            return
+        ended_session = event.get("session_key")
+        if ended_session and ended_session == self.credentials.session_key:
+            await self._close_unauthenticated()
+        else:
+            await self._check_credentials()
+
     # --- helpers --------------------------------------------------------------------------------
+
+    async def _watch_credentials(self) -> None:
+        """Check the credentials when the token expires, and every LIVE_CREDENTIALS_CHECK_SECONDS
+        (a revocation whose event the channel layer lost, a session that expired)."""
+        while not self.closing:
+            wait = settings.LIVE_CREDENTIALS_CHECK_SECONDS
+            if self.credentials.expires_at is not None:
+                until_expiry = (self.credentials.expires_at - timezone.now()).total_seconds()
+                wait = min(wait, max(until_expiry, 0))
+            await asyncio.sleep(wait)
+            try:
+                await self._check_credentials()
+            except Exception:
+                logger.exception("The credentials of a live-updates socket could not be checked")
+                # Not again at once, even when the token's expiry has passed.
+                await asyncio.sleep(settings.LIVE_CREDENTIALS_CHECK_SECONDS)
+
+    async def _credentials_still_hold(self) -> bool:
+        """Whether the credentials still hold (else the socket is closed): free until the
+        token's expiry has passed, a database check after it."""
+        if self.credentials is None or not self.credentials.expired():
+            return True
+        return await self._check_credentials()
+
+    async def _check_credentials(self) -> bool:
+        standing = await database_sync_to_async(self.credentials.standing)()
+        if standing.valid:
+            self.credentials.expires_at = standing.expires_at
+            return True
+        await self._close_unauthenticated()
+        return False
+
+    async def _close_unauthenticated(self) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        # Nothing more reaches the socket while the client acknowledges the close.
+        await self._leave_groups()
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def _leave_groups(self) -> None:
+        if self.organization_id is not None:
+            await self.channel_layer.group_discard(
+                group_name(self.organization_id), self.channel_name
+            )
+        if self.credentials is not None:
+            await self.channel_layer.group_discard(
+                user_group_name(self.credentials.user_id), self.channel_name
+            )
 
     async def _error(self, detail: str) -> None:
         await self.send_json({"type": "error", "detail": detail})
@@ -131,21 +240,23 @@ class LiveUpdatesConsumer(AsyncJsonWebsocketConsumer):
         if len(messages) > RESUME_LIMIT:
             await self.send_json({"type": "resume.truncated"})
 
-    async def _authenticate(self, offered: list[str]) -> tuple[User, str | None]:
-        """The user and the subprotocol to accept (the token, when it came that way)."""
+    async def _authenticate(self, offered: list[str]) -> tuple[Credentials, User, str | None]:
+        """The credentials, their user and the subprotocol to accept (the token, when it came
+        that way)."""
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
-            return user, None
-        token = _query(self.scope).get("token")
-        if token:
-            user = await database_sync_to_async(selectors.user_for_api_token)(token)
-            if user is not None:
-                return user, None
-            raise RefusedError(CLOSE_UNAUTHENTICATED)
-        for candidate in offered:
-            user = await database_sync_to_async(selectors.user_for_api_token)(candidate)
-            if user is not None:
-                return user, candidate
+            session_key = self.scope["session"].session_key
+            return Credentials(user_id=str(user.pk), session_key=session_key), user, None
+        key = _query(self.scope).get("token")
+        # A token in the query string is the only one tried; else each subprotocol offered.
+        candidates = [(key, None)] if key else [(offer, offer) for offer in offered]
+        for candidate, subprotocol in candidates:
+            token = await database_sync_to_async(selectors.api_token)(candidate)
+            if token is not None:
+                credentials = Credentials(
+                    user_id=str(token.user_id), token_digest=token.digest, expires_at=token.expiry
+                )
+                return credentials, token.user, subprotocol
         raise RefusedError(CLOSE_UNAUTHENTICATED)
 
     async def _organization_to_follow(self, user: User) -> str:

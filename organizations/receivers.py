@@ -1,4 +1,5 @@
-"""Live messages for template changes; a failed login is counted; new credentials end tokens."""
+"""Live messages for template changes; a failed login is counted; new credentials end tokens;
+a logout ends the sockets of its session."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ def login_failed(
         login_throttle.record_failure(
             username=str(credentials.get("username", "")), ip=login_throttle.client_ip(request)
         )
+
+
+def logged_out(
+    sender: Any, *, request: HttpRequest | None = None, user: User | None = None, **kwargs: Any
+) -> None:
+    if request is not None and user is not None:
+        services.end_session(user=user, session_key=request.session.session_key)
 
 
 def user_about_to_be_saved(

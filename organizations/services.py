@@ -6,6 +6,7 @@ from django.db import transaction
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
+from organizations import revocation
 from organizations.models import LiveMessage, Organization, User
 from pytake.names import check_name
 
@@ -62,14 +63,23 @@ def issue_token(*, user: User) -> tuple[AuthToken, str]:
 
 
 def revoke_token(*, token: AuthToken) -> None:
-    """The token stops working at once (a logout)."""
+    """The token stops working at once (a logout), and so do the sockets opened with it."""
     token.delete()
+    revocation.announce_revoked(user_id=token.user_id)
 
 
 def revoke_all_tokens(*, user: User) -> int:
-    """Every token of `user` stops working; returns how many there were."""
+    """Every token of `user` stops working, and so do the sockets opened with one of them (or
+    with a session that a new password or a deactivation ended); returns how many there were."""
     deleted, _ = AuthToken.objects.filter(user=user).delete()
+    revocation.announce_revoked(user_id=user.pk)
     return deleted
+
+
+def end_session(*, user: User, session_key: str | None) -> None:
+    """A session logged out: the sockets opened with it close."""
+    if session_key:
+        revocation.announce_revoked(user_id=user.pk, session_key=session_key)
 
 
 def credentials_changed(*, user: User) -> bool:

@@ -203,6 +203,10 @@ WHATSAPP_WEBHOOK_VERIFY_TOKEN = env.str("WHATSAPP_WEBHOOK_VERIFY_TOKEN", default
 WHATSAPP_WEBHOOK_APP_SECRET = env.str("WHATSAPP_WEBHOOK_APP_SECRET", default="")
 # Meta's deliveries are small; anything larger is refused before it is read whole.
 WHATSAPP_WEBHOOK_MAX_BODY_BYTES = env.int("WHATSAPP_WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+# Meta sends at most 1,000 changes a delivery: a signed body with more entries or changes than
+# these is kept as rejected, with the reason, before any change is read.
+WHATSAPP_WEBHOOK_MAX_ENTRIES = env.int("WHATSAPP_WEBHOOK_MAX_ENTRIES", default=1000)
+WHATSAPP_WEBHOOK_MAX_CHANGES = env.int("WHATSAPP_WEBHOOK_MAX_CHANGES", default=1000)
 # `sync`: apply each delivery before answering Meta. `async`: store it, answer 200 at once, and
 # let a task worker apply it (retried WEBHOOK_TASK_ATTEMPTS times, 1, 2, 4… minutes apart).
 WEBHOOK_PROCESSING = env.str("WEBHOOK_PROCESSING", default="sync")
@@ -239,6 +243,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's JSON parser, bounded by JSON_MAX_DEPTH; form and multipart bodies as DRF reads them.
+    "DEFAULT_PARSER_CLASSES": [
+        "pytake.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "pytake.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -251,6 +261,14 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": False,
 }
+
+# An open live-updates socket checks its credentials at least this often (seconds), besides when
+# they are revoked and when its token expires, and is closed with 4401 once they no longer hold.
+LIVE_CREDENTIALS_CHECK_SECONDS = env.int("LIVE_CREDENTIALS_CHECK_SECONDS", default=60)
+
+# JSON nested deeper than this (arrays and objects) is refused: 400 from the API, close code 1007
+# on the live-updates socket. Meta's deliveries and the API's bodies nest fewer than ten levels.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 
 # Any request body larger than this (in bytes) is refused with 413 by pytake.asgi before it is
 # read; the webhook has its own, smaller limit above.
@@ -275,13 +293,29 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every handler carries the `redact_secrets` filter: no token in a URL reaches a log line.
+# Uvicorn configures its loggers before it imports the application; naming them here replaces
+# their handlers, so its error and access logs go through the root's handlers and filter too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "pytake.log_redaction.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "httpx": {"level": "WARNING"},
+        "uvicorn": {"handlers": [], "propagate": True},
+        "uvicorn.error": {"handlers": [], "propagate": True},
+        "uvicorn.access": {"handlers": [], "propagate": True},
+    },
 }
 
 if not DEBUG:

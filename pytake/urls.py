@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from organizations.api.views import LogoutView, ObtainTokenView
+from organizations.api.views import LogoutAllView, LogoutView, ObtainTokenView
 from organizations.views import admin_login, login
 from pytake.api.views import ApiRootView, api_not_found
 
@@ -12,6 +12,7 @@ api_v1 = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("auth/token", ObtainTokenView.as_view(), name="auth-token"),
     path("auth/logout", LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all", LogoutAllView.as_view(), name="auth-logout-all"),
     path("organizations/", include("organizations.api.urls")),
     path("whatsapp/", include("templates_app.api.urls")),
     path("whatsapp/", include("audit.api.template_urls")),

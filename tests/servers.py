@@ -45,10 +45,15 @@ def project_server() -> str:
     """
     if os.environ.get("PYTAKE_ASGI_SERVER") in SERVER_COMMANDS:
         return os.environ["PYTAKE_ASGI_SERVER"]
+    return "uvicorn" if "uvicorn" in run_recipe() else "daphne"
+
+
+def run_recipe() -> str:
+    """The commands of the Makefile's `run` rule."""
     makefile = (PROJECT_DIR / "Makefile").read_text()
     # The `run:` rule with a recipe (tab-indented lines), not its `run: export …` variables.
     recipe = RUN_RECIPE.search(makefile)
-    return "uvicorn" if recipe and "uvicorn" in recipe.group(1) else "daphne"
+    return recipe.group(1) if recipe else ""
 
 
 def _answers(address: str) -> bool:
@@ -74,19 +79,28 @@ def database_url() -> str:
 
 
 @contextmanager
-def asgi_server(env: Mapping[str, str]) -> Iterator[str]:
-    """Run the server with `env` added to this environment; yields its `host:port`."""
+def asgi_server(env: Mapping[str, str], *, output: list[str] | None = None) -> Iterator[str]:
+    """Run the server with `env` added to this environment; yields its `host:port`.
+
+    The server's log lines are appended to `output`, when given, as they are written.
+    """
+    server = project_server()
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "pytake.settings", **env}
+    command = [sys.executable, *SERVER_COMMANDS[server]]
+    if server == "uvicorn" and "--forwarded-allow-ips" in run_recipe():
+        # As `make run`: X-Forwarded-For believed only from the proxies FORWARDED_ALLOW_IPS lists.
+        command[-1:-1] = ["--forwarded-allow-ips", environment.get("FORWARDED_ALLOW_IPS", "")]
     process = subprocess.Popen(
-        [sys.executable, *SERVER_COMMANDS[project_server()]],
+        command,
         cwd=PROJECT_DIR,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "pytake.settings", **env},
+        env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     bound = threading.Event()
     address: list[str] = []
-    output: list[str] = []
+    output = [] if output is None else output
 
     def read_log() -> None:
         # Read to the end, so a chatty server never blocks on a full pipe.

@@ -28,8 +28,8 @@ PUBLIC_ROUTES = {
     "api/schema/",
     "api/docs/",
 }
-# What a member may write: ending their own token.
-MEMBER_WRITES = {("api/v1/auth/logout", "post")}
+# What a member may write: ending their own token, or all of them.
+MEMBER_WRITES = {("api/v1/auth/logout", "post"), ("api/v1/auth/logout-all", "post")}
 WRITE_METHODS = ("post", "put", "patch", "delete")
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 

@@ -70,6 +70,17 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class LogoutAllView(APIView):
+    """Revoke every token of the user this request is authenticated as (every device)."""
+
+    authentication_classes = [TokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        services.revoke_all_tokens(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 @extend_schema(tags=["organizations"])
 class OrganizationListCreateView(ListCreateAPIView):
     serializer_class = OrganizationSerializer

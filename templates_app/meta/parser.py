@@ -11,7 +11,6 @@ generic function, :func:`_read`. Every string is bounded by :data:`~.limits.LIMI
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+
+from django.conf import settings
+
+from pytake import json_depth
 
 from .events import (
     KNOWN_BUTTON_TYPES,
@@ -97,11 +100,14 @@ def _finite_float(text: str) -> float:
 
 
 def parse_body(body: bytes) -> dict[str, Any]:
-    """Decode the raw request body; integers stay exact, NaN and Infinity are refused."""
+    """Decode the raw request body; integers stay exact, NaN and Infinity are refused, and so
+    is nesting deeper than JSON_MAX_DEPTH."""
     try:
-        payload = json.loads(
+        payload = json_depth.loads(
             body.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float
         )
+    except json_depth.JSONTooDeepError as exc:
+        raise MetaPayloadError(f"Request body: {exc}") from exc
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MetaPayloadError("Request body is not valid JSON.") from exc
     if not isinstance(payload, dict):
@@ -124,11 +130,34 @@ def parse_payload(payload: Mapping[str, Any]) -> ParsedDelivery:
         raise MetaPayloadError("Payload has no 'entry' list.")
     if not isinstance(entries, list):
         raise MetaPayloadError(f"Payload 'entry' must be a list, got {_kind(entries)}.")
+    _check_counts(entries)
 
     events: list[TemplateEvent | IgnoredChange] = []
     for index, entry in enumerate(entries):
         events.extend(_parse_entry(entry, position=f"entry[{index}]"))
     return ParsedDelivery(events=tuple(events))
+
+
+def _check_counts(entries: list[Any]) -> None:
+    """Refuse more entries or changes than Meta sends (at most 1,000 changes a delivery), before
+    any is read: each would become an event, an outcome and a row of the attempt's history."""
+    max_entries = settings.WHATSAPP_WEBHOOK_MAX_ENTRIES
+    if len(entries) > max_entries:
+        raise MetaPayloadError(
+            f"Payload has {len(entries)} entries; at most {max_entries} are accepted."
+        )
+    max_changes = settings.WHATSAPP_WEBHOOK_MAX_CHANGES
+    # An entry without a list of changes still counts as one: it becomes one ignored change.
+    changes = sum(
+        len(entry["changes"])
+        if isinstance(entry, Mapping) and isinstance(entry.get("changes"), list)
+        else 1
+        for entry in entries
+    )
+    if changes > max_changes:
+        raise MetaPayloadError(
+            f"Payload has {changes} changes; at most {max_changes} are accepted."
+        )
 
 
 def parse_delivery_body(body: bytes) -> ParsedDelivery:

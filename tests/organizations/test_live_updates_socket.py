@@ -149,6 +149,14 @@ async def test_malformed_frame_gets_an_error_and_the_socket_stays_open(live, mem
     assert await socket.receive_json_from() == {"type": "pong"}
 
 
+async def test_a_frame_nested_deeper_than_the_limit_closes_the_socket_with_1007(live, member):
+    socket, _ = await connect_as(live, member)
+
+    await socket.send_to(text_data="[" * 5000 + "]" * 5000)
+
+    assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 1007}
+
+
 async def test_binary_frame_gets_an_error(live, member):
     socket, _ = await connect_as(live, member)
 

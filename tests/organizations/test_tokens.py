@@ -75,6 +75,19 @@ def test_logout_revokes_only_the_current_token(member):
     assert get_with(second).status_code == 200
 
 
+def test_logout_all_revokes_every_token_of_the_user_only(member, org_admin):
+    first, second = new_token(member), new_token(member)
+    others = new_token(org_admin)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+
+    response = client.post("/api/v1/auth/logout-all")
+
+    assert response.status_code == 204
+    assert [get_with(first).status_code, get_with(second).status_code] == [401, 401]
+    assert get_with(others).status_code == 200
+
+
 def test_logout_without_a_token_is_a_401(api_client):
     response = api_client.post(LOGOUT_URL)
 

@@ -1164,11 +1164,20 @@ def test_anything_inside_entries_never_raises(entry_list: list[Any]) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"{", b"not json", b'{"object": NaN}', b'{"a": Infinity}', b"\xff\xfe{}", b"[" * 5000],
+    [b"", b"{", b"not json", b'{"object": NaN}', b'{"a": Infinity}', b"\xff\xfe{}"],
 )
 def test_invalid_json_raises_payload_error(body: bytes) -> None:
     with pytest.raises(MetaPayloadError, match=r"^Request body is not valid JSON\.$"):
         parse_delivery_body(body)
+
+
+@pytest.mark.parametrize("body", [b"[" * 5000, b"[" * 65 + b"]" * 65], ids=["unclosed", "closed"])
+def test_json_nested_beyond_the_limit_raises_payload_error(body: bytes) -> None:
+    with pytest.raises(
+        MetaPayloadError,
+        match=r"^Request body: JSON nested more than 64 levels deep is not accepted\.$",
+    ):
+        parse_body(body)
 
 
 @pytest.mark.parametrize(("body", "kind"), [(b"[]", "list"), (b'"x"', "str"), (b"3", "int")])
