@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -108,6 +110,13 @@ class AlertAdmin(OrganizationScopedAdmin):
 
 
 class NotificationChannelForm(forms.ModelForm):
+    # Write-only, like the secret: a Slack URL is itself the key to post in the channel.
+    url = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"size": 80, "autocomplete": "off"}),
+        help_text="Slack's or the customer's URL.",
+    )
     secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
@@ -127,17 +136,28 @@ class NotificationChannelForm(forms.ModelForm):
             "enabled",
         ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["url"] = ""
+        if self.instance.pk and self.instance.url:
+            self.fields[
+                "url"
+            ].help_text = (
+                f"Set: {self.instance.url_hint}. Leave empty to keep it, or give a new URL."
+            )
+
     def clean_secret(self) -> str:
         # Write-only: an empty box keeps the stored secret.
         return self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
-        if url:
-            try:
-                check_url(url)
-            except UnsafeURLError as exc:
-                raise forms.ValidationError(str(exc)) from exc
+        if not url:  # write-only: an empty box keeps the stored URL
+            return self.instance.url if self.instance.pk else ""
+        try:
+            check_url(url)
+        except UnsafeURLError as exc:
+            raise forms.ValidationError(str(exc)) from exc
         return url
 
 
