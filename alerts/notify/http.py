@@ -234,7 +234,7 @@ class _CheckedTransport(httpx.HTTPTransport):
         super().__init__(trust_env=False)
         # httpx takes no network backend of its own: its pool is built again around ours.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=httpx.create_ssl_context(),  # certifi's roots, or SSL_CERT_FILE's
             max_connections=1,
             network_backend=network,
         )
@@ -280,7 +280,7 @@ def post(
             status, answer = response.status_code, _start_of(response)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         logger.warning(
-            "Notification to %s failed within %gs: %s: %s",
+            "Notification to %s failed (deadline %gs): %s: %s",
             parts.hostname,
             timeout,
             type(exc).__name__,

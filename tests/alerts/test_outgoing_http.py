@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from alerts import tasks
 from alerts.models import NotificationDelivery
@@ -268,3 +271,91 @@ def test_the_test_endpoint_says_the_same_for_a_closed_port_a_banner_and_silence(
     assert "RemoteProtocolError" in logged
     assert "ReadTimeout" in logged
     assert NotificationDelivery.objects.filter(status="failed").count() == 3
+
+
+# --- TLS keeps the name -------------------------------------------------------------------------
+
+
+def certificate_authority(tmp_path, name: str) -> tuple[str, ssl.SSLContext]:
+    """A CA written to a file a client can trust, and a server context with its certificate for
+    `name`."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(tz=UTC)
+
+    def certificate(subject: str, key, issuer: str, signer, *, ca: bool) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(hours=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False
+            )
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, server_key = (
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP256R1()),
+    )
+    ca = certificate("Test CA", ca_key, "Test CA", ca_key, ca=True)
+    server = certificate(name, server_key, "Test CA", ca_key, ca=False)
+    pem = serialization.Encoding.PEM
+    ca_file, cert_file, key_file = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
+    ca_file.write_bytes(ca.public_bytes(pem))
+    cert_file.write_bytes(server.public_bytes(pem))
+    key_file.write_bytes(
+        server_key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return str(ca_file), context
+
+
+def test_tls_checks_the_urls_name_while_connecting_to_the_checked_address(
+    settings, monkeypatch, tmp_path, caplog
+):
+    settings.NOTIFY_ALLOW_PRIVATE_URLS = True
+    ca_file, context = certificate_authority(tmp_path, "hooks.example.test")
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file)
+    names: list[str | None] = []
+    context.sni_callback = lambda connection, name, context: names.append(name)
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
+    server.expect_request("/hook", method="POST").respond_with_data("ok")
+    server.start()
+    to_loopback = rebinding("127.0.0.1", "127.0.0.1", [])
+
+    try:
+        http.post(
+            f"https://hooks.example.test:{server.port}/hook",
+            content=b"{}",
+            headers={},
+            resolve=to_loopback,
+        )
+        # The same server under a name its certificate does not carry: refused.
+        with pytest.raises(http.SendError):
+            http.post(
+                f"https://other.example.test:{server.port}/hook",
+                content=b"{}",
+                headers={},
+                resolve=lambda host, port: ["127.0.0.1"],
+            )
+    finally:
+        server.stop()
+
+    assert names == ["hooks.example.test", "other.example.test"]
+    assert "certificate is not valid for 'other.example.test'" in caplog.text
+    (request, _) = server.log[0]
+    assert request.headers["Host"] == f"hooks.example.test:{server.port}"
+    assert len(server.log) == 1
