@@ -231,12 +231,11 @@ class _CheckedTransport(httpx.HTTPTransport):
     """httpx's own transport, with the connection pool connecting through `_CheckedNetwork`."""
 
     def __init__(self, *, network: _CheckedNetwork) -> None:
-        super().__init__(trust_env=False)
+        tls = httpx.create_ssl_context()  # certifi's roots, or SSL_CERT_FILE's, as httpx does
+        super().__init__(verify=tls, trust_env=False)
         # httpx takes no network backend of its own: its pool is built again around ours.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),  # certifi's roots, or SSL_CERT_FILE's
-            max_connections=1,
-            network_backend=network,
+            ssl_context=tls, max_connections=1, network_backend=network
         )
 
 
