@@ -140,11 +140,8 @@ class NotificationChannelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.initial["url"] = ""
         if self.instance.pk and self.instance.url:
-            self.fields[
-                "url"
-            ].help_text = (
-                f"Set: {self.instance.url_hint}. Leave empty to keep it, or give a new URL."
-            )
+            hint = self.instance.url_hint
+            self.fields["url"].help_text = f"Set: {hint}. Leave empty to keep it."
 
     def clean_secret(self) -> str:
         # Write-only: an empty box keeps the stored secret.

@@ -166,16 +166,12 @@ class NotificationChannel(models.Model):
 
     @property
     def url_hint(self) -> str:
-        """The URL with its last part hidden, enough to tell channels apart: `…/T000/B000/****`."""
-        return masked_url(self.url)
-
-
-def masked_url(url: str) -> str:
-    """`https://hooks.slack.com/services/T000/B000/XXXX` → `…/T000/B000/****`; "" stays ""."""
-    if not url:
-        return ""
-    shown = url.split("?", 1)[0].split("#", 1)[0].rstrip("/").split("/")[3:-1][-2:]
-    return "/".join(["…", *shown, "****"])
+        """The URL with its last part hidden, enough to tell channels apart: `…/T000/B000/****`
+        for `https://hooks.slack.com/services/T000/B000/XXXX`; "" when there is none."""
+        if not self.url:
+            return ""
+        path = self.url.split("?", 1)[0].split("#", 1)[0].rstrip("/").split("/")[3:]
+        return "/".join(["…", *path[:-1][-2:], "****"])
 
 
 class NotificationDelivery(models.Model):
