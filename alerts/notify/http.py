@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -120,6 +121,35 @@ def check_url(url: str, *, resolve: Resolver = resolve_host) -> None:
         )
     if refused:
         raise UnsafeURLError("The URL must start with https:// unless it is a private address.")
+
+
+def _resolving_by(deadline: float, resolve: Resolver) -> Resolver:
+    """`resolve`, answering by `deadline` or raising TimeoutError.
+
+    The system resolver takes no timeout: each lookup runs in a thread of its own, and one that
+    a slow name server holds is left to finish alone.
+    """
+
+    def resolve_in_time(host: str, port: int) -> list[str]:
+        answer: list[list[str]] = []
+        failure: list[BaseException] = []
+
+        def lookup() -> None:
+            try:
+                answer.append(resolve(host, port))
+            except BaseException as exc:  # handed to the caller below
+                failure.append(exc)
+
+        thread = threading.Thread(target=lookup, name=f"resolve {host}", daemon=True)
+        thread.start()
+        thread.join(max(deadline - time.monotonic(), 0))
+        if failure:
+            raise failure[0]
+        if not answer:
+            raise TimeoutError(f"{host} was not resolved before the deadline.")
+        return answer[0]
+
+    return resolve_in_time
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -250,15 +280,15 @@ def post(
 
     Redirects are not followed: a 3xx is a failure, so a URL cannot bounce us to another host.
     """
+    timeout = settings.NOTIFY_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout
+    resolve = _resolving_by(deadline, resolve)
     try:
         check_url(url, resolve=resolve)
     except UnsafeURLError as exc:
         raise SendError(str(exc)) from exc
-    timeout = settings.NOTIFY_TIMEOUT_SECONDS
     parts = urlsplit(url)
-    network = _CheckedNetwork(
-        scheme=parts.scheme, resolve=resolve, deadline=time.monotonic() + timeout
-    )
+    network = _CheckedNetwork(scheme=parts.scheme, resolve=resolve, deadline=deadline)
     try:
         with (
             httpx.Client(

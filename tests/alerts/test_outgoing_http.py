@@ -232,6 +232,24 @@ def test_a_server_dripping_bytes_is_cut_at_the_deadline(settings, organization, 
     assert elapsed < 2 * settings.NOTIFY_TIMEOUT_SECONDS
 
 
+def test_a_slow_name_server_is_cut_at_the_deadline(settings):
+    settings.NOTIFY_ALLOW_PRIVATE_URLS = True
+    settings.NOTIFY_TIMEOUT_SECONDS = 0.5
+
+    def slow_name_server(host: str, port: int) -> list[str]:
+        time.sleep(3)
+        return ["127.0.0.1"]
+
+    started = time.monotonic()
+    with pytest.raises(http.SendError) as refused:
+        http.post(
+            "http://hooks.example.test/hook", content=b"{}", headers={}, resolve=slow_name_server
+        )
+
+    assert time.monotonic() - started < 2 * settings.NOTIFY_TIMEOUT_SECONDS
+    assert str(refused.value) == "The host hooks.example.test cannot be resolved."
+
+
 # --- no port-scan oracle ------------------------------------------------------------------------
 
 
