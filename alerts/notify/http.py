@@ -82,6 +82,14 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
 def _refused_addresses(addresses: Iterable[str], *, scheme: str) -> tuple[list[str], str]:
     """The addresses `scheme` may not reach, and why (empty when all may be reached)."""
     addresses = list(addresses)
@@ -115,8 +123,10 @@ def check_url(url: str, *, resolve: Resolver = resolve_host) -> None:
         raise UnsafeURLError(f"The host {parts.hostname} cannot be resolved.") from exc
     refused, why = _refused_addresses(addresses, scheme=parts.scheme)
     if why == "private":
+        # The address only when the URL holds it already: what our resolver knows stays ours.
+        shown = f" ({sorted(refused)[0]})" if _is_address(parts.hostname) else ""
         raise UnsafeURLError(
-            f"The host {parts.hostname} resolves to a private address ({sorted(refused)[0]}): "
+            f"The host {parts.hostname} resolves to a private address{shown}: "
             "notifications only go to public addresses."
         )
     if refused:

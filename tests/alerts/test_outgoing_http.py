@@ -187,6 +187,26 @@ def test_private_addresses_written_as_ipv6_are_refused(settings, admin_client, a
         assert http.is_public_address(public)
 
 
+def test_refusing_a_name_does_not_say_which_private_address_it_has(settings, admin_client):
+    settings.NOTIFY_ALLOW_PRIVATE_URLS = False
+    payload = {
+        "name": "Hooks",
+        "kind": "webhook",
+        "url": "https://localhost/hook",
+        "secret": factories.WEBHOOK_SECRET,
+    }
+
+    response = admin_client.post(CHANNELS_URL, payload, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "url": [
+            "The host localhost resolves to a private address: notifications only go to "
+            "public addresses."
+        ]
+    }
+
+
 def test_a_name_resolving_to_ipv6_around_loopback_at_connect_time_is_not_reached(settings):
     settings.NOTIFY_ALLOW_PRIVATE_URLS = False
     asked: list[str] = []
