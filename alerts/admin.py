@@ -117,6 +117,13 @@ class AlertAdmin(OrganizationScopedAdmin):
 
 
 class NotificationChannelForm(forms.ModelForm):
+    # Write-only, like the secret: a Slack URL is itself the key to post in the channel.
+    url = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"size": 80, "autocomplete": "off"}),
+        help_text="Slack's or the customer's URL.",
+    )
     secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
@@ -136,9 +143,20 @@ class NotificationChannelForm(forms.ModelForm):
             "enabled",
         ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["url"] = ""
+        if self.instance.pk and self.instance.url:
+            hint = self.instance.url_hint
+            self.fields["url"].help_text = f"Set: {hint}. Leave empty to keep it."
+
     def clean_secret(self) -> str:
         # Write-only: an empty box keeps the stored secret.
         return self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")
+
+    def clean_url(self) -> str:
+        # Write-only, like the secret: an empty box keeps the stored URL.
+        return self.cleaned_data["url"] or (self.instance.url if self.instance.pk else "")
 
 
 @admin.register(NotificationChannel)
@@ -164,8 +182,9 @@ class NotificationChannelAdmin(OrganizationScopedAdmin):
             for name in form.Meta.fields
             if name in form.cleaned_data and name != "organization"
         }
-        if "secret" in form.fields and not form["secret"].data:
-            fields.pop("secret", None)  # the stored secret stays, unchecked again
+        for write_only in ("secret", "url"):
+            if write_only in form.fields and not form[write_only].data:
+                fields.pop(write_only, None)  # the stored value stays, unchecked again
         return fields
 
     def clean_with_services(self, request: HttpRequest, form, obj: Any) -> None:

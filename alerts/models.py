@@ -147,8 +147,9 @@ class NotificationChannel(models.Model):
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     recipients = models.JSONField(default=list, blank=True, help_text="Email addresses.")
-    url = models.CharField(max_length=1000, blank=True, help_text="Slack's or the customer's URL.")
-    # The Standard Webhooks signing secret (whsec_…), encrypted at rest with Fernet.
+    # Slack's URL is itself the credential to post in the channel: like the Standard Webhooks
+    # signing secret (whsec_…), encrypted at rest with Fernet, and never shown again.
+    url = EncryptedTextField(blank=True, help_text="Slack's or the customer's URL.")
     secret = EncryptedTextField(blank=True)
     min_severity = models.CharField(
         max_length=10, choices=Alert.Severity.choices, default=Alert.Severity.WARNING
@@ -162,6 +163,15 @@ class NotificationChannel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def url_hint(self) -> str:
+        """The URL with its last part hidden, enough to tell channels apart: `…/T000/B000/****`
+        for `https://hooks.slack.com/services/T000/B000/XXXX`; "" when there is none."""
+        if not self.url:
+            return ""
+        path = self.url.split("?", 1)[0].split("#", 1)[0].rstrip("/").split("/")[3:]
+        return "/".join(["…", *path[:-1][-2:], "****"])
 
 
 class NotificationDelivery(models.Model):
