@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from pytake import metrics
+
 KEY_PREFIX = "login-failures"
 
 
@@ -52,6 +54,8 @@ def seconds_locked_out(*, username: str, ip: str) -> int:
         values = cache.get_many([counter.key, counter.ends_key])
         if values.get(counter.key, 0) >= counter.limit:
             wait = max(wait, values.get(counter.ends_key, time.time() + 1) - time.time())
+    if wait > 0:
+        metrics.login_throttled()
     return max(0, math.ceil(wait))
 
 
