@@ -3,7 +3,9 @@ either reports what both did."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from tests import factories
 from tests.operations.conftest import METRICS_TOKEN, parse_samples, value
 from tests.organizations.conftest import token_for
 from tests.servers import asgi_server, server_env
+from tests.test_scale_out import APPLIED_WITHIN_SECONDS, task_worker
 from tests.webhooks import TEST_APP_SECRET, WEBHOOK_URL, template_status_body
 
 pytestmark = [
@@ -110,4 +113,44 @@ async def test_a_scrape_of_one_server_reports_both_servers_totals(tmp_path):
     refused = [answers.count(429) for answers in logins]
     assert all(refused), logins
     assert value(samples, "pytake_logins_throttled_total") == sum(refused)
+    await sync_to_async(connections.close_all)()
+
+
+async def test_what_the_task_worker_applies_is_in_the_servers_scrape(tmp_path):
+    """Async mode: the server stores, the worker applies; the worker's figures reach /metrics."""
+    number = await sync_to_async(factories.PhoneNumberFactory)()
+    templates = [
+        await sync_to_async(factories.WhatsAppTemplateFactory)(phone_number=number)
+        for _ in range(3)
+    ]
+    env = server_env(
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+        METRICS_TOKEN=METRICS_TOKEN,
+        WEBHOOK_PROCESSING="async",
+        TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+    )
+
+    with asgi_server(env) as server, task_worker(env):
+        async with httpx.AsyncClient(base_url=f"http://{server}") as client:
+            for n, template in enumerate(templates):
+                body = template_status_body(template, "PAUSED", T0 + n)
+                assert (await client.post(WEBHOOK_URL, **signed(body))).status_code == 200
+            deadline = time.monotonic() + APPLIED_WITHIN_SECONDS
+            while time.monotonic() < deadline:
+                scraped = await client.get(
+                    "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+                )
+                samples = parse_samples(scraped.text)
+                # The worker records each figure as its commit ends: wait for the last one.
+                if value(samples, "pytake_webhook_delivery_apply_seconds_count") >= 3:
+                    break
+                await asyncio.sleep(0.2)
+
+    field = "message_template_status_update"
+    assert value(samples, "pytake_webhook_deliveries", outcome="processed", field=field) == 3
+    assert value(samples, "pytake_webhook_backlog_oldest_age_seconds") == 0
+    # Applied in the worker's process, read from the shared directory by the server's.
+    changes = value(samples, "pytake_template_changes_applied_total", kind="status", source="meta")
+    assert changes == 3
+    assert value(samples, "pytake_webhook_delivery_apply_seconds_count") == 3
     await sync_to_async(connections.close_all)()
