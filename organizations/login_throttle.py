@@ -48,7 +48,10 @@ def _counters(*, username: str, ip: str) -> list[Counter]:
 
 
 def seconds_locked_out(*, username: str, ip: str) -> int:
-    """Seconds until a login for `username` from `ip` may be tried again; 0 when it may now."""
+    """Seconds until a login for `username` from `ip` may be tried again; 0 when it may now.
+
+    Callers refuse the login when it is positive, so each such answer is counted as refused.
+    """
     wait = 0.0
     for counter in _counters(username=username, ip=ip):
         values = cache.get_many([counter.key, counter.ends_key])
