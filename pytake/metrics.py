@@ -19,8 +19,9 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -204,10 +205,8 @@ def exposition() -> bytes:
 # --- GET /metrics ------------------------------------------------------------------------------
 
 
-def metrics_response(request: Any) -> Any:
+def metrics_response(request: HttpRequest) -> HttpResponse:
     """`GET /metrics`: 404 unless METRICS_TOKEN is set, then only with `Bearer <token>`."""
-    from django.conf import settings
-    from django.http import HttpResponse, JsonResponse
 
     if not settings.METRICS_TOKEN:
         # Never public by accident: without a token the endpoint does not exist.
