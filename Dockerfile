@@ -13,7 +13,8 @@ COPY . .
 RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput
 
-RUN useradd --create-home pytake
+# Where the processes of web and worker (one volume in docker-compose.yml) keep their metrics.
+RUN useradd --create-home pytake && install -d -o pytake -g pytake /var/lib/pytake-metrics
 USER pytake
 EXPOSE 8000
 # Uvicorn streams request bodies to the application, which refuses oversized ones unread;

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from pytake import metrics
+
 KEY_PREFIX = "login-failures"
 
 
@@ -46,12 +48,17 @@ def _counters(*, username: str, ip: str) -> list[Counter]:
 
 
 def seconds_locked_out(*, username: str, ip: str) -> int:
-    """Seconds until a login for `username` from `ip` may be tried again; 0 when it may now."""
+    """Seconds until a login for `username` from `ip` may be tried again; 0 when it may now.
+
+    Callers refuse the login when it is positive, so each such answer is counted as refused.
+    """
     wait = 0.0
     for counter in _counters(username=username, ip=ip):
         values = cache.get_many([counter.key, counter.ends_key])
         if values.get(counter.key, 0) >= counter.limit:
             wait = max(wait, values.get(counter.ends_key, time.time() + 1) - time.time())
+    if wait > 0:
+        metrics.login_throttled()
     return max(0, math.ceil(wait))
 
 

@@ -293,6 +293,19 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Operations: /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>` (404 with none
+# set); /readyz fails while a delivery has waited longer than READY_MAX_BACKLOG_SECONDS.
+# Several processes sum their in-process metrics through PROMETHEUS_MULTIPROC_DIR, which
+# prometheus-client reads itself (pytake/metrics.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+READY_MAX_BACKLOG_SECONDS = env.int("READY_MAX_BACKLOG_SECONDS", default=300)
+# Errors are reported to Sentry when set, without request bodies or secrets (pytake/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from pytake.sentry import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"))
+
 # Every handler carries the `redact_secrets` filter: no token in a URL reaches a log line.
 # Uvicorn configures its loggers before it imports the application; naming them here replaces
 # their handlers, so its error and access logs go through the root's handlers and filter too.

@@ -21,6 +21,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
+from pytake import metrics
 from templates_app.meta.graph import (
     TEMPLATE_FIELDS,
     AnalyticsPoint,
@@ -49,6 +50,7 @@ class GraphError(Exception):
     def __init__(self, info: GraphErrorInfo, *, http_status: int | None = None) -> None:
         self.info = info
         self.http_status = http_status
+        metrics.graph_api_error(info.code)  # only the client makes these: one per error it saw
         details = ", ".join(
             part
             for part in (

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.dispatch import Signal
 
+from pytake import metrics
+
 if TYPE_CHECKING:
     from templates_app.models import WhatsAppTemplate
 
@@ -84,6 +86,7 @@ SIGNALS_BY_KIND: dict[ChangeKind, Signal] = {
 def send_template_change(change: TemplateChange) -> None:
     """Announce `change` on the signal of its kind; the template model is the sender."""
     SIGNALS_BY_KIND[change.kind].send(sender=type(change.template), change=change)
+    metrics.template_change_applied(kind=change.kind, source=change.source)
 
 
 # Sent when a person deletes (soft-deletes) a template, inside its transaction. Kwargs:

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from pytake import bulk_writes
+from pytake import bulk_writes, metrics
 from pytake.db import insert_unless_conflicting
 from templates_app.meta import (
     SIGNATURE_HEADER,
@@ -398,6 +398,8 @@ def _finish_attempt(
         _attempt(delivery.attempts, now, status, outcomes, error=error),
     ]
     delivery.save(update_fields=ATTEMPT_FIELDS)
+    if status == WebhookDelivery.Status.PROCESSED:
+        metrics.delivery_applied(seconds=(now - delivery.received_at).total_seconds())
 
 
 def _attempt(
