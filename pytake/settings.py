@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "alerts",
     "audit",
     "dashboard",
+    "scheduling",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +215,14 @@ WEBHOOK_TASK_ATTEMPTS = env.int("WEBHOOK_TASK_ATTEMPTS", default=5)
 WEBHOOK_KEEP_IGNORED = env.bool("WEBHOOK_KEEP_IGNORED", default=True)
 WEBHOOK_IGNORED_RETENTION_DAYS = env.int("WEBHOOK_IGNORED_RETENTION_DAYS", default=7)
 
+# --- Retention: what the scheduler's pruning jobs (scheduling/jobs.py) delete, in days ---------
+# Processed and rejected webhook deliveries (failed and unprocessed ones are always kept).
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=90)
+# Live messages a reconnecting browser resumes from.
+LIVE_MESSAGE_RETENTION_DAYS = env.int("LIVE_MESSAGE_RETENTION_DAYS", default=7)
+# The scheduler's own record of each job's runs.
+JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=30)
+
 # Meta's Graph API, for syncing templates; tests and the demo point it at a local stand-in.
 GRAPH_API_BASE_URL = env.str("GRAPH_API_BASE_URL", default="https://graph.facebook.com")
 GRAPH_API_VERSION = env.str("GRAPH_API_VERSION", default="v23.0")
@@ -281,7 +290,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
 }
 
 if not DEBUG:
