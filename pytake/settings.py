@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: answers /healthz before any middleware looks at the Host header.
     "pytake.health.HealthCheckMiddleware",
+    # Each request's id (X-Request-ID) and a clean log context, before anything logs.
+    "pytake.log_context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pytake.static.StaticFilesMiddleware",  # WhiteNoise, async-capable (see pytake/static.py)
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -284,13 +286,35 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Logs: LOG_FORMAT=text (the embedded default) or json (one object per line) ---------------
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise SystemExit("pytake: LOG_FORMAT must be text or json.")
+# Every handler lists its filters: a filter meant for every line is added to each of them.
+LOG_HANDLERS = ["console"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
+    "filters": {},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "pytake.log_format.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": []},
+    },
+    "root": {"handlers": LOG_HANDLERS, "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's own handlers (console under DEBUG, mail_admins) go: its lines reach the root
+        # handler once, instead of twice under DEBUG ("Forbidden: …" bare, then formatted).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "INFO"},
+        "httpx": {"level": "WARNING"},
+        "apscheduler": {"level": "WARNING"},
+        # Uvicorn's own lines (started, access log) through the same handler and format.
+        "uvicorn.error": {"handlers": LOG_HANDLERS, "propagate": False},
+        "uvicorn.access": {"handlers": LOG_HANDLERS, "propagate": False},
+    },
 }
 
 if not DEBUG:

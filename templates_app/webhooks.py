@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -30,6 +31,8 @@ from templates_app.meta import (
 from templates_app.models import WebhookDelivery
 from templates_app.services import deliveries
 
+logger = logging.getLogger(__name__)
+
 ERROR = inline_serializer("WebhookError", fields={"detail": serializers.CharField()})
 ACCEPTED = inline_serializer(
     "WebhookAccepted",
@@ -44,6 +47,11 @@ ACCEPTED = inline_serializer(
 
 def _error(message: str, status_code: int) -> Response:
     return Response({"detail": message}, status=status_code)
+
+
+def _log_outcome(delivery: WebhookDelivery) -> None:
+    # One line a delivery, the operator's sign that Meta's deliveries arrive.
+    logger.info("Webhook delivery %s: %s", delivery.pk, delivery.get_status_display().lower())
 
 
 class WhatsAppWebhookView(APIView):
@@ -133,8 +141,12 @@ class WhatsAppWebhookView(APIView):
                 delivery, _ = deliveries.store_delivery(body=body, headers=request.headers)
                 if delivery.status in deliveries.WAITING_STATUSES:
                     tasks.enqueue_with_delivery(delivery)
+            logger.info(
+                "Webhook delivery %s: %s", delivery.pk, delivery.get_status_display().lower()
+            )
             return Response({"delivery": delivery.pk, "status": delivery.status})
         delivery = deliveries.store_and_process(body=body, headers=request.headers, parsed=parsed)
+        _log_outcome(delivery)
         if delivery.status == WebhookDelivery.Status.FAILED:
             # 500 makes Meta retry; the delivery stays stored with its error meanwhile.
             return _error(

@@ -74,8 +74,11 @@ def database_url() -> str:
 
 
 @contextmanager
-def asgi_server(env: Mapping[str, str]) -> Iterator[str]:
-    """Run the server with `env` added to this environment; yields its `host:port`."""
+def asgi_server(env: Mapping[str, str], *, log: list[str] | None = None) -> Iterator[str]:
+    """Run the server with `env` added to this environment; yields its `host:port`.
+
+    `log`, when given, receives each line the server writes (stdout and stderr), as it comes.
+    """
     process = subprocess.Popen(
         [sys.executable, *SERVER_COMMANDS[project_server()]],
         cwd=PROJECT_DIR,
@@ -86,7 +89,7 @@ def asgi_server(env: Mapping[str, str]) -> Iterator[str]:
     )
     bound = threading.Event()
     address: list[str] = []
-    output: list[str] = []
+    output: list[str] = log if log is not None else []
 
     def read_log() -> None:
         # Read to the end, so a chatty server never blocks on a full pipe.
