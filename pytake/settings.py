@@ -16,9 +16,14 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=True)
 
-# Refuse to start half-configured in production: one line on stderr, not a traceback.
+# Refuse to start half-configured in production: one line on stderr, not a traceback. A list
+# of blanks (ALLOWED_HOSTS=",") is as empty as none. More checks close this file.
 if not DEBUG:
-    _missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS") if not env.str(name, default="")]
+    _missing = [
+        name
+        for name in ("SECRET_KEY", "ALLOWED_HOSTS")
+        if not any(part.strip() for part in env.str(name, default="").split(","))
+    ]
     if _missing:
         raise SystemExit(f"pytake: DEBUG is off, so {' and '.join(_missing)} must be set.")
 
@@ -321,3 +326,54 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+
+
+# --- Start-up checks with DEBUG=false: one line naming each variable to fix ---------------------
+# .env.example's placeholders (tests/test_settings.py keeps this table equal to that file): a
+# copy of it left unedited would run with a public secret or a host that is not this one.
+ENV_EXAMPLE_PLACEHOLDERS = {
+    "SECRET_KEY": "change-me-to-a-long-random-string",
+    "ALLOWED_HOSTS": "pytake.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://pytake.example.com",
+    "EMAIL_URL": "smtp+tls://user:password@smtp.example.com:587",
+    "DEFAULT_FROM_EMAIL": "PyTake <alerts@pytake.example.com>",
+    "PUBLIC_BASE_URL": "https://pytake.example.com",
+    "WHATSAPP_WEBHOOK_VERIFY_TOKEN": "choose-a-verify-token",
+    "WHATSAPP_WEBHOOK_APP_SECRET": "your-meta-app-secret",
+    "FIELD_ENCRYPTION_KEY": "your-base64-fernet-key",
+}
+# docker-compose.yml builds DATABASE_URL from POSTGRES_PASSWORD.
+POSTGRES_PASSWORD_PLACEHOLDER = "change-me"
+
+
+def _configuration_problems() -> list[str]:
+    placeholders = [
+        name
+        for name, placeholder in ENV_EXAMPLE_PLACEHOLDERS.items()
+        if env.str(name, default="").strip() == placeholder
+    ]
+    if DATABASES["default"].get("PASSWORD") == POSTGRES_PASSWORD_PLACEHOLDER:
+        placeholders.append("POSTGRES_PASSWORD (in DATABASE_URL)")
+    problems = []
+    if placeholders:
+        verb = "holds" if len(placeholders) == 1 else "hold"
+        problems.append(f"{', '.join(placeholders)} still {verb} .env.example's placeholder")
+    if "FIELD_ENCRYPTION_KEY" not in placeholders:
+        from cryptography.fernet import Fernet
+
+        keys = [key.strip() for key in FIELD_ENCRYPTION_KEY if key.strip()]
+        try:
+            if not keys:
+                raise ValueError
+            for key in keys:
+                Fernet(key)
+        except ValueError:
+            problems.append(
+                'FIELD_ENCRYPTION_KEY must be one or more Fernet keys (python -c "from '
+                'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
+            )
+    return problems
+
+
+if not DEBUG and (_problems := _configuration_problems()):
+    raise SystemExit(f"pytake: DEBUG is off, but {'; '.join(_problems)}.")
