@@ -209,6 +209,8 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 
 WHATSAPP_WEBHOOK_VERIFY_TOKEN = env.str("WHATSAPP_WEBHOOK_VERIFY_TOKEN", default="")
 WHATSAPP_WEBHOOK_APP_SECRET = env.str("WHATSAPP_WEBHOOK_APP_SECRET", default="")
+# While the app secret is rotated, bodies signed with the previous one are accepted too.
+WHATSAPP_WEBHOOK_APP_SECRET_PREVIOUS = env.str("WHATSAPP_WEBHOOK_APP_SECRET_PREVIOUS", default="")
 # Meta's deliveries are small; anything larger is refused before it is read whole.
 WHATSAPP_WEBHOOK_MAX_BODY_BYTES = env.int("WHATSAPP_WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 # `sync`: apply each delivery before answering Meta. `async`: store it, answer 200 at once, and

@@ -119,8 +119,12 @@ class WhatsAppWebhookView(APIView):
         body = request.body
         if len(body) > limit:
             return too_large
-        if not signature_is_valid(
-            body, header_value=request.headers.get(SIGNATURE_HEADER), app_secret=app_secret
+        # During a rotation of Meta's app secret, what the previous one signed is still Meta's.
+        app_secrets = (app_secret, settings.WHATSAPP_WEBHOOK_APP_SECRET_PREVIOUS)
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not any(
+            signature_is_valid(body, header_value=signature, app_secret=secret)
+            for secret in app_secrets
         ):
             return _error("Missing or invalid X-Hub-Signature-256.", status.HTTP_403_FORBIDDEN)
         try:
