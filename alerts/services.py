@@ -588,3 +588,15 @@ def _attempt_on_commit(delivery_id: int) -> None:
     from alerts import tasks
 
     transaction.on_commit(lambda: tasks.enqueue_attempt(delivery_id), robust=True)
+
+
+@transaction.atomic
+def reencrypt_channel_secrets() -> int:
+    """Encrypt every notification channel's signing secret again with the first
+    FIELD_ENCRYPTION_KEY (the field decrypts with any key and encrypts with the first)."""
+    channels = NotificationChannel.objects.exclude(secret="").select_for_update()
+    count = 0
+    for channel in channels.only("pk", "secret"):
+        channel.save(update_fields=["secret"])
+        count += 1
+    return count
