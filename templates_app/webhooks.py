@@ -138,6 +138,8 @@ class WhatsAppWebhookView(APIView):
             kept = deliveries.keep_unhandled_delivery(
                 body=body, headers=request.headers, parsed=parsed
             )
+            if kept is not None:
+                _log_outcome(kept)
             return Response({"delivery": kept.pk if kept else None, "status": "ignored"})
         if settings.WEBHOOK_PROCESSING == "async":
             # Acknowledged once stored: Meta's retries are not needed for what a worker applies.
