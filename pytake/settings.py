@@ -229,6 +229,8 @@ WEBHOOK_IGNORED_RETENTION_DAYS = env.int("WEBHOOK_IGNORED_RETENTION_DAYS", defau
 WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=90)
 # Live messages a reconnecting browser resumes from.
 LIVE_MESSAGE_RETENTION_DAYS = env.int("LIVE_MESSAGE_RETENTION_DAYS", default=7)
+# The task worker's finished results (database task backend only).
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
 # The scheduler's own record of each job's runs.
 JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=30)
 

@@ -79,6 +79,17 @@ def prune_job_runs() -> str:
     return f"Deleted {deleted} job runs."
 
 
+def prune_task_results() -> str:
+    """The task worker's finished results (one per webhook delivery applied in async mode)."""
+    if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
+        return "Tasks run inline: no task results are stored."
+    from django_tasks_db.models import DBTaskResult
+
+    older_than = timezone.now() - timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=older_than).delete()
+    return f"Deleted {deleted} finished task results."
+
+
 def sync_templates() -> str:
     """Every account with a stored token; each sync also refreshes the template analytics."""
     from templates_app.services.sync import request_scheduled_syncs
@@ -121,6 +132,12 @@ JOBS: tuple[ScheduledJob, ...] = (
         run=prune_live_messages,
         cron={"hour": "3", "minute": "20"},
         description="Delete live messages past LIVE_MESSAGE_RETENTION_DAYS.",
+    ),
+    ScheduledJob(
+        name="prune_task_results",
+        run=prune_task_results,
+        cron={"hour": "3", "minute": "25"},
+        description="Delete the task worker's finished results past TASK_RESULT_RETENTION_DAYS.",
     ),
     ScheduledJob(
         name="prune_job_runs",

@@ -13,12 +13,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from django.core.management import call_command
 from django.db import connections
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from organizations.models import LiveMessage
 from scheduling import services
 from scheduling.jobs import JOBS, ScheduledJob
 from scheduling.models import JobRun
 from scheduling.scheduler import build_scheduler
+from templates_app.tasks import apply_webhook_delivery
 from tests import factories
 
 FIRED_AT = datetime(2026, 12, 4, 13, 0, 0, 200_000, tzinfo=UTC)
@@ -48,6 +50,7 @@ def test_every_periodic_job_is_declared_once_with_its_schedule():
         "sync_templates",
         "prune_webhook_deliveries",
         "prune_live_messages",
+        "prune_task_results",
     }
     out = StringIO()
     call_command("run_scheduler", "--list", stdout=out)
@@ -80,6 +83,26 @@ def test_pruning_job_deletes_live_messages_past_their_retention(settings, organi
     assert run.result == "Deleted 1 live messages."
     assert list(LiveMessage.objects.values_list("pk", flat=True)) == [recent.pk]
     assert old.pk != recent.pk
+
+
+@pytest.mark.django_db
+def test_pruning_job_deletes_finished_task_results_past_their_retention(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASK_RESULT_RETENTION_DAYS = 14
+    old = apply_webhook_delivery.enqueue(1)
+    recent = apply_webhook_delivery.enqueue(2)
+    DBTaskResult.objects.filter(pk=old.id).update(
+        status="SUCCESSFUL", finished_at=timezone.now() - timedelta(days=15)
+    )
+    DBTaskResult.objects.filter(pk=recent.id).update(
+        status="SUCCESSFUL", finished_at=timezone.now() - timedelta(days=1)
+    )
+    job = next(job for job in JOBS if job.name == "prune_task_results")
+
+    run = services.run_job(job=job, fired_at=timezone.now())
+
+    assert run.result == "Deleted 1 finished task results."
+    assert [str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)] == [recent.id]
 
 
 @pytest.mark.django_db
