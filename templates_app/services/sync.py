@@ -214,7 +214,7 @@ def _finish(run: SyncRun, tally: SyncTally) -> None:
 
 def _retry_later(account: BusinessAccount, *, seconds: float) -> None:
     """Ask again once Meta's wait is over, if the task backend can wait; else the scheduled
-    sync (`sync_templates --loop`) is the retry."""
+    sync (the scheduler's hourly `sync_templates`) is the retry."""
     from templates_app.tasks import sync_business_account
 
     if not sync_business_account.get_backend().supports_defer:
