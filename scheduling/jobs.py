@@ -14,6 +14,14 @@ from datetime import datetime, timedelta
 from apscheduler.triggers.cron import CronTrigger
 from django.conf import settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from alerts.services import raise_pending_too_long
+from alerts.tasks import send_due
+from organizations.services import prune_live_messages as delete_live_messages
+from scheduling.services import prune_job_runs as delete_job_runs
+from templates_app.services.deliveries import prune_deliveries
+from templates_app.services.sync import request_scheduled_syncs
 
 # A job fired this late (or this early, by another replica's clock) still counts for the
 # period it was scheduled for; a period is never shorter than twice this.
@@ -38,23 +46,17 @@ class ScheduledJob:
 
 
 def check_pending_templates() -> str:
-    from alerts.services import raise_pending_too_long
-
     raised = raise_pending_too_long(older_than=timezone.now() - timedelta(hours=48))
     return f"{len(raised)} new alert(s) for templates pending over 48 hours."
 
 
 def send_due_notifications() -> str:
-    from alerts.tasks import send_due
-
     outcomes = send_due()
     summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items()))
     return f"Due notifications: {summary or 'none'}."
 
 
 def prune_webhook_deliveries() -> str:
-    from templates_app.services.deliveries import prune_deliveries
-
     now = timezone.now()
     deleted = prune_deliveries(
         older_than=now - timedelta(days=settings.WEBHOOK_RETENTION_DAYS),
@@ -64,18 +66,14 @@ def prune_webhook_deliveries() -> str:
 
 
 def prune_live_messages() -> str:
-    from organizations.services import prune_live_messages as prune
-
-    deleted = prune(
-        older_than=timezone.now() - timedelta(days=settings.LIVE_MESSAGE_RETENTION_DAYS)
-    )
+    days = settings.LIVE_MESSAGE_RETENTION_DAYS
+    deleted = delete_live_messages(older_than=timezone.now() - timedelta(days=days))
     return f"Deleted {deleted} live messages."
 
 
 def prune_job_runs() -> str:
-    from scheduling.services import prune_job_runs as prune
-
-    deleted = prune(older_than=timezone.now() - timedelta(days=settings.JOB_RUN_RETENTION_DAYS))
+    days = settings.JOB_RUN_RETENTION_DAYS
+    deleted = delete_job_runs(older_than=timezone.now() - timedelta(days=days))
     return f"Deleted {deleted} job runs."
 
 
@@ -83,8 +81,6 @@ def prune_task_results() -> str:
     """The task worker's finished results (one per webhook delivery applied in async mode)."""
     if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
         return "Tasks run inline: no task results are stored."
-    from django_tasks_db.models import DBTaskResult
-
     older_than = timezone.now() - timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=older_than).delete()
     return f"Deleted {deleted} finished task results."
@@ -92,8 +88,6 @@ def prune_task_results() -> str:
 
 def sync_templates() -> str:
     """Every account with a stored token; each sync also refreshes the template analytics."""
-    from templates_app.services.sync import request_scheduled_syncs
-
     requested, refused = request_scheduled_syncs()
     return f"{requested} sync(s) requested" + (
         f"; refused: {'; '.join(refused)}" if refused else "."
