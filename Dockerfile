@@ -9,8 +9,9 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
 # Collected at build time, as production stores them (hashed names + manifest), for WhiteNoise.
-# The placeholder secret only lets settings load; nothing is signed during the build.
+# The throwaway secret and key only let settings load; nothing is signed or stored in the build.
 RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+    FIELD_ENCRYPTION_KEY=$(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
     python manage.py collectstatic --noinput
 
 # Where the processes of web and worker (one volume in docker-compose.yml) keep their metrics.

@@ -12,9 +12,6 @@ from pytake.crypto import decrypt_secret, encrypt_secret
 class EncryptedTextField(models.TextField):
     """Plain text in Python, a Fernet token in the database (`pytake.crypto`); "" stays ""."""
 
-    # Read by `reencrypt_secrets`, which finds every such field without importing this app.
-    encrypted_at_rest = True
-
     def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if not value:

@@ -652,3 +652,16 @@ def _attempt_on_commit(delivery_id: int) -> None:
     from alerts import tasks
 
     transaction.on_commit(lambda: tasks.enqueue_attempt(delivery_id), robust=True)
+
+
+@transaction.atomic
+def reencrypt_channel_secrets() -> int:
+    """Encrypt every notification channel's URL and signing secret again with the first
+    FIELD_ENCRYPTION_KEY (the fields decrypt with any key and encrypt with the first); returns
+    how many channels."""
+    channels = NotificationChannel.objects.exclude(secret="", url="").select_for_update()
+    count = 0
+    for channel in channels.only("pk", "secret", "url"):
+        channel.save(update_fields=["secret", "url"])
+        count += 1
+    return count

@@ -33,6 +33,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from cryptography.fernet import Fernet
+
 SERVER_URL = "postgres://postgres@127.0.0.1:5432"
 SCRATCH_DATABASE = os.environ.get("BENCH_DATABASE", "pytake_bench") + "_load"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -85,6 +87,7 @@ def server_env(database: str) -> dict[str, str]:
         "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
         "DEBUG": "false",
         "SECRET_KEY": "bench-secret-key-" + "x" * 40,
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "127.0.0.1",
         "WHATSAPP_WEBHOOK_APP_SECRET": APP_SECRET,
         "PYTAKE_URLCONF": "bench.urls",

@@ -16,9 +16,14 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=True)
 
-# Refuse to start half-configured in production: one line on stderr, not a traceback.
+# Refuse to start half-configured in production: one line on stderr, not a traceback. A list
+# of blanks (ALLOWED_HOSTS=",") is as empty as none. More checks close this file.
 if not DEBUG:
-    _missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS") if not env.str(name, default="")]
+    _missing = [
+        name
+        for name in ("SECRET_KEY", "ALLOWED_HOSTS")
+        if not any(part.strip() for part in env.str(name, default="").split(","))
+    ]
     if _missing:
         raise SystemExit(f"pytake: DEBUG is off, so {' and '.join(_missing)} must be set.")
 
@@ -49,11 +54,14 @@ INSTALLED_APPS = [
     "alerts",
     "audit",
     "dashboard",
+    "scheduling",
 ]
 
 MIDDLEWARE = [
     # First: answers /healthz before any middleware looks at the Host header.
     "pytake.health.HealthCheckMiddleware",
+    # Each request's id (X-Request-ID) and a clean log context, before anything logs.
+    "pytake.log_context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pytake.static.StaticFilesMiddleware",  # WhiteNoise, async-capable (see pytake/static.py)
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -201,6 +209,8 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 
 WHATSAPP_WEBHOOK_VERIFY_TOKEN = env.str("WHATSAPP_WEBHOOK_VERIFY_TOKEN", default="")
 WHATSAPP_WEBHOOK_APP_SECRET = env.str("WHATSAPP_WEBHOOK_APP_SECRET", default="")
+# While the app secret is rotated, bodies signed with the previous one are accepted too.
+WHATSAPP_WEBHOOK_APP_SECRET_PREVIOUS = env.str("WHATSAPP_WEBHOOK_APP_SECRET_PREVIOUS", default="")
 # Meta's deliveries are small; anything larger is refused before it is read whole.
 WHATSAPP_WEBHOOK_MAX_BODY_BYTES = env.int("WHATSAPP_WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 # Meta sends at most 1,000 changes a delivery: a signed body with more entries or changes than
@@ -217,6 +227,16 @@ WEBHOOK_TASK_ATTEMPTS = env.int("WEBHOOK_TASK_ATTEMPTS", default=5)
 # many days, or not kept at all with WEBHOOK_KEEP_IGNORED=false.
 WEBHOOK_KEEP_IGNORED = env.bool("WEBHOOK_KEEP_IGNORED", default=True)
 WEBHOOK_IGNORED_RETENTION_DAYS = env.int("WEBHOOK_IGNORED_RETENTION_DAYS", default=7)
+
+# --- Retention: what the scheduler's pruning jobs (scheduling/jobs.py) delete, in days ---------
+# Processed and rejected webhook deliveries (failed and unprocessed ones are always kept).
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=90)
+# Live messages a reconnecting browser resumes from.
+LIVE_MESSAGE_RETENTION_DAYS = env.int("LIVE_MESSAGE_RETENTION_DAYS", default=7)
+# The task worker's finished results (database task backend only).
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
+# The scheduler's own record of each job's runs.
+JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=30)
 
 # Meta's Graph API, for syncing templates; tests and the demo point it at a local stand-in.
 GRAPH_API_BASE_URL = env.str("GRAPH_API_BASE_URL", default="https://graph.facebook.com")
@@ -306,28 +326,40 @@ if SENTRY_DSN:
 
     init_sentry(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"))
 
+# --- Logs: LOG_FORMAT=text (the embedded default) or json (one object per line) ---------------
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise SystemExit("pytake: LOG_FORMAT must be text or json.")
 # Every handler carries the `redact_secrets` filter: no token in a URL reaches a log line.
-# Uvicorn configures its loggers before it imports the application; naming them here replaces
-# their handlers, so its error and access logs go through the root's handlers and filter too.
+LOG_HANDLERS = ["console"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_secrets": {"()": "pytake.log_redaction.RedactSecrets"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "pytake.log_format.JsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["redact_secrets"],
-        }
+        },
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": LOG_HANDLERS, "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own handlers (console under DEBUG, mail_admins) go: its lines reach the root
+        # handler once, instead of twice under DEBUG ("Forbidden: …" bare, then formatted).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         "httpx": {"level": "WARNING"},
+        "apscheduler": {"level": "WARNING"},
+        # Uvicorn configures its loggers before it imports the application; naming them here
+        # sends its error and access lines through the same handler, format and filter.
         "uvicorn": {"handlers": [], "propagate": True},
-        "uvicorn.error": {"handlers": [], "propagate": True},
-        "uvicorn.access": {"handlers": [], "propagate": True},
+        "uvicorn.error": {"handlers": LOG_HANDLERS, "propagate": False},
+        "uvicorn.access": {"handlers": LOG_HANDLERS, "propagate": False},
     },
 }
 
@@ -335,3 +367,54 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+
+
+# --- Start-up checks with DEBUG=false: one line naming each variable to fix ---------------------
+# .env.example's placeholders (tests/test_settings.py keeps this table equal to that file): a
+# copy of it left unedited would run with a public secret or a host that is not this one.
+ENV_EXAMPLE_PLACEHOLDERS = {
+    "SECRET_KEY": "change-me-to-a-long-random-string",
+    "ALLOWED_HOSTS": "pytake.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://pytake.example.com",
+    "EMAIL_URL": "smtp+tls://user:password@smtp.example.com:587",
+    "DEFAULT_FROM_EMAIL": "PyTake <alerts@pytake.example.com>",
+    "PUBLIC_BASE_URL": "https://pytake.example.com",
+    "WHATSAPP_WEBHOOK_VERIFY_TOKEN": "choose-a-verify-token",
+    "WHATSAPP_WEBHOOK_APP_SECRET": "your-meta-app-secret",
+    "FIELD_ENCRYPTION_KEY": "your-base64-fernet-key",
+}
+# docker-compose.yml builds DATABASE_URL from POSTGRES_PASSWORD.
+POSTGRES_PASSWORD_PLACEHOLDER = "change-me"
+
+
+def _configuration_problems() -> list[str]:
+    placeholders = [
+        name
+        for name, placeholder in ENV_EXAMPLE_PLACEHOLDERS.items()
+        if env.str(name, default="").strip() == placeholder
+    ]
+    if DATABASES["default"].get("PASSWORD") == POSTGRES_PASSWORD_PLACEHOLDER:
+        placeholders.append("POSTGRES_PASSWORD (in DATABASE_URL)")
+    problems = []
+    if placeholders:
+        verb = "holds" if len(placeholders) == 1 else "hold"
+        problems.append(f"{', '.join(placeholders)} still {verb} .env.example's placeholder")
+    if "FIELD_ENCRYPTION_KEY" not in placeholders:
+        from cryptography.fernet import Fernet
+
+        keys = [key.strip() for key in FIELD_ENCRYPTION_KEY if key.strip()]
+        try:
+            if not keys:
+                raise ValueError
+            for key in keys:
+                Fernet(key)
+        except ValueError:
+            problems.append(
+                'FIELD_ENCRYPTION_KEY must be one or more Fernet keys (python -c "from '
+                'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
+            )
+    return problems
+
+
+if not DEBUG and (_problems := _configuration_problems()):
+    raise SystemExit(f"pytake: DEBUG is off, but {'; '.join(_problems)}.")

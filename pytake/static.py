@@ -4,12 +4,24 @@ WhiteNoise 6.12's middleware is sync-only. Under ASGI, Django runs a sync-only m
 thread and the middleware below it back on the event loop, so every request, static or not,
 hopped threads twice more than its view needs. This one looks a path up on the event loop (a
 dict lookup unless files are found on the fly under DEBUG) and only serves a file in a thread.
+The file is then read in threads too, as an async iterator: handed WhiteNoise's synchronous
+one, Django's ASGI handler warns on every static file that it must consume it in one go.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable
+
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from whitenoise.middleware import WhiteNoiseMiddleware
+
+
+async def read_in_threads(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
+    """A file response's blocks, each read in a thread, for Django's ASGI handler to stream."""
+    iterator = iter(chunks)
+    read_next = sync_to_async(next, thread_sensitive=False)
+    while (chunk := await read_next(iterator, None)) is not None:
+        yield chunk
 
 
 class StaticFilesMiddleware(WhiteNoiseMiddleware):
@@ -37,5 +49,9 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
             static_file = self.files.get(request.path_info)
         if static_file is not None:
             # Opening and stat-ing the file blocks: in a thread.
-            return await sync_to_async(self.serve)(static_file, request)
+            response = await sync_to_async(self.serve)(static_file, request)
+            if response.streaming and not response.is_async:
+                # The file stays open until the response is closed, as FileResponse arranged.
+                response.streaming_content = read_in_threads(response.streaming_content)
+            return response
         return await self.get_response(request)

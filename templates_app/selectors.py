@@ -166,12 +166,13 @@ class CriticalTemplates:
 
 
 def critical_templates(
-    *, organization_id: UUID, limit: int, now: datetime | None = None
+    *, organization_id: UUID, limit: int | None = None, now: datetime | None = None
 ) -> CriticalTemplates:
     """The organization's templates that need attention, most severe first, then oldest change.
 
     Two queries whatever the number of templates: the count, and the first `limit` templates
-    with their affected campaigns and open alerts counted by the database.
+    with their affected campaigns and open alerts counted by the database (all of them when
+    `limit` is None).
     """
     now = now or timezone.now()
     critical = monitored_templates(organization_id=organization_id).filter(needs_attention(now))

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from pytake import log_context
 from pytake.task_queue import enqueue_with_transaction
 from templates_app.models import WebhookDelivery
 from templates_app.services import deliveries
@@ -23,6 +24,11 @@ def apply_webhook_delivery(delivery_id: int, attempt: int = 1) -> str:
 
     After the last retry the delivery stays `failed`, kept for `reprocess_webhooks`.
     """
+    with log_context.bound(delivery=delivery_id):
+        return _apply_delivery(delivery_id, attempt)
+
+
+def _apply_delivery(delivery_id: int, attempt: int) -> str:
     delivery = WebhookDelivery.objects.defer("body").filter(pk=delivery_id).first()
     if delivery is None:
         return "gone"  # pruned meanwhile

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -30,6 +31,8 @@ from templates_app.meta import (
 from templates_app.models import WebhookDelivery
 from templates_app.services import deliveries
 
+logger = logging.getLogger(__name__)
+
 ERROR = inline_serializer("WebhookError", fields={"detail": serializers.CharField()})
 ACCEPTED = inline_serializer(
     "WebhookAccepted",
@@ -44,6 +47,11 @@ ACCEPTED = inline_serializer(
 
 def _error(message: str, status_code: int) -> Response:
     return Response({"detail": message}, status=status_code)
+
+
+def _log_outcome(delivery: WebhookDelivery) -> None:
+    # One line a delivery, the operator's sign that Meta's deliveries arrive.
+    logger.info("Webhook delivery %s: %s", delivery.pk, delivery.get_status_display().lower())
 
 
 class WhatsAppWebhookView(APIView):
@@ -111,8 +119,12 @@ class WhatsAppWebhookView(APIView):
         body = request.body
         if len(body) > limit:
             return too_large
-        if not signature_is_valid(
-            body, header_value=request.headers.get(SIGNATURE_HEADER), app_secret=app_secret
+        # During a rotation of Meta's app secret, what the previous one signed is still Meta's.
+        app_secrets = (app_secret, settings.WHATSAPP_WEBHOOK_APP_SECRET_PREVIOUS)
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not any(
+            signature_is_valid(body, header_value=signature, app_secret=secret)
+            for secret in app_secrets
         ):
             return _error("Missing or invalid X-Hub-Signature-256.", status.HTTP_403_FORBIDDEN)
         try:
@@ -126,6 +138,8 @@ class WhatsAppWebhookView(APIView):
             kept = deliveries.keep_unhandled_delivery(
                 body=body, headers=request.headers, parsed=parsed
             )
+            if kept is not None:
+                _log_outcome(kept)
             return Response({"delivery": kept.pk if kept else None, "status": "ignored"})
         if settings.WEBHOOK_PROCESSING == "async":
             # Acknowledged once stored: Meta's retries are not needed for what a worker applies.
@@ -133,8 +147,12 @@ class WhatsAppWebhookView(APIView):
                 delivery, _ = deliveries.store_delivery(body=body, headers=request.headers)
                 if delivery.status in deliveries.WAITING_STATUSES:
                     tasks.enqueue_with_delivery(delivery)
+            logger.info(
+                "Webhook delivery %s: %s", delivery.pk, delivery.get_status_display().lower()
+            )
             return Response({"delivery": delivery.pk, "status": delivery.status})
         delivery = deliveries.store_and_process(body=body, headers=request.headers, parsed=parsed)
+        _log_outcome(delivery)
         if delivery.status == WebhookDelivery.Status.FAILED:
             # 500 makes Meta retry; the delivery stays stored with its error meanwhile.
             return _error(

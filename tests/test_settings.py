@@ -37,6 +37,9 @@ SETTINGS_VARIABLES = (
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "WEB_CONCURRENCY",
+    "FIELD_ENCRYPTION_KEY",
+    "PUBLIC_BASE_URL",
+    "LOG_FORMAT",
 )
 
 PRINT_SETTINGS = """
@@ -172,14 +175,21 @@ def test_email_url_selects_smtp():
     assert settings["EMAIL_HOST"] == "smtp.example.com"
 
 
+FERNET_KEY = "dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0zMmJ5dGU="
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-long-production-secret",
+    "ALLOWED_HOSTS": "pytake.acme.test",
+    "FIELD_ENCRYPTION_KEY": FERNET_KEY,
+}
+
+
 def test_production_settings_start_with_debug_off():
-    settings = _settings(
-        DEBUG="false", SECRET_KEY="a-long-production-secret", ALLOWED_HOSTS="pytake.example.com"
-    )
+    settings = _settings(**PRODUCTION)
 
     assert settings["DEBUG"] is False
     assert settings["SECRET_KEY"] == "a-long-production-secret"
-    assert settings["ALLOWED_HOSTS"] == ["pytake.example.com"]
+    assert settings["ALLOWED_HOSTS"] == ["pytake.acme.test"]
     assert (
         settings["STATICFILES_BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     )
@@ -237,3 +247,90 @@ def test_manage_py_refuses_to_start_with_debug_off_and_no_secret():
     assert lines[0].startswith("pytake: DEBUG is off")
     assert "SECRET_KEY" in lines[0]
     assert "ALLOWED_HOSTS" in lines[0]
+
+
+def _refusal(**overrides: str) -> str:
+    """The one line a production start refuses with."""
+    result = _run(PRINT_SETTINGS, **{**PRODUCTION, **overrides})
+    assert result.returncode != 0, result.stdout
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("pytake: DEBUG is off, but ")
+    return lines[0]
+
+
+def env_example_values() -> dict[str, str]:
+    lines = (REPO_ROOT / ".env.example").read_text().splitlines()
+    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    return {name: value for name, value in pairs}
+
+
+def test_the_placeholder_table_is_env_examples_own():
+    from pytake.settings import ENV_EXAMPLE_PLACEHOLDERS, POSTGRES_PASSWORD_PLACEHOLDER
+
+    example = env_example_values()
+    assert {name: example[name] for name in ENV_EXAMPLE_PLACEHOLDERS} == ENV_EXAMPLE_PLACEHOLDERS
+    assert example["POSTGRES_PASSWORD"] == POSTGRES_PASSWORD_PLACEHOLDER
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "PUBLIC_BASE_URL",
+        "WHATSAPP_WEBHOOK_VERIFY_TOKEN",
+        "WHATSAPP_WEBHOOK_APP_SECRET",
+        "FIELD_ENCRYPTION_KEY",
+        "EMAIL_URL",
+    ],
+)
+def test_a_value_left_at_env_examples_placeholder_refuses_to_start_naming_it(name):
+    line = _refusal(**{name: env_example_values()[name]})
+
+    assert f"but {name} still holds .env.example's placeholder" in line
+
+
+def test_the_example_database_password_refuses_to_start():
+    line = _refusal(DATABASE_URL=env_example_values()["DATABASE_URL"])
+
+    assert "POSTGRES_PASSWORD (in DATABASE_URL) still holds" in line
+
+
+def test_every_placeholder_left_is_named_on_the_one_line():
+    example = env_example_values()
+    line = _refusal(
+        **{name: example[name] for name in ("SECRET_KEY", "WHATSAPP_WEBHOOK_APP_SECRET")}
+    )
+
+    assert "SECRET_KEY, WHATSAPP_WEBHOOK_APP_SECRET still hold .env.example's placeholder" in line
+
+
+@pytest.mark.parametrize("key", ["", "not-a-fernet-key", f"{FERNET_KEY},short"])
+def test_a_missing_or_invalid_encryption_key_refuses_to_start(key):
+    line = _refusal(FIELD_ENCRYPTION_KEY=key)
+
+    assert "FIELD_ENCRYPTION_KEY must be one or more Fernet keys" in line
+
+
+def test_two_encryption_keys_during_a_rotation_start():
+    new_key = "bmV3LWZpZWxkLWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU="
+
+    assert _settings(**{**PRODUCTION, "FIELD_ENCRYPTION_KEY": f"{new_key},{FERNET_KEY}"})
+
+
+@pytest.mark.parametrize("hosts", [",", " , "])
+def test_allowed_hosts_of_blanks_refuses_to_start(hosts):
+    result = _run(PRINT_SETTINGS, **{**PRODUCTION, "ALLOWED_HOSTS": hosts})
+
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode != 0
+    assert lines == ["pytake: DEBUG is off, so ALLOWED_HOSTS must be set."]
+
+
+def test_debug_on_never_refuses_a_placeholder():
+    settings = _settings(SECRET_KEY=env_example_values()["SECRET_KEY"])
+
+    assert settings["DEBUG"] is True

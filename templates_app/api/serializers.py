@@ -196,8 +196,9 @@ class CriticalTemplatesQuerySerializer(ReportQuerySerializer):
     limit = serializers.IntegerField(
         min_value=1,
         max_value=1000,
-        default=100,
-        help_text="How many of the most severe to list; `total_critical` counts them all.",
+        required=False,
+        help_text="How many of the most severe to list (all by default); `total_critical` "
+        "counts them all.",
     )
 
 

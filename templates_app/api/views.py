@@ -336,7 +336,7 @@ class CriticalTemplatesView(APIView):
         now = timezone.now()
         critical = selectors.critical_templates(
             organization_id=query.validated_data["organization_id"],
-            limit=query.validated_data["limit"],
+            limit=query.validated_data.get("limit"),
             now=now,
         )
         data = {

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from organizations.models import Organization, User
-from pytake.crypto import encrypt_secret
+from pytake.crypto import encrypt_secret, reencrypt_secret
 from pytake.exceptions import ApplicationError, ConflictError
 from pytake.names import check_name
 from templates_app.graph import GraphClient, GraphError, GraphTokenInvalid, GraphUnavailable
@@ -278,3 +278,16 @@ def mark_token_invalid(*, account: BusinessAccount, error: GraphError) -> None:
             },
         )
     )
+
+
+@transaction.atomic
+def reencrypt_access_tokens() -> int:
+    """Encrypt every stored Meta access token again with the first FIELD_ENCRYPTION_KEY (after a
+    new key was put first), so the older keys can be dropped; returns how many."""
+    accounts = BusinessAccount.objects.exclude(access_token_encrypted="").select_for_update()
+    count = 0
+    for account in accounts.only("pk", "access_token_encrypted"):
+        account.access_token_encrypted = reencrypt_secret(account.access_token_encrypted)
+        account.save(update_fields=["access_token_encrypted"])
+        count += 1
+    return count

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from pytake import bulk_writes, metrics
+from pytake import bulk_writes, log_context, metrics
 from pytake.db import insert_unless_conflicting
 from templates_app.meta import (
     SIGNATURE_HEADER,
@@ -84,8 +84,11 @@ def store_delivery(*, body: bytes, headers: Mapping[str, str]) -> tuple[WebhookD
         body=body, body_sha256=hashlib.sha256(body).hexdigest(), headers=_kept_headers(headers)
     )
     if insert_unless_conflicting(delivery, conflict_field="body_sha256"):
+        log_context.set_delivery(delivery.pk)
         return delivery, True
-    return WebhookDelivery.objects.defer("body").get(body_sha256=delivery.body_sha256), False
+    stored = WebhookDelivery.objects.defer("body").get(body_sha256=delivery.body_sha256)
+    log_context.set_delivery(stored.pk)
+    return stored, False
 
 
 def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -126,6 +129,7 @@ def keep_unhandled_delivery(
         unique_fields=["body_sha256"],
         update_fields=["body_sha256"],
     )
+    log_context.set_delivery(delivery.pk)
     return delivery
 
 
@@ -326,28 +330,30 @@ def _apply_changes(
             logger.warning("Meta change %s ignored: %s", change.position, change.reason)
             outcomes.append(_ignored_outcome(change))
             continue
-        try:
-            with transaction.atomic() if isolated else nullcontext(), bulk_writes.collecting():
-                outcomes.append(
-                    apply_template_event(
-                        event=change,
-                        received_at=delivery.received_at,
-                        delivery_id=delivery.pk,
-                        templates=templates,
+        account = templates.account(change.waba_id)
+        with log_context.bound(organization=account and account.organization_id):
+            try:
+                with transaction.atomic() if isolated else nullcontext(), bulk_writes.collecting():
+                    outcomes.append(
+                        apply_template_event(
+                            event=change,
+                            received_at=delivery.received_at,
+                            delivery_id=delivery.pk,
+                            templates=templates,
+                        )
                     )
+            except Exception as exc:
+                failed = ChangeOutcome(
+                    change.position, field_of(change), Result.FAILED, _error_line(exc)
                 )
-        except Exception as exc:
-            failed = ChangeOutcome(
-                change.position, field_of(change), Result.FAILED, _error_line(exc)
-            )
-            error = f"{change.position}:\n{traceback.format_exc()}"
-            if not isolated:
-                raise _ChangeFailed(parsed, failed, error, alone=len(events) == 1) from exc
-            logger.exception("Change %s of delivery %s failed", change.position, delivery.pk)
-            outcomes.append(failed)
-            errors.append(error)
-            # The savepoint undid this change's writes, not the copies in memory: read again.
-            templates = TemplateFinder.lock_for(events)
+                error = f"{change.position}:\n{traceback.format_exc()}"
+                if not isolated:
+                    raise _ChangeFailed(parsed, failed, error, alone=len(events) == 1) from exc
+                logger.exception("Change %s of delivery %s failed", change.position, delivery.pk)
+                outcomes.append(failed)
+                errors.append(error)
+                # The savepoint undid this change's writes, not the copies in memory: read again.
+                templates = TemplateFinder.lock_for(events)
     return outcomes, errors
 
 

@@ -81,6 +81,25 @@ def request_sync(
     return run
 
 
+def request_scheduled_syncs() -> tuple[int, list[str]]:
+    """Queue a sync of every account with a stored token (the scheduler's hourly job).
+
+    Returns how many were queued and, for each account that could not sync, why.
+    """
+    requested, refused = 0, []
+    accounts = BusinessAccount.objects.filter(
+        released_at__isnull=True, token_status=BusinessAccount.TokenStatus.STORED
+    )
+    for account in accounts.order_by("waba_id"):
+        try:
+            request_sync(account=account, trigger=SyncRun.Trigger.SCHEDULE)
+        except ApplicationError as exc:
+            refused.append(f"{account.waba_id}: {exc.message}")
+        else:
+            requested += 1
+    return requested, refused
+
+
 def request_sync_after_unknown_template(*, account: BusinessAccount) -> SyncRun | None:
     """A webhook named a template we do not know: sync the account to learn it, unless the
     account cannot sync, a sync is already under way, or one was asked for moments ago."""
@@ -195,7 +214,7 @@ def _finish(run: SyncRun, tally: SyncTally) -> None:
 
 def _retry_later(account: BusinessAccount, *, seconds: float) -> None:
     """Ask again once Meta's wait is over, if the task backend can wait; else the scheduled
-    sync (`sync_templates --loop`) is the retry."""
+    sync (the scheduler's hourly `sync_templates`) is the retry."""
     from templates_app.tasks import sync_business_account
 
     if not sync_business_account.get_backend().supports_defer:

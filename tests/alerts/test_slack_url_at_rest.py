@@ -103,7 +103,7 @@ def test_rotation_re_encrypts_channel_urls_and_secrets_with_the_first_key(settin
     output = io.StringIO()
     call_command("reencrypt_secrets", stdout=output)
 
-    assert "Re-encrypted url, secret of 2 notification channels." in output.getvalue()
+    assert "the URLs and secrets of 2 notification channels." in output.getvalue()
     settings.FIELD_ENCRYPTION_KEY = [new_key]
     assert decrypt_secret(stored_url(slack)) == slack.url
     assert decrypt_secret(stored_url(hooks)) == hooks.url

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+from django.template.defaultfilters import date as date_filter
+from django.utils.timezone import localtime
 from playwright.sync_api import Page, expect
 
 from alerts.models import Alert
@@ -56,6 +60,22 @@ def test_signed_disabled_webhook_turns_the_badge_pauses_campaigns_and_raises_an_
     )
     assert page.evaluate("window.loadedOnce") is True
     save_screenshot(page, "dashboard")
+
+
+def test_row_changed_live_shows_its_time_as_the_server_renders_it(
+    page: Page, log_in, org_admin, spring_sale, send_webhook
+):
+    log_in(org_admin)
+    open_dashboard(page)
+
+    assert send_webhook(status_body(spring_sale, "PAUSED")).status_code == 200
+
+    row = template_row(page, "spring_sale")
+    expect(row.locator('[data-badge="status"]')).to_have_text("Paused", timeout=LIVE_TIMEOUT)
+    live_time = row.locator('[data-cell="last-event"] time')
+    when = datetime.fromisoformat(live_time.get_attribute("datetime"))
+    expect(live_time).to_have_text(date_filter(localtime(when), "j M Y, H:i e"))
+    assert page.evaluate("window.loadedOnce") is True  # changed in place, not reloaded
 
 
 def test_acknowledge_click_marks_the_alert_acknowledged(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from alerts.models import Alert
 from campaigns.models import Campaign
+from templates_app.models import WhatsAppTemplate
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -273,6 +274,21 @@ def test_critical_limit_shortens_the_list_but_not_the_total(member_client, every
 
     assert [t["name"] for t in body["critical_templates"]] == ["disabled", "locked"]
     assert body["total_critical"] == 8
+
+
+def test_critical_lists_every_template_that_needs_attention_by_default(member_client, account):
+    phone_number = factories.PhoneNumberFactory(business_account=account)
+    WhatsAppTemplate.objects.bulk_create(
+        factories.WhatsAppTemplateFactory.build(
+            phone_number=phone_number, name=f"disabled_{n:03d}", status="DISABLED"
+        )
+        for n in range(130)
+    )
+
+    body = member_client.get(CRITICAL_URL).json()
+
+    assert body["total_critical"] == 130
+    assert len(body["critical_templates"]) == 130
 
 
 @pytest.mark.parametrize("limit", ["0", "1001", "many"])

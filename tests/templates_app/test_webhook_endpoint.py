@@ -101,6 +101,42 @@ def test_delivery_signed_with_another_secret_is_forbidden_and_changes_nothing(
     assert_nothing_applied(order_update)
 
 
+def test_during_a_rotation_both_the_new_and_the_previous_app_secret_are_accepted(
+    client, webhook_settings, order_update
+):
+    webhook_settings.WHATSAPP_WEBHOOK_APP_SECRET = "new-app-secret"
+    webhook_settings.WHATSAPP_WEBHOOK_APP_SECRET_PREVIOUS = TEST_APP_SECRET
+    paused = payload_bytes("status_paused.json")
+    reinstated = encode(
+        status_update_body(
+            waba_id=PAYLOADS_WABA_ID,
+            event="REINSTATED",
+            template_id=PAYLOADS_TEMPLATE_ID,
+            name="order_update",
+            occurred_at=1900000000,
+        )
+    )
+
+    by_previous = signed_post(client, paused, app_secret=TEST_APP_SECRET)
+    by_new = signed_post(client, reinstated, app_secret="new-app-secret")
+    by_neither = signed_post(client, paused + b" ", app_secret="other-secret")
+
+    assert (by_previous.status_code, by_new.status_code) == (200, 200)
+    assert by_neither.status_code == 403
+    assert WebhookDelivery.objects.count() == 2
+
+
+def test_the_previous_app_secret_is_refused_once_the_rotation_ends(
+    client, webhook_settings, order_update
+):
+    webhook_settings.WHATSAPP_WEBHOOK_APP_SECRET = "new-app-secret"
+
+    response = signed_post(client, payload_bytes("status_paused.json"), app_secret=TEST_APP_SECRET)
+
+    assert response.status_code == 403
+    assert_nothing_applied(order_update)
+
+
 def test_delivery_whose_signature_is_for_other_bytes_is_forbidden(
     client, webhook_settings, order_update
 ):

@@ -58,6 +58,20 @@
     badge.className = "badge badge--" + entry.tone;
   }
 
+  // The server's `date:"j M Y, H:i e"` in UTC ("4 Dec 2026, 13:23 UTC"), so a row changed live
+  // reads like the rows the server rendered, whatever the browser's locale or time zone.
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  function twoDigits(number) {
+    return (number < 10 ? "0" : "") + number;
+  }
+
+  function formatServerTime(isoTimestamp) {
+    var when = new Date(isoTimestamp);
+    return when.getUTCDate() + " " + MONTHS[when.getUTCMonth()] + " " + when.getUTCFullYear() +
+      ", " + twoDigits(when.getUTCHours()) + ":" + twoDigits(when.getUTCMinutes()) + " UTC";
+  }
+
   function updateTemplateRow(message) {
     var row = document.querySelector('tr[data-template-id="' + message.template_id + '"]');
     if (!row) {
@@ -75,7 +89,7 @@
     if (lastEvent && message.timestamp) {
       var time = document.createElement("time");
       time.dateTime = message.timestamp;
-      time.textContent = new Date(message.timestamp).toLocaleString();
+      time.textContent = formatServerTime(message.timestamp);
       lastEvent.replaceChildren(time);
     }
     row.classList.remove("changed");

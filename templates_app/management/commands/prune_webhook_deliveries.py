@@ -10,12 +10,12 @@ from templates_app.services.deliveries import prune_deliveries
 class Command(BaseCommand):
     help = (
         "Delete processed, ignored and rejected webhook deliveries older than --days (default "
-        "90), ignored ones already after WEBHOOK_IGNORED_RETENTION_DAYS (default 7). Failed and "
-        "unprocessed deliveries are kept: they still hold news from Meta."
+        "WEBHOOK_RETENTION_DAYS, 90), ignored ones already after WEBHOOK_IGNORED_RETENTION_DAYS "
+        "(default 7). Failed and unprocessed deliveries are kept: they still hold news from Meta."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--days", type=int, default=90)
+        parser.add_argument("--days", type=int, default=settings.WEBHOOK_RETENTION_DAYS)
 
     def handle(self, *args, days: int, **options) -> None:
         now = timezone.now()

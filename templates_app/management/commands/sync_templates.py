@@ -1,5 +1,3 @@
-import time
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pytake.exceptions import ApplicationError
@@ -10,25 +8,13 @@ from templates_app.services.sync import request_sync
 class Command(BaseCommand):
     help = (
         "Sync templates with Meta's Graph API: every account with a stored access token, or "
-        "--account WABA. With --loop SECONDS, again and again (for a scheduler service or cron)."
+        "--account WABA. `manage.py run_scheduler` runs it hourly."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--account", dest="waba_id", help="Only the account of this WABA id.")
-        parser.add_argument(
-            "--loop", type=int, metavar="SECONDS", help="Sync every SECONDS until stopped."
-        )
 
-    def handle(self, *args, waba_id: str | None, loop: int | None, **options) -> None:
-        if loop is not None and loop <= 0:
-            raise CommandError("--loop takes a number of seconds above 0.")
-        while True:
-            self._sync_all(waba_id)
-            if loop is None:
-                return
-            time.sleep(loop)
-
-    def _sync_all(self, waba_id: str | None) -> None:
+    def handle(self, *args, waba_id: str | None, **options) -> None:
         accounts = BusinessAccount.objects.filter(released_at__isnull=True)
         if waba_id:
             accounts = accounts.filter(waba_id=waba_id)
