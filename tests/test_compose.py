@@ -31,7 +31,7 @@ def test_every_manage_py_command_a_service_runs_exists():
 
 
 def test_one_scheduler_service_runs_the_periodic_jobs_without_a_shell_loop():
-    assert command_of("scheduler") == "python manage.py run_scheduler"
+    assert command_of("scheduler").endswith('exec python manage.py run_scheduler"')
     for service in SERVICES:
         if "command" in SERVICES[service]:
             assert "while true" not in command_of(service)
