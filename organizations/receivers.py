@@ -1,12 +1,10 @@
-"""Live messages for template changes; a failed login is counted; new credentials end tokens."""
+"""Live messages for template changes; new credentials end tokens."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
-from organizations import broadcast, login_throttle, services
+from organizations import broadcast, services
 from organizations.models import User
 from templates_app.signals import TemplateChange
 
@@ -16,15 +14,6 @@ CREDENTIAL_FIELDS = frozenset({"password", "is_active"})
 
 def template_changed(sender: type, *, change: TemplateChange, **kwargs: Any) -> None:
     broadcast.announce_template_change(change=change)
-
-
-def login_failed(
-    sender: Any, *, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
-) -> None:
-    if request is not None:
-        login_throttle.record_failure(
-            username=str(credentials.get("username", "")), ip=login_throttle.client_ip(request)
-        )
 
 
 def user_about_to_be_saved(
