@@ -19,7 +19,7 @@ View = Callable[[HttpRequest], HttpResponse]
 
 def _refused(refused: login_throttle.LoginRefused) -> HttpResponse:
     return HttpResponse(
-        f"{refused.detail} Try again in {refused.wait} seconds.",
+        f"{refused.detail} Try again in {refused.wait} second{'' if refused.wait == 1 else 's'}.",
         status=429,
         content_type="text/plain; charset=utf-8",
         headers={"Retry-After": str(refused.wait)},

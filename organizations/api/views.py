@@ -33,7 +33,9 @@ class ObtainTokenView(APIView):
         responses={
             200: TokenResponseSerializer,
             400: OpenApiResponse(description="Missing fields, or wrong username or password"),
-            429: OpenApiResponse(description="Too many failed logins; see Retry-After"),
+            429: OpenApiResponse(
+                description="Too many failed logins, or too many being checked; see Retry-After"
+            ),
         },
         tags=["auth"],
     )
