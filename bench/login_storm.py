@@ -11,7 +11,10 @@ raised for this server only (LOGIN_FAILURE_LIMIT_PER_IP): the storm stands for o
 addresses, each login a wrong password for a username of its own, so each one reaches the
 password check unless the hashing bound refuses it.
 
-First, for QUIET_SECONDS, one client POSTs signed new deliveries one after the other: the
+First, two bursts at one username each, on users the bench creates: ONE_USERNAME_BURST wrong
+passwords at once (how many were checked, 400, and how many refused, 429), then RIGHT_LAST_BURST
+wrong ones at once with the right password sent just after them (what it got). Then, for
+QUIET_SECONDS, one client POSTs signed new deliveries one after the other: the
 webhook's latency with nothing else running. Then STORM_CLIENTS clients each POST to
 /api/v1/auth/token in a loop for STORM_SECONDS (an attacker does not wait for Retry-After),
 while the same webhook client goes on: its latency during the storm, and the answers of both.
@@ -23,6 +26,8 @@ import asyncio
 import itertools
 import os
 import socket
+import subprocess
+import sys
 import time
 from collections import Counter
 
@@ -33,6 +38,18 @@ TOKEN_PATH = "/api/v1/auth/token"
 STORM_CLIENTS = 80
 STORM_SECONDS = 15.0
 QUIET_SECONDS = 5.0
+ONE_USERNAME_BURST = 60
+RIGHT_LAST_BURST = 39
+PASSWORD = "bench-correct-horse"
+BURST_USERS = ("burst-wrong", "burst-right-last")
+CREATE_USERS = f"""
+import django
+django.setup()
+from organizations.models import Organization, User
+organization = Organization.objects.create(name="Bench logins", slug="bench-logins")
+for username in {BURST_USERS!r}:
+    User.objects.create_user(username, password={PASSWORD!r}, organization=organization)
+"""
 WARM_UP = 20
 USERNAMES = itertools.count()
 
@@ -46,14 +63,21 @@ def run() -> None:
         }
         print(f"Scratch database {SCRATCH_DATABASE}: migrating, 200 templates…", flush=True)
         templates = prepare(env)["templates"]
-        hashes = os.environ.get("LOGIN_MAX_CONCURRENT_HASHES", "the default")
+        subprocess.run([sys.executable, "-c", CREATE_USERS], env={**os.environ, **env}, check=True)
+        hashes = os.environ.get("LOGIN_MAX_CONCURRENT_HASHES")
         print(
             f"Server: WEB_CONCURRENCY={env['WEB_CONCURRENCY']} processes, "
-            f"DATABASE_POOL={env.get('DATABASE_POOL') or 'off'}, "
-            f"LOGIN_MAX_CONCURRENT_HASHES {hashes}"
+            f"DATABASE_POOL={env.get('DATABASE_POOL') or 'off'}"
+            + (f", LOGIN_MAX_CONCURRENT_HASHES={hashes}" if hashes else "")
         )
         with served(env) as port:
-            quiet, storm, logins = asyncio.run(_measure(port, Deliveries(templates)))
+            bursts, (quiet, storm, logins) = asyncio.run(_measure(port, Deliveries(templates)))
+    wrong, (right_last_wrong, right_last) = bursts
+    print(f"{ONE_USERNAME_BURST} wrong passwords for one username at once: answers {dict(wrong)}")
+    print(
+        f"{RIGHT_LAST_BURST} wrong passwords for one username at once, then the right one: "
+        f"answers {dict(right_last_wrong)}, the right password {right_last}"
+    )
     _print_webhook("webhook, quiet", quiet)
     _print_webhook(f"webhook, {STORM_CLIENTS} logins at once", storm)
     count, seconds, latencies, statuses = logins
@@ -64,7 +88,7 @@ def run() -> None:
     )
 
 
-async def _measure(port: int, deliveries: Deliveries) -> tuple[tuple, tuple, tuple]:
+async def _measure(port: int, deliveries: Deliveries) -> tuple[tuple, tuple]:
     import httpx
 
     transport = httpx.AsyncHTTPTransport(
@@ -77,12 +101,37 @@ async def _measure(port: int, deliveries: Deliveries) -> tuple[tuple, tuple, tup
         for _ in range(WARM_UP):  # untimed: URLs, views and connections loaded
             path, body, headers = deliveries.new()
             (await client.post(path, content=body, headers=headers)).raise_for_status()
+        bursts = (
+            await _burst(client, BURST_USERS[0], ONE_USERNAME_BURST),
+            await _right_password_last(client, BURST_USERS[1], RIGHT_LAST_BURST),
+        )
         quiet = await _webhooks(client, deliveries, until=time.perf_counter() + QUIET_SECONDS)
         deadline = time.perf_counter() + STORM_SECONDS
         logins, storm = await asyncio.gather(
             _logins(client, until=deadline), _webhooks(client, deliveries, until=deadline)
         )
-    return quiet, storm, logins
+    return bursts, (quiet, storm, logins)
+
+
+async def _login(client, username: str, password: str) -> int | str:
+    try:
+        answer = await client.post(TOKEN_PATH, json={"username": username, "password": password})
+    except Exception as error:  # a transport error, shown by name
+        return type(error).__name__
+    return answer.status_code
+
+
+async def _burst(client, username: str, wrong: int) -> Counter:
+    """The answers to `wrong` wrong passwords for `username`, sent at once."""
+    return Counter(await asyncio.gather(*(_login(client, username, "wrong") for _ in range(wrong))))
+
+
+async def _right_password_last(client, username: str, wrong: int) -> tuple[Counter, int | str]:
+    """`wrong` wrong passwords for `username` at once, the right one sent just after them."""
+    burst = asyncio.ensure_future(_burst(client, username, wrong))
+    await asyncio.sleep(0.5)  # every wrong one has reached the server
+    right = await _login(client, username, PASSWORD)
+    return await burst, right
 
 
 async def _webhooks(client, deliveries: Deliveries, *, until: float) -> tuple:
