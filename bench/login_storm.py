@@ -41,12 +41,14 @@ QUIET_SECONDS = 5.0
 ONE_USERNAME_BURST = 60
 RIGHT_LAST_BURST = 39
 PASSWORD = "bench-correct-horse"
-BURST_USERS = ("burst-wrong", "burst-right-last")
+# Usernames of this run only: Redis keeps the login counters of earlier runs for 15 minutes.
+RUN = f"{time.time_ns():x}"
+BURST_USERS = (f"burst-wrong-{RUN}", f"burst-right-last-{RUN}")
 CREATE_USERS = f"""
 import django
 django.setup()
 from organizations.models import Organization, User
-organization = Organization.objects.create(name="Bench logins", slug="bench-logins")
+organization = Organization.objects.create(name="Bench logins", slug="bench-logins-{RUN}")
 for username in {BURST_USERS!r}:
     User.objects.create_user(username, password={PASSWORD!r}, organization=organization)
 """
@@ -153,7 +155,7 @@ async def _logins(client, *, until: float) -> tuple:
 
     async def one_client() -> None:
         while time.perf_counter() < until:
-            login = {"username": f"storm{next(USERNAMES)}", "password": "not-the-password"}
+            login = {"username": f"storm-{RUN}-{next(USERNAMES)}", "password": "not-the-password"}
             await _timed_post(client, TOKEN_PATH, latencies, statuses, json=login)
 
     await asyncio.gather(*(one_client() for _ in range(STORM_CLIENTS)))
