@@ -87,7 +87,8 @@ def test_a_burst_of_wrong_passwords_checks_at_most_five_and_refuses_the_rest(mem
     assert token(member.username, PASSWORD).status_code == 429
 
 
-def test_the_right_password_sent_while_a_burst_is_being_checked_is_refused(member):
+def test_the_right_password_sent_while_a_burst_is_being_checked_is_refused(settings, member):
+    settings.LOGIN_HASH_WAIT_SECONDS = 10  # the five wrong ones all get their turn
     SlowPasswordHasher.reset(seconds=0.5)
 
     def right_password_once_five_are_being_checked() -> Any:
@@ -142,7 +143,7 @@ def test_logins_beyond_the_hashing_bound_get_429_instead_of_piling_up(settings):
     busy = [answer for answer in answers if answer.status_code == 429]
     assert set(statuses) == {200, 429}, statuses
     assert 2 <= statuses[200] < len(users)
-    assert SlowPasswordHasher.most_at_once == 2
+    assert SlowPasswordHasher.most_at_once <= 2
     assert all(answer["Retry-After"] == "1" for answer in busy)
     assert all("being checked at this moment" in answer.json()["detail"] for answer in busy)
 
@@ -152,7 +153,7 @@ def test_a_login_refused_for_want_of_a_hashing_turn_does_not_count_against_the_u
 ):
     settings.LOGIN_MAX_CONCURRENT_HASHES = 1
     settings.LOGIN_HASH_WAIT_SECONDS = 0.05
-    SlowPasswordHasher.reset(seconds=0.3)
+    SlowPasswordHasher.reset(seconds=1)
 
     answers = at_once([lambda: token(member.username, "wrong")] * 8)
     SlowPasswordHasher.reset(seconds=0)
