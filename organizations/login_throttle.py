@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+from redis.commands.core import Script
 
 KEY_PREFIX = "login-attempts"
 LOCKED_OUT = "Too many failed logins for this username or from this address."
@@ -106,22 +107,27 @@ def _ip_counter(ip: str) -> Counter:
 
 
 @functools.cache
-def _redis(location: str) -> redis.Redis:
-    return redis.Redis.from_url(location, socket_timeout=5, socket_connect_timeout=2)
+def _redis_scripts(location: str) -> tuple[redis.Redis, Script, Script]:
+    client = redis.Redis.from_url(location, socket_timeout=5, socket_connect_timeout=2)
+    return client, client.register_script(CLAIM_SCRIPT), client.register_script(REFUND_SCRIPT)
 
 
-def _uses_redis() -> bool:
-    return isinstance(caches["default"], RedisCache)
+def _in_redis(
+    counters: list[Counter],
+) -> tuple[tuple[redis.Redis, Script, Script], list[str]] | None:
+    """The cache's Redis and the counters' keys in it, or None when the cache is not Redis."""
+    if not isinstance(caches["default"], RedisCache):
+        return None
+    keys = [cache.make_and_validate_key(counter.key) for counter in counters]
+    return _redis_scripts(settings.CACHES["default"]["LOCATION"]), keys
 
 
 def _claim(counters: list[Counter]) -> float:
     """Count an attempt against every counter, or none when one is at its limit; the wait then."""
     now, window = time.time(), settings.LOGIN_FAILURE_WINDOW_SECONDS
-    if _uses_redis():
-        client = _redis(settings.CACHES["default"]["LOCATION"])
-        keys = [cache.make_and_validate_key(counter.key) for counter in counters]
-        limits = [counter.limit for counter in counters]
-        return float(client.eval(CLAIM_SCRIPT, len(keys), *keys, now, window, *limits))
+    if redis_keys := _in_redis(counters):
+        (_, claim, _), keys = redis_keys
+        return float(claim(keys=keys, args=[now, window, *(c.limit for c in counters)]))
     with _local_lock:
         stored = cache.get_many([counter.key for counter in counters])
         windows = {}
@@ -141,10 +147,9 @@ def _claim(counters: list[Counter]) -> float:
 
 def _refund(counters: list[Counter]) -> None:
     """Give back one claimed attempt on each counter."""
-    if _uses_redis():
-        client = _redis(settings.CACHES["default"]["LOCATION"])
-        keys = [cache.make_and_validate_key(counter.key) for counter in counters]
-        client.eval(REFUND_SCRIPT, len(keys), *keys)
+    if redis_keys := _in_redis(counters):
+        (_, _, refund), keys = redis_keys
+        refund(keys=keys)
         return
     with _local_lock:
         stored = cache.get_many([counter.key for counter in counters])
@@ -153,10 +158,9 @@ def _refund(counters: list[Counter]) -> None:
 
 
 def _forget(counter: Counter) -> None:
-    if _uses_redis():
-        _redis(settings.CACHES["default"]["LOCATION"]).delete(
-            cache.make_and_validate_key(counter.key)
-        )
+    if redis_keys := _in_redis([counter]):
+        (client, _, _), keys = redis_keys
+        client.delete(*keys)
     else:
         cache.delete(counter.key)
 
