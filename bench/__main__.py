@@ -21,7 +21,17 @@ SCRATCH_DATABASE = os.environ.get("BENCH_DATABASE", "pytake_bench")
 POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
 
 # Each is a module of this package with a `run()`; in this order.
-BENCHMARKS = ["pause", "deliveries", "sync", "monitoring", "metrics", "request", "load", "burst"]
+BENCHMARKS = [
+    "pause",
+    "deliveries",
+    "sync",
+    "monitoring",
+    "metrics",
+    "request",
+    "load",
+    "burst",
+    "login_storm",
+]
 
 
 def main(names: list[str]) -> int:

@@ -6,7 +6,7 @@ class OrganizationsConfig(AppConfig):
     verbose_name = "Organizations"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_out, user_login_failed
+        from django.contrib.auth.signals import user_logged_out
         from django.db.models.signals import post_save, pre_save
 
         from organizations import receivers
@@ -18,7 +18,6 @@ class OrganizationsConfig(AppConfig):
             SIGNALS_BY_KIND[kind].connect(
                 receivers.template_changed, dispatch_uid=f"organizations.live_template_{kind}"
             )
-        user_login_failed.connect(receivers.login_failed, dispatch_uid="organizations.login_failed")
         user_logged_out.connect(receivers.logged_out, dispatch_uid="organizations.logged_out")
         pre_save.connect(
             receivers.user_about_to_be_saved,

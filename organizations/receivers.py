@@ -1,5 +1,5 @@
-"""Live messages for template changes; a failed login is counted; new credentials end tokens;
-a logout ends the sockets of its session."""
+"""Live messages for template changes; new credentials end tokens; a logout ends the sockets of
+its session."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from organizations import broadcast, login_throttle, services
+from organizations import broadcast, services
 from organizations.models import User
 from templates_app.signals import TemplateChange
 
@@ -17,15 +17,6 @@ CREDENTIAL_FIELDS = frozenset({"password", "is_active"})
 
 def template_changed(sender: type, *, change: TemplateChange, **kwargs: Any) -> None:
     broadcast.announce_template_change(change=change)
-
-
-def login_failed(
-    sender: Any, *, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
-) -> None:
-    if request is not None:
-        login_throttle.record_failure(
-            username=str(credentials.get("username", "")), ip=login_throttle.client_ip(request)
-        )
 
 
 def logged_out(

@@ -108,6 +108,14 @@ if env.bool("DATABASE_POOL", default=False) and "postgresql" in DATABASES["defau
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "organizations.User"
+# Django's default hashers, PBKDF2 computed at the lowest CPU priority (organizations/hashers.py).
+PASSWORD_HASHERS = [
+    "organizations.hashers.LowPriorityPBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -179,11 +187,15 @@ if env.int("WEB_CONCURRENCY", default=1) > 1 and not REDIS_URL:
         "live updates and login failure counters through."
     )
 
-# Failed logins (API token and admin) counted per username and per client IP over a window;
-# past either limit the login answers 429 until the window ends.
+# Failed logins (API token, admin, dashboard, admin password change) counted per username and
+# per client IP over a window; past either limit the login answers 429 until the window ends.
 LOGIN_FAILURE_LIMIT_PER_USERNAME = env.int("LOGIN_FAILURE_LIMIT_PER_USERNAME", default=5)
 LOGIN_FAILURE_LIMIT_PER_IP = env.int("LOGIN_FAILURE_LIMIT_PER_IP", default=20)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# Passwords hashed at once per server process (hashing takes a core for ~0.3 s on purpose); a
+# login waits this long for a turn, then answers 429, so a login storm cannot take the server.
+LOGIN_MAX_CONCURRENT_HASHES = env.int("LOGIN_MAX_CONCURRENT_HASHES", default=2)
+LOGIN_HASH_WAIT_SECONDS = env.float("LOGIN_HASH_WAIT_SECONDS", default=2.0)
 
 TASKS = {
     "default": {

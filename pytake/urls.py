@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from organizations.api.views import LogoutAllView, LogoutView, ObtainTokenView
-from organizations.views import admin_login, login
+from organizations.views import admin_login, admin_password_change, login
 from pytake.api.views import ApiRootView, api_not_found
 
 api_v1 = [
@@ -25,8 +25,9 @@ api_v1 = [
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard:index"), name="home"),
-    # Before the admin's own URLs: its login, with failed logins throttled.
+    # Before the admin's own URLs: its login and password change, with failed attempts throttled.
     path("admin/login/", admin_login, name="admin-login"),
+    path("admin/password_change/", admin_password_change, name="admin-password-change"),
     path("admin/", admin.site.urls),
     path("accounts/login/", login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -21,8 +21,6 @@ from organizations.api.serializers import (
 from organizations.models import User
 from organizations.permissions import IsSuperAdmin, can_administer
 
-LOCKED_OUT = "Too many failed logins for this username or from this address."
-
 
 class ObtainTokenView(APIView):
     """Exchange a username and password for an API token that expires."""
@@ -35,7 +33,9 @@ class ObtainTokenView(APIView):
         responses={
             200: TokenResponseSerializer,
             400: OpenApiResponse(description="Missing fields, or wrong username or password"),
-            429: OpenApiResponse(description="Too many failed logins; see Retry-After"),
+            429: OpenApiResponse(
+                description="Too many failed logins, or too many being checked; see Retry-After"
+            ),
         },
         tags=["auth"],
     )
@@ -43,18 +43,19 @@ class ObtainTokenView(APIView):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         username, password = serializer.validated_data.values()
-        wait = login_throttle.seconds_locked_out(
-            username=username, ip=login_throttle.client_ip(request)
-        )
-        if wait:
-            raise Throttled(wait=wait, detail=LOCKED_OUT)
-        # A failure is counted by the user_login_failed receiver, as the admin's login is.
-        user = authenticate(request._request, username=username, password=password)
+        try:
+            # Claimed and given a hashing turn before the database is touched.
+            with login_throttle.attempt(
+                username=username, ip=login_throttle.client_ip(request)
+            ) as attempt:
+                user = authenticate(request._request, username=username, password=password)
+                attempt.succeeded = user is not None
+        except login_throttle.LoginRefused as refused:
+            raise Throttled(wait=refused.wait, detail=refused.detail) from None
         if user is None:
             raise serializers.ValidationError(
                 {"non_field_errors": ["Unable to log in with provided credentials."]}
             )
-        login_throttle.forget_username(username=username)
         token, key = services.issue_token(user=user)
         return Response(TokenResponseSerializer({"token": key, "expiry": token.expiry}).data)
 

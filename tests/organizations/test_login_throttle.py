@@ -122,21 +122,21 @@ def test_admin_login_still_logs_in_below_the_limit():
     assert browser.session["_auth_user_id"] == str(staff.pk)
 
 
-RECORD_FAILURES = """
+CLAIM_ATTEMPTS = """
 import django
 django.setup()
 from organizations import login_throttle
 for _ in range(5):
-    login_throttle.record_failure(username="shared-user", ip="192.0.2.1")
+    login_throttle.claim_attempt(username="shared-user", ip="192.0.2.1")
 """
 
 
 @pytest.mark.postgres  # runs on the PostgreSQL + Redis run, where the cache is Redis
 def test_server_processes_share_the_counters_through_redis(settings):
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
-    # Another process (as another server worker would) records the failures.
+    # Another process (as another server worker would) makes the attempts.
     result = subprocess.run(
-        [sys.executable, "-c", RECORD_FAILURES],
+        [sys.executable, "-c", CLAIM_ATTEMPTS],
         cwd=Path(__file__).resolve().parents[2],
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "pytake.settings"},
         capture_output=True,
@@ -145,4 +145,60 @@ def test_server_processes_share_the_counters_through_redis(settings):
     )
 
     assert result.returncode == 0, result.stderr
-    assert login_throttle.seconds_locked_out(username="shared-user", ip="203.0.113.1") > 0
+    with pytest.raises(login_throttle.LoginRefused) as refused:
+        login_throttle.claim_attempt(username="shared-user", ip="203.0.113.1")
+    assert refused.value.wait > 0
+
+
+PASSWORD_CHANGE_URL = "/admin/password_change/"
+NEW_PASSWORD = "a-new-staple-for-the-horse"
+
+
+def change_password(browser: Client, old_password: str):
+    return browser.post(
+        PASSWORD_CHANGE_URL,
+        {
+            "old_password": old_password,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+        REMOTE_ADDR="203.0.113.7",
+    )
+
+
+def test_admin_password_change_is_refused_after_five_wrong_old_passwords():
+    staff = factories.UserFactory(is_staff=True)
+    browser = Client()
+    browser.force_login(staff)
+
+    answers = [change_password(browser, "wrong").status_code for _ in range(5)]
+    refused = change_password(browser, PASSWORD)
+
+    assert answers == [200] * 5  # the form again, with its error
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 15 * 60
+    staff.refresh_from_db()
+    assert staff.check_password(PASSWORD)
+
+
+def test_wrong_old_passwords_count_as_failed_logins_of_that_user(api_client):
+    staff = factories.UserFactory(is_staff=True)
+    browser = Client()
+    browser.force_login(staff)
+    for _ in range(5):
+        change_password(browser, "wrong")
+
+    assert token(api_client, staff.username, PASSWORD, ip="198.51.100.9").status_code == 429
+
+
+def test_admin_password_change_below_the_limit_changes_the_password():
+    staff = factories.UserFactory(is_staff=True)
+    browser = Client()
+    browser.force_login(staff)
+    change_password(browser, "wrong")
+
+    response = change_password(browser, PASSWORD)
+
+    assert response.status_code == 302
+    staff.refresh_from_db()
+    assert staff.check_password(NEW_PASSWORD)
