@@ -134,6 +134,7 @@ class DatabaseCollector(Collector):
             alert_counts,
             backlog,
             delivery_counts,
+            job_run_counts,
             notification_counts,
             sync_run_counts,
         )
@@ -185,6 +186,15 @@ class DatabaseCollector(Collector):
         for outcome, count in sync_run_counts().items():
             sync_runs.add_metric([outcome], count)
         yield sync_runs
+
+        job_runs = GaugeMetricFamily(
+            "pytake_scheduled_job_runs",
+            "Scheduled job periods kept, by job and outcome (running, succeeded, failed).",
+            labels=["job", "outcome"],
+        )
+        for (job, outcome), count in job_run_counts().items():
+            job_runs.add_metric([job, outcome], count)
+        yield job_runs
 
 
 def _in_process_collectors() -> CollectorRegistry:

@@ -8,6 +8,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from alerts.models import Alert, NotificationDelivery
+from scheduling.models import JobRun
 from templates_app.models import SyncRun, WebhookDelivery
 
 NO_FIELD = "none"
@@ -57,3 +58,9 @@ def sync_run_counts() -> dict[str, int]:
     """Template syncs by status."""
     rows = SyncRun.objects.values_list("status").annotate(count=Count("pk")).order_by()
     return dict(rows)
+
+
+def job_run_counts() -> dict[tuple[str, str], int]:
+    """Scheduled job runs kept (JOB_RUN_RETENTION_DAYS) by (job, status)."""
+    rows = JobRun.objects.values_list("job", "status").annotate(count=Count("pk")).order_by()
+    return {(job, status): count for job, status, count in rows}

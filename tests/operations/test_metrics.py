@@ -15,6 +15,8 @@ from django.db import connections
 from django.utils import timezone
 
 from alerts.models import NotificationDelivery
+from scheduling import services as scheduling
+from scheduling.jobs import ScheduledJob
 from templates_app.graph_stand_in import token_expired
 from templates_app.models import SyncRun, WebhookDelivery
 from templates_app.services.sync import request_sync
@@ -147,6 +149,29 @@ def test_sync_runs_by_outcome_and_graph_errors_by_meta_code(
     errors = "pytake_graph_api_errors_total"
     assert value(after, errors, code="190") - value(before, errors, code="190") == 1
     assert value(after, errors, code="2") == value(before, errors, code="2")
+
+
+# --- the scheduler's jobs ------------------------------------------------------------------------
+
+
+def test_a_failing_scheduled_job_is_counted_apart_from_one_that_succeeds(scrape):
+    def fail() -> str:
+        raise RuntimeError("the job broke")
+
+    fired_at = timezone.now()
+    jobs = [
+        ScheduledJob(name="works", run=lambda: "done", cron={"minute": "*"}, description="Works."),
+        ScheduledJob(name="breaks", run=fail, cron={"minute": "*"}, description="Breaks."),
+    ]
+
+    for job in jobs:
+        scheduling.run_job(job=job, fired_at=fired_at)
+    after = scrape()
+
+    runs = "pytake_scheduled_job_runs"
+    assert value(after, runs, job="works", outcome="succeeded") == 1
+    assert value(after, runs, job="breaks", outcome="failed") == 1
+    assert value(after, runs, job="breaks", outcome="succeeded") == 0
 
 
 # --- logins refused by the throttle --------------------------------------------------------------
