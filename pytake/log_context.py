@@ -17,6 +17,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's id is kept only when it cannot forge a log line or smuggle anything into one.
@@ -109,4 +110,13 @@ class RequestContextMiddleware:
     @staticmethod
     def _echo(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response[REQUEST_ID_HEADER] = request.request_id
+        # What is logged after the view (Django's 4xx/5xx line, the access line) names the
+        # caller's organization: the user a session or an API token authenticated, if the
+        # request looked one up (never a query of its own for it).
+        user = request.__dict__.get("user")
+        if isinstance(user, SimpleLazyObject):
+            user = None if user._wrapped is empty else user._wrapped
+        organization = getattr(user, "organization_id", None)
+        if organization is not None and organization_id.get() is None:
+            organization_id.set(str(organization))
         return response

@@ -178,3 +178,17 @@ def test_text_stays_the_embedded_default():
 def test_every_handler_takes_filters():
     for handler in django_settings.LOGGING["handlers"].values():
         assert isinstance(handler["filters"], list)
+
+
+def test_an_api_request_is_logged_with_the_callers_organization(json_log, client, org_admin):
+    _, token = issue_token(user=org_admin)
+
+    response = client.get(
+        "/api/v1/campaigns/00000000-0000-0000-0000-000000000000/",
+        headers={"Authorization": f"Token {token}"},
+    )
+
+    assert response.status_code == 404
+    [line] = json_log.about("Not Found: /api/v1/campaigns/")
+    assert line["organization"] == str(org_admin.organization_id)
+    assert line["request_id"] == response["X-Request-ID"]
