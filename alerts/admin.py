@@ -6,9 +6,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from alerts import services
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
 from alerts.notify.http import UnsafeURLError, check_url
+from alerts.services import lifecycle as services
 from organizations.admin import OrganizationScopedAdmin, RecordAdminMixin
 from pytake.exceptions import ApplicationError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts import services
+from alerts.services import lifecycle as services
 from templates_app.signals import BusinessAccountEvent, TemplateChange
 
 

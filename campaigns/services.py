@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from campaigns.models import Campaign
-from organizations.broadcast import MessageType, broadcast
+from live.broadcast import MessageType, broadcast
 from organizations.models import User
 from pytake.exceptions import ApplicationError, ConflictError
 from templates_app.models import BLOCKED_STATUSES, SENDABLE_STATUSES, WhatsAppTemplate

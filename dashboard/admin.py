@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from alerts import services as alert_services
+from alerts.services import lifecycle as alert_services
 from audit.models import AuditLog
 from audit.selectors import history_row, template_status_history
 from campaigns import services as campaign_services

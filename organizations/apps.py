@@ -9,8 +9,8 @@ class OrganizationsConfig(AppConfig):
         from django.contrib.auth.signals import user_login_failed
         from django.db.models.signals import post_save, pre_save
 
+        from live.broadcast import TEMPLATE_CHANGE_MESSAGES
         from organizations import receivers
-        from organizations.broadcast import TEMPLATE_CHANGE_MESSAGES
         from organizations.models import User
         from templates_app.signals import SIGNALS_BY_KIND
 

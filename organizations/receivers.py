@@ -6,7 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from organizations import broadcast, login_throttle, services
+from live import broadcast
+from organizations import login_throttle, services
 from organizations.models import User
 from templates_app.signals import TemplateChange
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "campaigns",
     "alerts",
     "audit",
+    "live",
     "dashboard",
 ]
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from templates_app.meta import QualityScore, QualityUpdate, StatusEvent, StatusUpdate, TemplateRef
 from templates_app.models import WebhookDelivery, WhatsAppTemplate
-from templates_app.services.events import ChangeOutcome, apply_template_event
+from templates_app.services.state_machine import ChangeOutcome, apply_template_event
 from templates_app.signals import ChangeKind, TemplateChange
 
 

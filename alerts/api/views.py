@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts import selectors, services
+from alerts import selectors
 from alerts.api.filters import AlertFilter
 from alerts.api.serializers import (
     AlertResolveSerializer,
@@ -19,6 +19,7 @@ from alerts.api.serializers import (
     TemplateAlertAcknowledgedSerializer,
 )
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
+from alerts.services import lifecycle as services
 from organizations.permissions import IsOrgAdmin, acting_organization
 from templates_app.selectors import phone_numbers_for, templates_of_number
 

@@ -36,7 +36,7 @@ from templates_app.meta import (
     parse_delivery_body,
 )
 from templates_app.models import WebhookDelivery
-from templates_app.services.events import (
+from templates_app.services.state_machine import (
     ChangeOutcome,
     Result,
     TemplateFinder,

@@ -2,11 +2,11 @@
 
 A sync lists every page of the WABA's templates, compares each with ours and applies every
 difference as an event with source `sync` through the one state machine
-(`events.apply_template_event`), so campaigns, audit, alerts and live updates react exactly as
-to a webhook. Each observation is dated by the time of its request: a webhook with a newer event
-time still wins. Each template is applied in its own transaction, so what was applied stays
-applied and what failed is retried by the next sync. Only a complete listing marks the
-templates it lacks as deleted. Counts come from Meta's template analytics.
+(`state_machine.apply_template_event`), so campaigns, audit, alerts and live updates react
+exactly as to a webhook. Each observation is dated by the time of its request: a webhook with a
+newer event time still wins. Each template is applied in its own transaction, so what was
+applied stays applied and what failed is retried by the next sync. Only a complete listing marks
+the templates it lacks as deleted. Counts come from Meta's template analytics.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from templates_app.meta import StatusEvent, StatusUpdate, TemplateEvent, Templat
 from templates_app.meta.events import normalize_language
 from templates_app.meta.graph import AnalyticsPoint, GraphTemplate, TemplatePage
 from templates_app.models import BusinessAccount, SyncRun, TemplateStatus, WhatsAppTemplate
-from templates_app.services import events
+from templates_app.services import state_machine
 from templates_app.services.accounts import mark_token_invalid
 from templates_app.services.templates import canonical_language
 from templates_app.signals import ChangeSource
@@ -344,12 +344,12 @@ def _apply(found: Iterable[TemplateEvent], *, asked_at: datetime, tally: SyncTal
     if not found:
         return
     # One lookup locks the template for all its events, as a webhook delivery's batch does.
-    templates = events.TemplateFinder.lock_for(found)
+    templates = state_machine.TemplateFinder.lock_for(found)
     for event in found:
-        outcome = events.apply_template_event(
+        outcome = state_machine.apply_template_event(
             event=event, received_at=asked_at, source=ChangeSource.SYNC, templates=templates
         )
-        if outcome.result is events.Result.APPLIED:
+        if outcome.result is state_machine.Result.APPLIED:
             tally.changes_applied += 1
 
 
@@ -409,14 +409,14 @@ def _mark_gone(
         )
         try:
             with transaction.atomic():
-                outcome = events.apply_template_event(
+                outcome = state_machine.apply_template_event(
                     event=event, received_at=asked_at, source=ChangeSource.SYNC
                 )
         except Exception as exc:
             logger.exception("Marking template %s deleted failed", meta_id)
             tally.errors.append(f"Template {name} ({language}), Meta id {meta_id}: {exc}")
             continue
-        if outcome.result is events.Result.APPLIED:
+        if outcome.result is state_machine.Result.APPLIED:
             tally.changes_applied += 1
             tally.templates_deleted += 1
 

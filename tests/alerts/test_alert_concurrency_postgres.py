@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from django.db import connection, transaction
 
-from alerts import services
 from alerts.models import Alert
+from alerts.services import lifecycle as services
 from templates_app.meta import encode
 from tests.alerts.conftest import T0, status_body
 from tests.templates_app.test_webhook_concurrency import post_concurrently

@@ -143,7 +143,7 @@ def test_repeated_news_counts_occurrences_on_the_open_alert(client, template):
 
 
 def test_acknowledged_alert_is_still_the_one_repeated(client, template, org_admin):
-    from alerts import services
+    from alerts.services import lifecycle as services
 
     deliver(client, status_body(template, "LOCKED", occurred_at=T0))
     services.acknowledge_alert(alert=Alert.objects.get(), actor=org_admin)

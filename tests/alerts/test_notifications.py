@@ -17,8 +17,9 @@ from django.core.management import call_command
 from standardwebhooks.webhooks import Webhook
 from werkzeug import Request, Response
 
-from alerts import services, tasks
+from alerts import tasks
 from alerts.models import Alert, NotificationDelivery
+from alerts.services import lifecycle as services
 from campaigns.models import Campaign
 from templates_app.meta import combine
 from tests import factories

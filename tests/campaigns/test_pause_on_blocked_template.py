@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaigns import services
 from campaigns.models import Campaign
 from templates_app.models import BLOCKED_STATUSES, TemplateStatus
-from templates_app.services.events import STATUS_OF_EVENT
+from templates_app.services.state_machine import STATUS_OF_EVENT
 from tests import factories
 from tests.meta_events import apply_status, status_change
 

@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from rest_framework.test import APIClient
 
 from campaigns.models import Campaign
-from organizations.models import LiveMessage
+from live.models import LiveMessage
 from templates_app.meta import category_update_body, combine
 from tests import factories
 from tests.organizations.conftest import connect_as, post_webhook

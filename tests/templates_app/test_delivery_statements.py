@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditLog
 from campaigns.models import Campaign
-from organizations.models import LiveMessage
+from live.models import LiveMessage
 from templates_app.meta import combine, encode
 from templates_app.models import WebhookDelivery
 from tests import factories

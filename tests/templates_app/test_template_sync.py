@@ -448,7 +448,7 @@ def test_webhook_naming_an_unknown_template_syncs_the_account(
     synced_account, graph, django_capture_on_commit_callbacks
 ):
     from templates_app.meta import StatusEvent, StatusUpdate, TemplateRef
-    from templates_app.services.events import apply_template_event
+    from templates_app.services.state_machine import apply_template_event
 
     graph.templates[synced_account.waba_id] = new_listing(1)
     event = StatusUpdate(
@@ -468,7 +468,7 @@ def test_webhook_naming_an_unknown_template_syncs_the_account(
 
 def test_unknown_template_of_an_account_without_token_asks_for_no_sync(meta_waba):
     from templates_app.meta import StatusEvent, StatusUpdate, TemplateRef
-    from templates_app.services.events import apply_template_event
+    from templates_app.services.state_machine import apply_template_event
 
     event = StatusUpdate(
         waba_id=meta_waba.waba_id,

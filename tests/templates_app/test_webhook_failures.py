@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from audit.models import AuditLog
-from organizations.models import LiveMessage, Organization
+from live.models import LiveMessage
+from organizations.models import Organization
 from templates_app.meta import combine, encode, quality_update_body, status_update_body
 from templates_app.models import QualityScore, TemplateStatus, WebhookDelivery, WhatsAppTemplate
 from tests import factories

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from alerts import services
+from alerts.services import lifecycle as services
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """Live updates: the one way any app tells an organization's browsers that something changed.
 
-    from organizations.broadcast import MessageType, broadcast
+    from live.broadcast import MessageType, broadcast
 
     broadcast(alert.organization_id, MessageType.ALERT_CREATED, {"alert_id": alert.pk, ...})
 
@@ -27,7 +27,7 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from organizations.models import LiveMessage
+from live.models import LiveMessage
 from pytake import bulk_writes
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
 from audit import services as audit
 from campaigns.selectors import campaigns_held_by_template
-from organizations.broadcast import MessageType, broadcast
+from live.broadcast import MessageType, broadcast
 from organizations.models import Organization, User
 from pytake import bulk_writes
 from pytake.db import insert_unless_conflicting
