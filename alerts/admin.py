@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
 from alerts.notify.http import UnsafeURLError, check_url
-from alerts.services import lifecycle as services
+from alerts.services import channels, lifecycle
 from organizations.admin import OrganizationScopedAdmin, RecordAdminMixin
 from pytake.exceptions import ApplicationError
 
@@ -87,11 +87,11 @@ class AlertAdmin(OrganizationScopedAdmin):
 
     @admin.action(description="Acknowledge the selected alerts")
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
-        self._act(request, queryset, "acknowledged", services.acknowledge_alert)
+        self._act(request, queryset, "acknowledged", lifecycle.acknowledge_alert)
 
     @admin.action(description="Resolve the selected alerts")
     def resolve(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
-        self._act(request, queryset, "resolved", services.resolve_alert)
+        self._act(request, queryset, "resolved", lifecycle.resolve_alert)
 
     def _act(self, request: HttpRequest, queryset: QuerySet[Alert], done: str, action) -> None:
         count, refused = 0, []
@@ -151,12 +151,12 @@ class NotificationChannelAdmin(OrganizationScopedAdmin):
     def save_model(self, request: HttpRequest, obj: NotificationChannel, form, change) -> None:
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         if change:
-            services.update_channel(channel=obj, **fields)
+            channels.update_channel(channel=obj, **fields)
         else:
-            obj.pk = services.create_channel(**fields).pk
+            obj.pk = channels.create_channel(**fields).pk
 
     def delete_model(self, request: HttpRequest, obj: NotificationChannel) -> None:
-        services.delete_channel(channel=obj)
+        channels.delete_channel(channel=obj)
 
 
 @admin.register(NotificationDelivery)
@@ -205,7 +205,7 @@ class NotificationDeliveryAdmin(RecordAdminMixin, OrganizationScopedAdmin):
 
     @admin.action(description="Retry the selected failed deliveries")
     def retry(self, request: HttpRequest, queryset: QuerySet[NotificationDelivery]) -> None:
-        retried = services.retry_deliveries(deliveries=queryset)
+        retried = channels.retry_deliveries(deliveries=queryset)
         skipped = queryset.count() - retried
         self.message_user(request, f"{retried} failed delivery(ies) will be sent again.")
         if skipped:

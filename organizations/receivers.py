@@ -1,4 +1,4 @@
-"""Live messages for template changes; a failed login is counted; new credentials end tokens."""
+"""A failed login is counted; new credentials end the user's tokens."""
 
 from __future__ import annotations
 
@@ -6,17 +6,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from live import broadcast
 from organizations import login_throttle, services
 from organizations.models import User
-from templates_app.signals import TemplateChange
 
 # Which fields a save must touch for its credentials to change.
 CREDENTIAL_FIELDS = frozenset({"password", "is_active"})
-
-
-def template_changed(sender: type, *, change: TemplateChange, **kwargs: Any) -> None:
-    broadcast.announce_template_change(change=change)
 
 
 def login_failed(

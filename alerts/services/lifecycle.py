@@ -1,195 +1,60 @@
-"""Writes to alerts: raise (or repeat), escalate, resolve and acknowledge; notification channels.
+"""An alert's life: raised (or repeated), escalated, resolved, acknowledged.
 
-An alert is raised inside the transaction that applied Meta's change (the receivers run there),
-so it commits or rolls back with it, and so does its notification task (on the database task
-backend, queued in the same transaction; on the immediate one, run after commit).
+Meta's news about templates reaches alerts as a unit of work's list of changes
+(`TemplateAlerts`, from `alerts.reactions`): the open alerts of the templates it names are
+locked in one query, the changes folded over them in order in Python, and the result written in
+one INSERT (new alerts) and one UPDATE (those that changed). The rules (which news raises or
+resolves what) are `alerts.rules`. A single alert (about a business account, a template pending
+too long) goes through `raise_alert`. Everything happens in the caller's transaction, so it
+commits or rolls back with the change, and so does the notification task.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from alerts.models import Alert, NotificationChannel, NotificationDelivery
+from alerts.models import Alert
+from alerts.rules import (
+    ACCOUNT_RULES,
+    ESCALATES,
+    PENDING_TOO_LONG,
+    Raise,
+    Resolve,
+    alert_data,
+    alert_title,
+    consequences,
+    template_change_data,
+)
+from alerts.services.channels import enqueue_notifications
 from audit import services as audit
-from campaigns.selectors import campaigns_held_by_template
-from live.broadcast import MessageType, broadcast
-from organizations.models import Organization, User
-from pytake import bulk_writes
-from pytake.db import insert_unless_conflicting
+from live.broadcast import MessageType, broadcast_many, message
+from live.models import LiveMessage
+from organizations.models import User
+from pytake.db import insert_many_unless_conflicting, insert_unless_conflicting
 from pytake.exceptions import ConflictError
-from pytake.task_queue import enqueue_with_transaction
+from templates_app.changes import (
+    BusinessAccountEvent,
+    Effect,
+    ReactionContext,
+    TemplateChange,
+)
 from templates_app.models import (
     BLOCKED_STATUSES,
     BusinessAccount,
     TemplateStatus,
     WhatsAppTemplate,
 )
-from templates_app.reasons import QUALITY_WORDS, reason_phrase
-from templates_app.signals import (
-    AccountEventKind,
-    BusinessAccountEvent,
-    ChangeKind,
-    TemplateChange,
-)
 
 logger = logging.getLogger(__name__)
 
 Kind = Alert.Kind
 Severity = Alert.Severity
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """The alert a piece of news raises, and how its title reads after "Template x (en_US)"."""
-
-    kind: Kind
-    severity: Severity
-    predicate: str
-
-
-# Keyed by the template's new status, or its new quality.
-STATUS_RULES: dict[str, Rule] = {
-    TemplateStatus.DISABLED: Rule(
-        Kind.TEMPLATE_DISABLED, Severity.CRITICAL, "was disabled by Meta"
-    ),
-    TemplateStatus.PAUSED: Rule(Kind.TEMPLATE_PAUSED, Severity.WARNING, "was paused by Meta"),
-    TemplateStatus.LOCKED: Rule(Kind.TEMPLATE_PAUSED, Severity.WARNING, "was locked by Meta"),
-    TemplateStatus.FLAGGED: Rule(
-        Kind.TEMPLATE_FLAGGED,
-        Severity.WARNING,
-        "was flagged by Meta: it will be disabled if its quality does not improve",
-    ),
-    TemplateStatus.REJECTED: Rule(Kind.TEMPLATE_REJECTED, Severity.INFO, "was rejected by Meta"),
-}
-QUALITY_RULES: dict[str, Rule] = {
-    "RED": Rule(
-        Kind.TEMPLATE_QUALITY_RED, Severity.CRITICAL, f"has {QUALITY_WORDS['RED']} quality"
-    ),
-    "YELLOW": Rule(
-        Kind.TEMPLATE_QUALITY_YELLOW, Severity.WARNING, f"has {QUALITY_WORDS['YELLOW']} quality"
-    ),
-}
-CATEGORY_MISMATCH = Rule(Kind.TEMPLATE_CATEGORY_MISMATCH, Severity.INFO, "is in the wrong category")
-PENDING_TOO_LONG = Rule(
-    Kind.TEMPLATE_PENDING_TOO_LONG,
-    Severity.WARNING,
-    "has waited for Meta's review for more than 48 hours",
-)
-
-QUALITY_KINDS = frozenset({Kind.TEMPLATE_QUALITY_RED, Kind.TEMPLATE_QUALITY_YELLOW})
-# A new alert of the key replaces the open alerts of these kinds (resolved as escalated).
-ESCALATES: dict[str, frozenset[str]] = {
-    Kind.TEMPLATE_DISABLED: frozenset({Kind.TEMPLATE_PAUSED, Kind.TEMPLATE_FLAGGED}),
-    Kind.TEMPLATE_QUALITY_RED: frozenset({Kind.TEMPLATE_QUALITY_YELLOW}),
-}
-# A template APPROVED again (approved, reinstated, pause lifted) is well again in these ways.
-RESOLVED_BY_APPROVAL = frozenset(
-    {
-        Kind.TEMPLATE_DISABLED,
-        Kind.TEMPLATE_PAUSED,
-        Kind.TEMPLATE_FLAGGED,
-        Kind.TEMPLATE_REJECTED,
-        Kind.TEMPLATE_PENDING_TOO_LONG,
-    }
-)
-
-
-# --- following Meta's news (called by the receivers) --------------------------------------------
-
-
-def follow_template_status(*, change: TemplateChange) -> None:
-    """A blocked or flagged template raises an alert; an approved one resolves what it ended."""
-    template = change.template
-    if change.new == TemplateStatus.APPROVED:
-        resolve_template_alerts(template=template, kinds=RESOLVED_BY_APPROVAL, change=change)
-    elif change.previous == TemplateStatus.PENDING:
-        resolve_template_alerts(
-            template=template, kinds={Kind.TEMPLATE_PENDING_TOO_LONG}, change=change
-        )
-    rule = STATUS_RULES.get(change.new)
-    if rule is not None:
-        raise_alert_for_change(rule=rule, change=change)
-
-
-def follow_template_quality(*, change: TemplateChange) -> None:
-    """YELLOW or RED raises an alert; any other quality resolves the quality alerts it ends."""
-    rule = QUALITY_RULES.get(change.new)
-    if rule is not None:
-        raise_alert_for_change(rule=rule, change=change)
-    # RED's escalation has resolved YELLOW already; YELLOW ends RED; any other quality ends both.
-    ended = QUALITY_KINDS - {rule.kind} - ESCALATES.get(rule.kind, set()) if rule else QUALITY_KINDS
-    if ended:
-        resolve_template_alerts(template=change.template, kinds=ended, change=change)
-
-
-def follow_correct_category(*, change: TemplateChange) -> None:
-    """Meta found the template is of another category than the one it was sent as."""
-    raise_alert_for_change(rule=CATEGORY_MISMATCH, change=change)
-
-
-def raise_alert_for_change(*, rule: Rule, change: TemplateChange) -> Alert:
-    """Raise (or repeat) the alert of `rule` for the template `change` is about.
-
-    The campaigns counted are those the template holds paused: the campaigns app's receiver
-    ran before this one (its app comes first in INSTALLED_APPS), so this event's pauses are in.
-    """
-    template = change.template
-    paused = campaigns_held_by_template(template.pk) if change.new in BLOCKED_STATUSES else 0
-    title = alert_title(template, rule, reason_code=change.reason_code, campaigns_paused=paused)
-    data = alert_data(template, reason=change.reason, campaigns_paused=paused)
-    data.update(
-        {
-            "what_happened": change.what_happened,
-            "reason_code": change.reason_code,
-            "source": str(change.source),
-            "occurred_at": change.occurred_at.isoformat(),
-            "delivery_id": change.delivery_id,
-        }
-    )
-    if change.kind == ChangeKind.CORRECT_CATEGORY:
-        data["correct_category"] = change.new
-    alert, _ = raise_alert(
-        template=template,
-        kind=rule.kind,
-        severity=rule.severity,
-        title=title,
-        data=data,
-        seen_at=change.occurred_at,
-    )
-    return alert
-
-
-def alert_title(
-    template: WhatsAppTemplate, rule: Rule, *, reason_code: str = "", campaigns_paused: int = 0
-) -> str:
-    """`Template spring_sale (en_US) was disabled by Meta: scam. 3 campaigns paused.`"""
-    title = f"Template {template.name} ({template.language}) {rule.predicate}"
-    phrase = reason_phrase(reason_code) if rule.kind not in QUALITY_KINDS else ""
-    title += f": {phrase}." if phrase else "."
-    if campaigns_paused:
-        noun = "campaign" if campaigns_paused == 1 else "campaigns"
-        title += f" {campaigns_paused} {noun} paused."
-    return title[:300]
-
-
-def alert_data(template: WhatsAppTemplate, *, reason: str, campaigns_paused: int) -> dict:
-    return {
-        "template_id": str(template.pk),
-        "template_name": template.name,
-        "language": template.language,
-        "status": template.status,
-        "quality": template.quality_score,
-        "reason": reason,
-        "campaigns_paused": campaigns_paused,
-    }
 
 
 # Inside the caller's transaction: its writes commit or roll back with the change that raised it.
@@ -239,7 +104,7 @@ def raise_alert(
     if lesser_kinds:
         _escalate(alert, _locked_open(subject, kinds=lesser_kinds))
     _announce(alert, MessageType.ALERT_CREATED)
-    notify_on_commit(alert)
+    enqueue_notifications([str(alert.pk)])
     return alert, True
 
 
@@ -265,7 +130,12 @@ def _locked_open(subject: Mapping[str, Any], *, kinds: Iterable[str]) -> list[Al
 
 def _announce(alert: Alert, message_type: MessageType) -> None:
     """A live message to the organization's browsers, sent once the change is committed."""
-    broadcast(
+    broadcast_many([alert_message(alert, message_type)])
+
+
+def alert_message(alert: Alert, message_type: MessageType) -> LiveMessage:
+    """The live message of `alert` as it stands now."""
+    return message(
         alert.organization_id,
         message_type,
         {
@@ -296,22 +166,6 @@ def _escalate(alert: Alert, lesser: list[Alert]) -> None:
     if kinds:
         alert.data["escalated_from"] = sorted(set(kinds))
         alert.save(update_fields=["data"])
-
-
-def resolve_template_alerts(
-    *, template: WhatsAppTemplate, kinds: Iterable[str], change: TemplateChange
-) -> int:
-    """Resolve the template's open alerts of `kinds`: Meta's news ended them. Returns how many."""
-    alerts = Alert.objects.filter(template=template, kind__in=list(kinds))
-    resolved = _resolve(
-        alerts.filter(status__in=Alert.OPEN_STATUSES).select_for_update(),
-        resolution=(change.reason or "The template recovered")[:300],
-        actor=None,
-        actor_type=audit.actor_type_of_source(change.source),
-        event_at=change.occurred_at,
-        delivery_id=change.delivery_id,
-    )
-    return len(resolved)
 
 
 @transaction.atomic(savepoint=False)
@@ -358,11 +212,6 @@ def _resolve(
 
 
 # --- news about a business account itself -------------------------------------------------------
-
-ACCOUNT_RULES: dict[str, tuple[Kind, Severity]] = {
-    AccountEventKind.TOKEN_INVALID: (Kind.ACCOUNT_TOKEN_INVALID, Severity.CRITICAL),
-    AccountEventKind.RELEASED: (Kind.ACCOUNT_RELEASED, Severity.WARNING),
-}
 
 
 def follow_account_event(*, event: BusinessAccountEvent) -> Alert | None:
@@ -501,90 +350,185 @@ def raise_pending_too_long(*, older_than: datetime) -> list[Alert]:
     return raised
 
 
-# --- notifications ------------------------------------------------------------------------------
+# --- a unit of work's template changes ----------------------------------------------------------
+
+RESOLUTION_FIELDS = ["status", "resolved_at", "resolved_by", "resolution", "escalated_to"]
+CHANGED_FIELDS = ["occurrences", "last_seen_at", "title", "data", *RESOLUTION_FIELDS]
 
 
-def notify_on_commit(alert: Alert) -> None:
-    """Enqueue the alert's notification, to run once the alert is committed.
+class TemplateAlerts:
+    """The open alerts of a unit of work's templates, with its changes folded over them.
 
-    Within a webhook delivery the alerts of all its changes share one task.
+    `lock_for` locks the open alerts of every template the changes name, in one query; `apply`
+    raises, repeats, escalates and resolves in memory, in the changes' order, and leaves each
+    step's audit entry and live message in the context (as they would read at that step);
+    `save` writes the new alerts in one INSERT and the changed ones in one UPDATE.
     """
-    bulk_writes.gather(_enqueue_notifications, [str(alert.pk)])
+
+    def __init__(self, open_alerts: Iterable[Alert], context: ReactionContext) -> None:
+        self._open: dict[tuple[Any, str], Alert] = {
+            (alert.template_id, alert.kind): alert for alert in open_alerts
+        }
+        self._new: dict[Any, Alert] = {}
+        self._changed: dict[Any, Alert] = {}
+        self._context = context
+        self._now = timezone.now()
+
+    @classmethod
+    def lock_for(
+        cls, changes: Sequence[TemplateChange], context: ReactionContext
+    ) -> TemplateAlerts:
+        template_ids = {change.template.pk for change in changes}
+        open_alerts = Alert.objects.select_for_update().filter(
+            template_id__in=template_ids, status__in=Alert.OPEN_STATUSES
+        )
+        return cls(open_alerts, context)
+
+    def apply(self, position: int, change: TemplateChange) -> None:
+        for consequence in consequences(change):
+            if isinstance(consequence, Resolve):
+                self._resolve_kinds(position, change, consequence.kinds)
+            else:
+                self._raise(position, change, consequence)
+
+    def _raise(self, position: int, change: TemplateChange, consequence: Raise) -> None:
+        rule, template = consequence.rule, change.template
+        # The campaigns reaction ran first: it counted the campaigns the template holds.
+        paused = (
+            self._context.campaigns_held.get(template.pk, 0)
+            if change.new in BLOCKED_STATUSES
+            else 0
+        )
+        title = alert_title(template, rule, reason_code=change.reason_code, campaigns_paused=paused)
+        data = template_change_data(change, campaigns_paused=paused)
+        seen_at = change.occurred_at
+        alert = self._open.get((template.pk, rule.kind))
+        if alert is not None:
+            alert.occurrences += 1
+            alert.last_seen_at = max(seen_at, alert.last_seen_at or seen_at)
+            alert.title = title
+            alert.data = {**alert.data, **data}
+            self._touched(alert)
+            self._announce(position, alert, MessageType.ALERT_UPDATED)
+            return
+        alert = Alert(
+            organization_id=template.organization_id,
+            template=template,
+            kind=rule.kind,
+            severity=rule.severity,
+            title=title,
+            data=data,
+            last_seen_at=seen_at,
+        )
+        self._open[(template.pk, rule.kind)] = alert
+        self._new[alert.pk] = alert
+        self._context.new_alert_ids.append(str(alert.pk))
+        lesser = [
+            self._open[(template.pk, kind)]
+            for kind in sorted(ESCALATES.get(rule.kind, ()))
+            if (template.pk, kind) in self._open
+        ]
+        if lesser:
+            resolution = f"Escalated: {alert.title}"[:300]
+            for escalated in lesser:
+                self._resolve(
+                    position,
+                    escalated,
+                    resolution=resolution,
+                    actor_type=audit.AuditLog.ActorType.SYSTEM,
+                    escalated_to=alert,
+                )
+            alert.data["escalated_from"] = sorted({escalated.kind for escalated in lesser})
+        self._announce(position, alert, MessageType.ALERT_CREATED)
+
+    def _resolve_kinds(self, position: int, change: TemplateChange, kinds: Iterable[str]) -> None:
+        for kind in sorted(kinds):
+            alert = self._open.get((change.template.pk, kind))
+            if alert is not None:
+                self._resolve(
+                    position,
+                    alert,
+                    resolution=(change.reason or "The template recovered")[:300],
+                    actor_type=audit.actor_type_of_source(change.source),
+                    event_at=change.occurred_at,
+                    delivery_id=change.delivery_id,
+                )
+
+    def _resolve(
+        self,
+        position: int,
+        alert: Alert,
+        *,
+        resolution: str,
+        actor_type: str,
+        escalated_to: Alert | None = None,
+        event_at: datetime | None = None,
+        delivery_id: int | None = None,
+    ) -> None:
+        self._context.audit_entries.append(
+            Effect(
+                position,
+                audit.Entry(
+                    organization_id=alert.organization_id,
+                    actor_type=actor_type,
+                    action=audit.Action.ALERT_RESOLVED,
+                    target_type=audit.TargetType.ALERT,
+                    target_id=str(alert.pk),
+                    target_name=alert.title,
+                    changes={"status": [alert.status, Alert.Status.RESOLVED], "kind": alert.kind},
+                    reason=resolution,
+                    event_at=event_at,
+                    delivery_id=delivery_id,
+                ),
+            )
+        )
+        alert.status = Alert.Status.RESOLVED
+        alert.resolved_at = self._now
+        alert.resolved_by = None
+        alert.resolution = resolution
+        alert.escalated_to = escalated_to
+        del self._open[(alert.template_id, alert.kind)]
+        self._touched(alert)
+        self._announce(position, alert, MessageType.ALERT_RESOLVED)
+
+    def _touched(self, alert: Alert) -> None:
+        if alert.pk not in self._new:
+            self._changed[alert.pk] = alert
+
+    def _announce(self, position: int, alert: Alert, message_type: MessageType) -> None:
+        self._context.live_messages.append(Effect(position, alert_message(alert, message_type)))
+
+    def save(self) -> None:
+        """One INSERT of the new alerts, one UPDATE of the changed ones.
+
+        A new alert whose like was opened meanwhile outside the templates' locks (the health
+        check's) is counted as one more occurrence of that one instead.
+        """
+        new = list(self._new.values())
+        inserted = insert_many_unless_conflicting(new)
+        if self._changed:
+            Alert.objects.bulk_update(list(self._changed.values()), CHANGED_FIELDS)
+        for alert in new:
+            if alert.pk not in inserted:
+                self._context.new_alert_ids.remove(str(alert.pk))
+                raise_alert(
+                    template=alert.template,
+                    kind=alert.kind,
+                    severity=alert.severity,
+                    title=alert.title,
+                    data=alert.data,
+                    seen_at=alert.last_seen_at,
+                )
 
 
-def _enqueue_notifications(alert_ids: list[str]) -> None:
-    from alerts import tasks
-
-    enqueue_with_transaction(
-        tasks.notify_alerts, alert_ids, after_commit=lambda: enqueue_alert_notifications(alert_ids)
-    )
-
-
-def enqueue_alert_notifications(alert_ids: list[str]) -> None:
-    # After commit, never let a notification fail the request that committed the alert: with the
-    # immediate backend the task runs right here, and each send records its own failure on its
-    # delivery.
-    from alerts import tasks
-
-    try:
-        tasks.notify_alerts.enqueue(alert_ids)
-    except Exception:
-        logger.exception("Could not enqueue the notification of alerts %s", ", ".join(alert_ids))
-
-
-def create_channel(*, organization: Organization, **fields: Any) -> NotificationChannel:
-    """A new notification channel; its URL must pass `notify.http.check_url` (serializer)."""
-    return NotificationChannel.objects.create(organization=organization, **fields)
-
-
-def update_channel(*, channel: NotificationChannel, **fields: Any) -> NotificationChannel:
-    """Change a channel; a secret or URL left out keeps its value."""
-    for name, value in fields.items():
-        setattr(channel, name, value)
-    channel.save()
-    return channel
-
-
-def delete_channel(*, channel: NotificationChannel) -> None:
-    channel.delete()
-
-
-def send_test_notification(*, channel: NotificationChannel) -> NotificationDelivery:
-    """A test message to `channel`, sent once (no retries) as soon as the task runs."""
-    delivery = NotificationDelivery.objects.create(
-        channel=channel,
-        kind=NotificationDelivery.Kind.TEST,
-        next_attempt_at=timezone.now(),
-        max_attempts=1,
-    )
-    _attempt_on_commit(delivery.pk)
-    return delivery
-
-
-def retry_deliveries(*, deliveries: QuerySet[NotificationDelivery]) -> int:
-    """Give failed deliveries a new round of attempts, from now; returns how many.
-
-    Only failed ones: a delivery that was sent is never sent again.
-    """
-    from alerts.tasks import MAX_ATTEMPTS
-
-    ids = list(
-        deliveries.filter(status=NotificationDelivery.Status.FAILED).values_list("pk", flat=True)
-    )
-    retried = NotificationDelivery.objects.filter(
-        pk__in=ids, status=NotificationDelivery.Status.FAILED
-    ).update(
-        status=NotificationDelivery.Status.PENDING,
-        next_attempt_at=timezone.now(),
-        max_attempts=F("attempts") + MAX_ATTEMPTS,
-        updated_at=timezone.now(),
-    )
-    for delivery_id in ids:
-        _attempt_on_commit(delivery_id)
-    return retried
-
-
-def _attempt_on_commit(delivery_id: int) -> None:
-    from alerts import tasks
-
-    transaction.on_commit(lambda: tasks.enqueue_attempt(delivery_id), robust=True)
+def apply_template_changes(changes: Sequence[TemplateChange], context: ReactionContext) -> None:
+    """Raise, repeat, escalate and resolve the alerts a unit of work's changes call for."""
+    relevant = [
+        (position, change) for position, change in enumerate(changes) if consequences(change)
+    ]
+    if not relevant:
+        return
+    alerts = TemplateAlerts.lock_for([change for _, change in relevant], context)
+    for position, change in relevant:
+        alerts.apply(position, change)
+    alerts.save()

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from pytake.crypto import SecretUnreadable, decrypt_secret
 from pytake.exceptions import ApplicationError, ConflictError
+from templates_app.changes import ChangeSource, react_to_template_changes
 from templates_app.graph import GraphClient, GraphError, GraphRateLimited, GraphTokenInvalid
 from templates_app.meta import StatusEvent, StatusUpdate, TemplateEvent, TemplateRef
 from templates_app.meta.events import normalize_language
@@ -32,7 +33,6 @@ from templates_app.models import BusinessAccount, SyncRun, TemplateStatus, Whats
 from templates_app.services import state_machine
 from templates_app.services.accounts import mark_token_invalid
 from templates_app.services.templates import canonical_language
-from templates_app.signals import ChangeSource
 
 logger = logging.getLogger(__name__)
 
@@ -343,14 +343,12 @@ def _apply(found: Iterable[TemplateEvent], *, asked_at: datetime, tally: SyncTal
     found = list(found)
     if not found:
         return
-    # One lookup locks the template for all its events, as a webhook delivery's batch does.
-    templates = state_machine.TemplateFinder.lock_for(found)
-    for event in found:
-        outcome = state_machine.apply_template_event(
-            event=event, received_at=asked_at, source=ChangeSource.SYNC, templates=templates
-        )
-        if outcome.result is state_machine.Result.APPLIED:
-            tally.changes_applied += 1
+    # A template's differences are one unit of work, applied as a delivery's are.
+    applied = state_machine.apply_events(found, received_at=asked_at, source=ChangeSource.SYNC)
+    react_to_template_changes(applied.changes)
+    tally.changes_applied += sum(
+        outcome.result is state_machine.Result.APPLIED for outcome in applied.outcomes
+    )
 
 
 def _create_from_meta(
@@ -359,7 +357,8 @@ def _create_from_meta(
     """A template Meta lists that we lack: created as PENDING, then brought to Meta's state
     through the state machine (as a webhook's creating event does), so receivers hear of it."""
     with transaction.atomic():
-        # Meta lets a deleted template's name be used again, under a new id (as events.py does).
+        # Meta lets a deleted template's name be used again, under a new id, as the state
+        # machine does.
         WhatsAppTemplate.objects.filter(
             business_account=account,
             deleted_at__isnull=True,
