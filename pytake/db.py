@@ -111,3 +111,43 @@ def insert_many_unless_conflicting(instances: Sequence[Model]) -> set[Any]:
             instance._state.adding = False
             instance._state.db = alias
     return inserted
+
+
+def update_many(instances: Sequence[Model], fields: Sequence[str]) -> None:
+    """Write `fields` of `instances` (all of one model, already saved) in one UPDATE.
+
+    On PostgreSQL, `UPDATE … FROM (VALUES …)`: Django's `bulk_update` builds a CASE per field
+    with a WHEN per row, which costs more Python time than the database's work (a second for a
+    delivery's 200 templates). Elsewhere, `bulk_update`.
+    """
+    if not instances:
+        return
+    model = type(instances[0])
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        model._default_manager.db_manager(alias).bulk_update(instances, fields)
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    casts = [f"CAST(%s AS {field.db_type(connection)})" for field in columns]
+    row = f"({', '.join(casts)})"
+    params: list[Any] = []
+    for instance in instances:
+        params.extend(
+            field.get_db_prep_save(getattr(instance, field.attname), connection)
+            for field in columns
+        )
+    names = [f"c{n}" for n in range(len(columns))]
+    assignments = ", ".join(
+        f"{quote(field.column)} = v.{name}"
+        for field, name in zip(columns[1:], names[1:], strict=True)
+    )
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} "
+        f"FROM (VALUES {', '.join([row] * len(instances))}) AS v ({', '.join(names)}) "
+        f"WHERE {quote(meta.db_table)}.{quote(meta.pk.column)} = v.{names[0]}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -36,7 +36,7 @@ from audit import services as audit
 from live.broadcast import MessageType, broadcast_many, message
 from live.models import LiveMessage
 from organizations.models import User
-from pytake.db import insert_many_unless_conflicting, insert_unless_conflicting
+from pytake.db import insert_many_unless_conflicting, insert_unless_conflicting, update_many
 from pytake.exceptions import ConflictError
 from templates_app.changes import (
     BusinessAccountEvent,
@@ -499,15 +499,15 @@ class TemplateAlerts:
         self._context.live_messages.append(Effect(position, alert_message(alert, message_type)))
 
     def save(self) -> None:
-        """One INSERT of the new alerts, one UPDATE of the changed ones.
+        """One UPDATE of the changed alerts, one INSERT of the new ones.
 
         A new alert whose like was opened meanwhile outside the templates' locks (the health
         check's) is counted as one more occurrence of that one instead.
         """
+        # The UPDATE first: an alert resolved here frees its place for a new one of its kind.
+        update_many(list(self._changed.values()), CHANGED_FIELDS)
         new = list(self._new.values())
         inserted = insert_many_unless_conflicting(new)
-        if self._changed:
-            Alert.objects.bulk_update(list(self._changed.values()), CHANGED_FIELDS)
         for alert in new:
             if alert.pk not in inserted:
                 self._context.new_alert_ids.remove(str(alert.pk))

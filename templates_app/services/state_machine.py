@@ -24,6 +24,7 @@ from typing import Any, TypeAlias
 from django.db.models import Q
 from django.utils import timezone
 
+from pytake.db import update_many
 from templates_app.changes import (
     ChangeKind,
     ChangeSource,
@@ -245,7 +246,7 @@ class TemplateWrites:
         for template in rows:
             template.updated_at = now
         columns = sorted({name for names in changed.values() for name in names})
-        WhatsAppTemplate.objects.bulk_update(rows, [*columns, "updated_at"])
+        update_many(rows, [*columns, "updated_at"])
 
 
 def field_of(event: TemplateEvent) -> str:

@@ -107,3 +107,28 @@ def test_each_reaction_runs_once_for_all_the_changes_of_a_delivery(
     assert response.status_code == 200
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PROCESSED
     assert calls == [["status", "quality", "quality"]]
+
+
+def test_an_alert_resolved_and_raised_again_in_one_delivery_is_a_new_alert(client, order_update):
+    assert (
+        signed_post(
+            client, encode(template_status_body(order_update, "PAUSED", occurred_at=T0))
+        ).status_code
+        == 200
+    )
+    first = Alert.objects.get(template=order_update)
+    body = encode(
+        combine(
+            template_status_body(order_update, "REINSTATED", occurred_at=T0 + 60),
+            template_status_body(order_update, "PAUSED", occurred_at=T0 + 120),
+        )
+    )
+
+    response = signed_post(client, body)
+
+    assert response.status_code == 200
+    first.refresh_from_db()
+    assert first.status == Alert.Status.RESOLVED
+    [second] = Alert.objects.filter(template=order_update, status=Alert.Status.OPEN)
+    assert second.pk != first.pk
+    assert second.occurrences == 1
