@@ -23,7 +23,7 @@ def react(changes: Sequence[TemplateChange], context: ReactionContext) -> None:
     for position, change in enumerate(changes):
         entries.extend(left.pop(position, []))
         entries.append(services.template_change_entry(change))
-    services.record_many(entries)
+    services.record_unread(entries)
 
 
 def react_to_account_events(

@@ -23,6 +23,7 @@ from django.db import models
 from django.utils.text import capfirst
 
 from audit.models import AuditLog
+from pytake.db import insert_many, insert_values
 
 if TYPE_CHECKING:
     from organizations.models import User
@@ -123,23 +124,61 @@ def record(
 
 def record_many(entries: Iterable[Entry]) -> list[AuditLog]:
     """Append entries built in Python, in one INSERT."""
+    return insert_many([_row(entry) for entry in entries])
+
+
+def record_unread(entries: Iterable[Entry]) -> int:
+    """Append entries nobody reads back, in one INSERT, without a model instance each (a
+    delivery's reactions write thousands); returns how many."""
     rows = [
-        AuditLog(
-            organization_id=entry.organization_id,
-            actor_type=entry.actor_type,
-            actor_id=entry.actor_id,
-            action=entry.action,
-            target_type=entry.target_type,
-            target_id=entry.target_id,
-            target_name=entry.target_name[:600],
-            changes=dict(entry.changes),
-            reason=entry.reason,
-            event_at=entry.event_at,
-            delivery_id=entry.delivery_id,
-        )
+        [
+            entry.organization_id,
+            entry.actor_type,
+            entry.actor_id,
+            entry.action,
+            entry.target_type,
+            entry.target_id,
+            entry.target_name[:600],
+            dict(entry.changes),
+            entry.reason,
+            entry.event_at,
+            entry.delivery_id,
+        ]
         for entry in entries
     ]
-    return AuditLog.objects.bulk_create(rows) if rows else []
+    insert_values(AuditLog, UNREAD_COLUMNS, rows)
+    return len(rows)
+
+
+UNREAD_COLUMNS = [
+    "organization",
+    "actor_type",
+    "actor",
+    "action",
+    "target_type",
+    "target_id",
+    "target_name",
+    "changes",
+    "reason",
+    "event_at",
+    "delivery_id",
+]
+
+
+def _row(entry: Entry) -> AuditLog:
+    return AuditLog(
+        organization_id=entry.organization_id,
+        actor_type=entry.actor_type,
+        actor_id=entry.actor_id,
+        action=entry.action,
+        target_type=entry.target_type,
+        target_id=entry.target_id,
+        target_name=entry.target_name[:600],
+        changes=dict(entry.changes),
+        reason=entry.reason,
+        event_at=entry.event_at,
+        delivery_id=entry.delivery_id,
+    )
 
 
 # --- template changes (Meta's webhook, a sync) ---------------------------------------------------

@@ -30,6 +30,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from live.models import LiveMessage
+from pytake.db import insert_many
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def broadcast_many(messages: Sequence[LiveMessage]) -> list[LiveMessage]:
     organization."""
     if not messages:
         return []
-    kept = LiveMessage.objects.bulk_create(messages)
+    kept = insert_many(messages)
     send_after_commit(kept)
     return kept
 

@@ -151,3 +151,85 @@ def update_many(instances: Sequence[Model], fields: Sequence[str]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def insert_many(instances: Sequence[Model]) -> list[Model]:
+    """Insert `instances` (all of one model) in one statement; returns them with their pks.
+
+    On PostgreSQL, `INSERT … SELECT * FROM unnest(%s::type[], …) RETURNING pk`: one array per
+    column, where `bulk_create` binds every value of every row on its own (a delivery's 3,000
+    audit entries cost it most of a second in Python). Elsewhere, `bulk_create`.
+    """
+    if not instances:
+        return []
+    model = type(instances[0])
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return model._default_manager.db_manager(alias).bulk_create(instances)
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = [field for field in meta.concrete_fields if not field.db_returning]
+    arrays: list[list[Any]] = [[] for _ in columns]
+    for instance in instances:
+        for values, field in zip(arrays, columns, strict=True):
+            values.append(field.get_db_prep_save(field.pre_save(instance, add=True), connection))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in columns)}) "
+        f"SELECT * FROM unnest("
+        f"{', '.join(f'%s::{field.db_type(connection)}[]' for field in columns)}) "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+        pks = [pk for (pk,) in cursor.fetchall()]
+    for instance, pk in zip(instances, pks, strict=True):
+        if meta.pk.db_returning:
+            instance.pk = pk
+        instance._state.adding = False
+        instance._state.db = alias
+    return list(instances)
+
+
+def insert_values(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert `rows`, each the values of `fields` (the others take their defaults), in one
+    statement, without a model instance per row; nothing is returned.
+
+    On PostgreSQL, `INSERT … SELECT * FROM unnest(…)`; elsewhere `bulk_create`.
+    """
+    if not rows:
+        return
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    meta = model._meta
+    named = [meta.get_field(name) for name in fields]
+    if connection.vendor != "postgresql":
+        model._default_manager.db_manager(alias).bulk_create(
+            model(**{field.attname: value for field, value in zip(named, row, strict=True)})
+            for row in rows
+        )
+        return
+    # The columns the rows leave out take what a new instance would (a default, the time of
+    # `auto_now_add`), the same for all.
+    blank = model()
+    rest = [
+        field for field in meta.concrete_fields if field not in named and not field.db_returning
+    ]
+    defaults = [
+        field.get_db_prep_save(field.pre_save(blank, add=True), connection) for field in rest
+    ]
+    arrays: list[list[Any]] = [[] for _ in named]
+    for row in rows:
+        for values, field, value in zip(arrays, named, row, strict=True):
+            values.append(field.get_db_prep_save(value, connection))
+    columns = [*named, *rest]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in columns)}) "
+        f"SELECT *, {', '.join(['%s'] * len(rest))} FROM unnest("
+        f"{', '.join(f'%s::{field.db_type(connection)}[]' for field in named)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*defaults, *arrays])
