@@ -355,7 +355,7 @@ def _create_from_meta(
     account: BusinessAccount, listed: GraphTemplate, *, asked_at: datetime, tally: SyncTally
 ) -> None:
     """A template Meta lists that we lack: created as PENDING, then brought to Meta's state
-    through the state machine (as a webhook's creating event does), so receivers hear of it."""
+    through the state machine (as a webhook's creating event does), so the reactions hear of it."""
     with transaction.atomic():
         # Meta lets a deleted template's name be used again, under a new id, as the state
         # machine does.

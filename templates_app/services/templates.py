@@ -111,7 +111,7 @@ def delete_template(*, template: WhatsAppTemplate, actor: User | None) -> WhatsA
                 new=template.status,
                 what_happened="DELETED_BY_PERSON",
                 occurred_at=template.deleted_at,
-                source=ChangeSource.USER if actor is not None else ChangeSource.META,
+                source=ChangeSource.USER,
                 actor=actor,
             )
         ]
