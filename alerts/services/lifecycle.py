@@ -182,7 +182,8 @@ def _resolve(
     """Resolve `alerts` (locked by the caller), one audit entry each; returns the kinds resolved."""
     now = timezone.now()
     entries = []
-    for alert in alerts:
+    resolved = list(alerts)
+    for alert in resolved:
         entries.append(
             audit.Entry(
                 organization_id=alert.organization_id,
@@ -206,8 +207,8 @@ def _resolve(
         alert.save(
             update_fields=["status", "resolved_at", "resolved_by", "resolution", "escalated_to"]
         )
-        _announce(alert, MessageType.ALERT_RESOLVED)
     audit.record_many(entries)
+    broadcast_many([alert_message(alert, MessageType.ALERT_RESOLVED) for alert in resolved])
     return [entry.changes["kind"] for entry in entries]
 
 
@@ -284,7 +285,6 @@ def _acknowledge(alert: Alert, *, actor: User, now: datetime) -> None:
     alert.acknowledged_at = now
     alert.acknowledged_by = actor
     alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-    _announce(alert, MessageType.ALERT_ACKNOWLEDGED)
     audit.record(
         organization_id=alert.organization_id,
         actor_type=audit.AuditLog.ActorType.USER,
@@ -295,6 +295,7 @@ def _acknowledge(alert: Alert, *, actor: User, now: datetime) -> None:
         target_name=alert.title,
         changes={"status": [Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED], "kind": alert.kind},
     )
+    _announce(alert, MessageType.ALERT_ACKNOWLEDGED)
 
 
 @transaction.atomic
