@@ -42,6 +42,14 @@ def direction_of(change: TemplateChange) -> Direction | None:
 
 
 def react(changes: Sequence[TemplateChange], context: ReactionContext) -> None:
+    blocking = [
+        position
+        for position, change in enumerate(changes)
+        if change.kind == ChangeKind.STATUS and change.new in BLOCKED_STATUSES
+    ]
+    # For the alerts' titles: what each template held before, counted on as its campaigns move.
+    held = _held_by({changes[position].template.pk for position in blocking}) if blocking else {}
+    moved_at: dict[int, int] = {}
     for moves in _rounds(changes):
         for direction, move in (
             (Direction.PAUSE, services.pause_campaigns_of_templates),
@@ -58,15 +66,17 @@ def react(changes: Sequence[TemplateChange], context: ReactionContext) -> None:
                 }
                 moved = move(reasons)
                 _leave(context, direction, caused, reasons, moved)
-    # For the alerts: how many campaigns each blocked template holds now.
-    blocked = {
-        change.template.pk
-        for change in changes
-        if change.kind == ChangeKind.STATUS and change.new in BLOCKED_STATUSES
-    }
-    if blocked:
-        context.campaigns_held.update(dict.fromkeys(blocked, 0))
-        context.campaigns_held.update(_held_by(blocked))
+                sign = 1 if direction is Direction.PAUSE else -1
+                for campaign in moved:
+                    position = caused[campaign.template_id][0]
+                    moved_at[position] = moved_at.get(position, 0) + sign
+    blocking_positions = set(blocking)
+    for position, change in enumerate(changes):
+        pk = change.template.pk
+        if pk in held:
+            held[pk] += moved_at.get(position, 0)
+            if position in blocking_positions:
+                context.campaigns_held[position] = held[pk]
 
 
 def _rounds(
@@ -144,7 +154,7 @@ def _leave(
 
 
 def _held_by(template_ids: set[Any]) -> dict[Any, int]:
-    """How many live campaigns each template holds paused, in one query."""
+    """How many live campaigns each template holds paused (0 for none), in one query."""
     rows = (
         Campaign.objects.filter(
             template_id__in=template_ids,
@@ -156,4 +166,4 @@ def _held_by(template_ids: set[Any]) -> dict[Any, int]:
         .annotate(held=Count("pk"))
         .order_by()
     )
-    return dict(rows)
+    return {**dict.fromkeys(template_ids, 0), **dict(rows)}

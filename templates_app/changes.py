@@ -132,15 +132,16 @@ class Effect:
 class ReactionContext:
     """What the reactions of one unit of work leave for the ones after them.
 
-    `campaigns_held` is, for each template a change blocked, how many campaigns it holds paused
-    once the campaigns reaction has run (for an alert's "3 campaigns paused"). `audit_entries`
+    `campaigns_held` is, for each change that blocked its template (by its position in the
+    list), how many campaigns the template held paused once that change was applied (for its
+    alert's "3 campaigns paused"). `audit_entries`
     and `live_messages` are rows for the audit and live reactions to write with their own, one
     INSERT each; `new_alert_ids` are the alerts to notify, once the unit of work commits.
     """
 
     campaigns_paused: dict[Any, list[Any]] = field(default_factory=dict)
     campaigns_resumed: dict[Any, list[Any]] = field(default_factory=dict)
-    campaigns_held: dict[Any, int] = field(default_factory=dict)
+    campaigns_held: dict[int, int] = field(default_factory=dict)
     audit_entries: list[Effect] = field(default_factory=list)
     live_messages: list[Effect] = field(default_factory=list)
     new_alert_ids: list[str] = field(default_factory=list)

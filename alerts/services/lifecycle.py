@@ -45,7 +45,6 @@ from templates_app.changes import (
     TemplateChange,
 )
 from templates_app.models import (
-    BLOCKED_STATUSES,
     BusinessAccount,
     TemplateStatus,
     WhatsAppTemplate,
@@ -395,11 +394,7 @@ class TemplateAlerts:
     def _raise(self, position: int, change: TemplateChange, consequence: Raise) -> None:
         rule, template = consequence.rule, change.template
         # The campaigns reaction ran first: it counted the campaigns the template holds.
-        paused = (
-            self._context.campaigns_held.get(template.pk, 0)
-            if change.new in BLOCKED_STATUSES
-            else 0
-        )
+        paused = self._context.campaigns_held.get(position, 0)
         title = alert_title(template, rule, reason_code=change.reason_code, campaigns_paused=paused)
         data = template_change_data(change, campaigns_paused=paused)
         seen_at = change.occurred_at

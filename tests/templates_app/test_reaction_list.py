@@ -82,10 +82,13 @@ def test_paused_reinstated_and_paused_again_in_one_delivery_is_audited_three_tim
             "campaign.resumed",
             "campaign.paused",
         ]
-    # The first alert was resolved by the reinstatement; the second pause opened another.
-    assert list(
-        Alert.objects.filter(template=order_update).order_by("created_at").values_list("status")
-    ) == [("RESOLVED",), ("OPEN",)]
+    # The first alert was resolved by the reinstatement; the second pause opened another. Each
+    # counts the campaigns its own pause held.
+    alerts = Alert.objects.filter(template=order_update).order_by("created_at")
+    assert [(alert.status, alert.title) for alert in alerts] == [
+        ("RESOLVED", "Template order_update (en_US) was paused by Meta. 2 campaigns paused."),
+        ("OPEN", "Template order_update (en_US) was paused by Meta. 2 campaigns paused."),
+    ]
 
 
 def test_each_reaction_runs_once_for_all_the_changes_of_a_delivery(
@@ -132,3 +135,23 @@ def test_an_alert_resolved_and_raised_again_in_one_delivery_is_a_new_alert(clien
     [second] = Alert.objects.filter(template=order_update, status=Alert.Status.OPEN)
     assert second.pk != first.pk
     assert second.occurrences == 1
+
+
+def test_an_alert_counts_the_campaigns_its_own_pause_held_even_if_a_later_change_resumed_them(
+    client, order_update
+):
+    factories.CampaignFactory.create_batch(2, template=order_update, auto_resume=True)
+    body = encode(
+        combine(
+            template_status_body(order_update, "PAUSED", occurred_at=T0),
+            template_status_body(order_update, "REINSTATED", occurred_at=T0 + 60),
+        )
+    )
+
+    response = signed_post(client, body)
+
+    assert response.status_code == 200
+    alert = Alert.objects.get(template=order_update)
+    assert alert.status == Alert.Status.RESOLVED
+    assert alert.title == "Template order_update (en_US) was paused by Meta. 2 campaigns paused."
+    assert not Campaign.objects.filter(status=Campaign.Status.PAUSED).exists()
