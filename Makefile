@@ -19,6 +19,8 @@ run webhook: export WHATSAPP_WEBHOOK_VERIFY_TOKEN ?= dev-verify-token
 # "Sync from Meta" talks to the local stand-in `make graph` serves, unless told otherwise.
 GRAPH_PORT ?= 8100
 run: export GRAPH_API_BASE_URL ?= http://127.0.0.1:$(GRAPH_PORT)
+# No task worker runs beside `make run`: each delivery is applied before Meta is answered.
+run: export WEBHOOK_PROCESSING ?= sync
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

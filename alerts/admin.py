@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from alerts import services
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
+from alerts.services import channels, lifecycle
 from organizations.admin import (
     OrganizationScopedAdmin,
     RecordAdminMixin,
@@ -96,11 +96,11 @@ class AlertAdmin(OrganizationScopedAdmin):
 
     @admin.action(description="Acknowledge the selected alerts")
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
-        self._act(request, queryset, "acknowledged", services.acknowledge_alert)
+        self._act(request, queryset, "acknowledged", lifecycle.acknowledge_alert)
 
     @admin.action(description="Resolve the selected alerts")
     def resolve(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
-        self._act(request, queryset, "resolved", services.resolve_alert)
+        self._act(request, queryset, "resolved", lifecycle.resolve_alert)
 
     def _act(self, request: HttpRequest, queryset: QuerySet[Alert], done: str, action) -> None:
         count, refused = 0, []
@@ -188,26 +188,26 @@ class NotificationChannelAdmin(OrganizationScopedAdmin):
         return fields
 
     def clean_with_services(self, request: HttpRequest, form, obj: Any) -> None:
-        services.check_channel(channel=obj, fields=self.channel_fields(form))
+        channels.check_channel(channel=obj, fields=self.channel_fields(form))
 
     def save_model(self, request: HttpRequest, obj: NotificationChannel, form, change) -> None:
         fields = self.channel_fields(form)
         try:
             if change:
-                services.update_channel(channel=obj, **fields)
+                channels.update_channel(channel=obj, **fields)
             else:
                 organization = (
                     request.user.organization
                     if is_scoped(request)
                     else form.cleaned_data["organization"]
                 )
-                adopt_created(obj, services.create_channel(organization=organization, **fields))
+                adopt_created(obj, channels.create_channel(organization=organization, **fields))
         except ApplicationError as error:
             # Checked with the form already: only a change since (a host's address) gets here.
             raise PermissionDenied(error.message) from error
 
     def delete_model(self, request: HttpRequest, obj: NotificationChannel) -> None:
-        services.delete_channel(channel=obj)
+        channels.delete_channel(channel=obj)
 
 
 @admin.register(NotificationDelivery)
@@ -256,7 +256,7 @@ class NotificationDeliveryAdmin(RecordAdminMixin, OrganizationScopedAdmin):
 
     @admin.action(description="Retry the selected failed deliveries")
     def retry(self, request: HttpRequest, queryset: QuerySet[NotificationDelivery]) -> None:
-        retried = services.retry_deliveries(deliveries=queryset)
+        retried = channels.retry_deliveries(deliveries=queryset)
         skipped = queryset.count() - retried
         self.message_user(request, f"{retried} failed delivery(ies) will be sent again.")
         if skipped:

@@ -1,7 +1,7 @@
 """The one writer of the audit trail: every entry is inserted here and never changed.
 
-Three ways in, one table: `record` (one entry), `record_many` (entries built in Python, one
-INSERT) and `record_rows` (one entry per row of a queryset, built by the database).
+Two ways in, one table: `record` (one entry, for a service acting for a person) and
+`record_many` (entries built in Python, one INSERT: a unit of work's reactions).
 
 `changes` maps each field that changed to `[before, after]`; a plain value beside them is that
 field's value at the time (e.g. the template's quality when its status changed), and `"event"`
@@ -11,7 +11,7 @@ names Meta's event when Meta caused the change.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -19,30 +19,15 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.db import connections, models, transaction
-from django.db.models import (
-    BigIntegerField,
-    CharField,
-    DateTimeField,
-    Expression,
-    Func,
-    QuerySet,
-    UUIDField,
-    Value,
-)
-from django.db.models.functions import Cast, JSONObject
-from django.utils import timezone
+from django.db import models
 from django.utils.text import capfirst
 
 from audit.models import AuditLog
-from pytake import bulk_writes
+from pytake.db import insert_many, insert_values
 
 if TYPE_CHECKING:
-    from django.db.backends.base.base import BaseDatabaseWrapper
-    from django.db.models.sql.compiler import SQLCompiler
-
     from organizations.models import User
-    from templates_app.signals import BusinessAccountEvent, TemplateChange
+    from templates_app.changes import BusinessAccountEvent, TemplateChange
 
 
 class Action(StrEnum):
@@ -138,99 +123,67 @@ def record(
 
 
 def record_many(entries: Iterable[Entry]) -> list[AuditLog]:
-    """Append entries built in Python, in one INSERT (held back inside `bulk_writes.collecting`,
-    to go with the unit of work's other entries)."""
+    """Append entries built in Python, in one INSERT."""
+    return insert_many([_row(entry) for entry in entries])
+
+
+def record_unread(entries: Iterable[Entry]) -> int:
+    """Append entries nobody reads back, in one INSERT, without a model instance each (a
+    delivery's reactions write thousands); returns how many."""
     rows = [
-        AuditLog(
-            organization_id=entry.organization_id,
-            actor_type=entry.actor_type,
-            actor_id=entry.actor_id,
-            action=entry.action,
-            target_type=entry.target_type,
-            target_id=entry.target_id,
-            target_name=entry.target_name[:600],
-            changes=dict(entry.changes),
-            reason=entry.reason,
-            event_at=entry.event_at,
-            delivery_id=entry.delivery_id,
-        )
+        [
+            entry.organization_id,
+            entry.actor_type,
+            entry.actor_id,
+            entry.action,
+            entry.target_type,
+            entry.target_id,
+            entry.target_name[:600],
+            dict(entry.changes),
+            entry.reason,
+            entry.event_at,
+            entry.delivery_id,
+        ]
         for entry in entries
     ]
-    return list(bulk_writes.insert(rows))
+    insert_values(AuditLog, UNREAD_COLUMNS, rows)
+    return len(rows)
 
 
-class UUIDText(Func):
-    """A UUID as `str(uuid)` spells it (with hyphens), however the database stores it."""
-
-    output_field = CharField()
-
-    def as_sql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, Sequence[Any]]:
-        return compiler.compile(Cast(self.source_expressions[0], CharField()))
-
-    def as_sqlite(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, Sequence[Any]]:
-        # SQLite keeps 32 hex digits: put the hyphens back, 8-4-4-4-12.
-        sql, params = compiler.compile(self.source_expressions[0])
-        parts = [f"substr({sql}, {start}, {length})" for start, length in UUID_PARTS]
-        return " || '-' || ".join(parts), list(params) * len(parts)
+UNREAD_COLUMNS = [
+    "organization",
+    "actor_type",
+    "actor",
+    "action",
+    "target_type",
+    "target_id",
+    "target_name",
+    "changes",
+    "reason",
+    "event_at",
+    "delivery_id",
+]
 
 
-UUID_PARTS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
-
-
-def record_rows(
-    rows: QuerySet,
-    *,
-    organization_id: UUID,
-    actor_type: AuditLog.ActorType,
-    action: str,
-    target_type: str,
-    target_name: Expression,
-    changes: Mapping[str, Expression],
-    reason: str,
-    event_at: datetime,
-    delivery_id: int | None = None,
-) -> int:
-    """Append one entry per row of `rows`, each row its target, in one INSERT … SELECT.
-
-    For thousands of targets at once (a template's campaigns): the database builds the
-    entries, so no row makes a round trip through Python. `target_name` and the values of
-    `changes` are expressions on the row; the rest is the same for every entry. A locking
-    queryset (`select_for_update()`) locks the rows it records. Returns the number appended.
-    """
-    columns: dict[str, Expression] = {
-        "organization_id": Value(organization_id, output_field=UUIDField()),
-        "actor_type": Value(str(actor_type)),
-        "actor_id": Value(None, output_field=UUIDField()),
-        "action": Value(str(action)),
-        "target_type": Value(str(target_type)),
-        "target_id": UUIDText("pk"),
-        "target_name": target_name,
-        "changes": JSONObject(**changes),
-        "reason": Value(reason),
-        "event_at": Value(event_at, output_field=DateTimeField()),
-        "delivery_id": Value(delivery_id, output_field=BigIntegerField()),
-        "created_at": Value(timezone.now(), output_field=DateTimeField()),
-    }
-    select = rows.order_by().values(**{f"audit_{name}": expr for name, expr in columns.items()})
-    select_sql, params = select.query.get_compiler(using=rows.db).as_sql()
-    quote = connections[rows.db].ops.quote_name
-    insert_sql = (
-        f"INSERT INTO {quote(AuditLog._meta.db_table)} "
-        f"({', '.join(quote(AuditLog._meta.get_field(name).column) for name in columns)}) "
-        f"{select_sql}"
+def _row(entry: Entry) -> AuditLog:
+    return AuditLog(
+        organization_id=entry.organization_id,
+        actor_type=entry.actor_type,
+        actor_id=entry.actor_id,
+        action=entry.action,
+        target_type=entry.target_type,
+        target_id=entry.target_id,
+        target_name=entry.target_name[:600],
+        changes=dict(entry.changes),
+        reason=entry.reason,
+        event_at=entry.event_at,
+        delivery_id=entry.delivery_id,
     )
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(insert_sql, params)
-        return cursor.rowcount
 
 
 # --- template changes (Meta's webhook, a sync) ---------------------------------------------------
 
-# The audit action of each kind of template change (`templates_app.signals.ChangeKind`).
+# The audit action of each kind of template change (`templates_app.changes.ChangeKind`).
 TEMPLATE_CHANGE_ACTIONS: dict[str, Action] = {
     "status": Action.TEMPLATE_STATUS_CHANGED,
     "quality": Action.TEMPLATE_QUALITY_CHANGED,
@@ -249,24 +202,36 @@ def actor_type_of_source(source: str) -> AuditLog.ActorType:
     return AuditLog.ActorType(source)
 
 
-@transaction.atomic(savepoint=False)
-def record_template_change(*, change: TemplateChange) -> AuditLog:
-    """A template's status, quality, category, correct category or components changed."""
+def template_change_entry(change: TemplateChange) -> Entry:
+    """The entry of a template's change: its status, quality, category, correct category or
+    components changed, or a person deleted it."""
     template = change.template
     kind = str(change.kind)
+    if kind == "deleted":
+        return Entry(
+            organization_id=template.organization_id,
+            actor_type=actor_type_of(change.actor),
+            actor_id=change.actor.pk if change.actor is not None else None,
+            action=Action.TEMPLATE_DELETED,
+            target_type=TargetType.TEMPLATE,
+            target_id=str(template.pk),
+            target_name=str(template),
+            changes={"status": change.status},
+        )
     changes: dict[str, Any] = {
         "event": change.what_happened,
         CHANGED_FIELD_OF_KIND.get(kind, kind): [change.previous, change.new],
     }
     if kind in TEMPLATE_CONTEXT_FIELDS:
+        # The template's other dimension as it stood just after this change.
         context_field = TEMPLATE_CONTEXT_FIELDS[kind]
-        changes[context_field] = getattr(template, context_field)
-    return record(
+        changes[context_field] = getattr(change, context_field)
+    return Entry(
         organization_id=template.organization_id,
         actor_type=actor_type_of_source(change.source),
         action=TEMPLATE_CHANGE_ACTIONS[kind],
         target_type=TargetType.TEMPLATE,
-        target_id=template.pk,
+        target_id=str(template.pk),
         target_name=str(template),
         changes=changes,
         reason=change.reason,
@@ -282,7 +247,7 @@ ACCOUNT_EVENT_ACTIONS: dict[str, Action] = {
 }
 
 
-def record_account_event(*, event: BusinessAccountEvent) -> AuditLog:
+def account_event_entry(event: BusinessAccountEvent) -> Entry:
     """A business account's token stopped working, or its WABA id was claimed or released."""
     account = event.account
     changes: dict[str, Any] = {"waba_id": account.waba_id, **event.details}
@@ -296,13 +261,13 @@ def record_account_event(*, event: BusinessAccountEvent) -> AuditLog:
         actor_type = AuditLog.ActorType.SYNC
     else:
         actor_type = AuditLog.ActorType.SYSTEM
-    return record(
+    return Entry(
         organization_id=account.organization_id,
         actor_type=actor_type,
-        actor=person,
+        actor_id=person.pk if person is not None else None,
         action=ACCOUNT_EVENT_ACTIONS[str(event.kind)],
         target_type=TargetType.BUSINESS_ACCOUNT,
-        target_id=account.pk,
+        target_id=str(account.pk),
         target_name=str(account),
         changes=changes,
         reason=event.reason,
@@ -324,20 +289,6 @@ ADMIN_ACTIONS: dict[tuple[TargetType, int], Action] = {
     (TargetType.CAMPAIGN, ADDITION): Action.CAMPAIGN_ADDED_IN_ADMIN,
     (TargetType.CAMPAIGN, CHANGE): Action.CAMPAIGN_CHANGED_IN_ADMIN,
 }
-
-
-def record_template_deletion(*, template: Any, actor: User | None) -> AuditLog:
-    """A person deleted a template (it is kept, marked deleted)."""
-    return record(
-        organization_id=template.organization_id,
-        actor_type=actor_type_of(actor),
-        actor=actor,
-        action=Action.TEMPLATE_DELETED,
-        target_type=TargetType.TEMPLATE,
-        target_id=template.pk,
-        target_name=str(template),
-        changes={"status": template.status},
-    )
 
 
 def record_admin_change(*, log_entry: LogEntry) -> AuditLog | None:

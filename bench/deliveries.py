@@ -2,8 +2,8 @@
 
 Each delivery is parsed, stored and applied as the endpoint does it in `sync` mode (signature
 aside; the time includes parsing): status and quality events for up to 200 templates, each
-template with two active campaigns, every change newer than the last so that each one really
-changes its template.
+template with three active campaigns, every change newer than the last so that each one really
+changes its template: campaigns pause and resume, alerts are raised, escalated and resolved.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from templates_app.models import BusinessAccount, WebhookDelivery, WhatsAppTempl
 from templates_app.services.deliveries import store_and_process
 
 TEMPLATES = 200
+CAMPAIGNS_PER_TEMPLATE = 3
 SIZES = (1, 100, 1000)
 ROUNDS = 5
 WABA_ID = "990000000000101"
@@ -36,7 +37,10 @@ def run() -> None:
     templates = bench_templates()
     clock = count(1_800_000_000)
     steps = [0] * len(templates)  # where each template is in CHANGES
-    print(f"{TEMPLATES} templates, 2 active campaigns each; {ROUNDS} rounds per size\n")
+    print(
+        f"{TEMPLATES} templates, {CAMPAIGNS_PER_TEMPLATE} active campaigns each; "
+        f"{ROUNDS} rounds per size\n"
+    )
     print(f"{'changes':>8} {'median':>10} {'per change':>11} {'queries':>8} {'per change':>11}")
     for size in SIZES:
         bodies = [_body(templates, size, clock, steps) for _ in range(ROUNDS + 1)]
@@ -50,7 +54,7 @@ def run() -> None:
 
 
 def bench_templates() -> list[WhatsAppTemplate]:
-    """200 templates of one account, two active campaigns each (auto-resume)."""
+    """200 templates of one account, three active campaigns each (auto-resume)."""
     organization = Organization.objects.create(name="Bench deliveries", slug="bench-deliveries")
     account = BusinessAccount.objects.create(
         organization=organization, waba_id=WABA_ID, name="Bench deliveries"
@@ -76,7 +80,7 @@ def bench_templates() -> list[WhatsAppTemplate]:
             auto_resume=True,
         )
         for template in templates
-        for n in range(2)
+        for n in range(CAMPAIGNS_PER_TEMPLATE)
     )
     return templates
 

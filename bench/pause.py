@@ -19,7 +19,7 @@ def run() -> None:
 
     from campaigns.models import Campaign
     from templates_app.meta import StatusEvent, StatusUpdate, TemplateRef
-    from templates_app.services.events import apply_template_event
+    from templates_app.services.state_machine import apply_template_event
 
     template = bench_template(slug="pause", first_id=990000000000001)
     organization, account = template.organization, template.business_account

@@ -20,13 +20,3 @@ def campaigns_for(user: User) -> QuerySet[Campaign]:
 def resumable_campaigns(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
     """Of `campaigns`, those a person may resume now."""
     return campaigns.filter(RESUMABLE)
-
-
-def campaigns_held_by_template(template_id: object) -> int:
-    """How many live campaigns stand paused because their template is blocked."""
-    return Campaign.objects.filter(
-        template_id=template_id,
-        status=Campaign.Status.PAUSED,
-        paused_by_template=True,
-        deleted_at__isnull=True,
-    ).count()

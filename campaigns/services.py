@@ -6,23 +6,23 @@ the template before they reach here; `resume_campaign` and `create_campaign` do 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import NamedTuple
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import F, QuerySet, Value
-from django.db.models.functions import JSONArray
+from django.db.models import Case, CharField, F, Value, When
 from django.utils import timezone
 
 from audit import services as audit
 from campaigns.models import Campaign
-from organizations.broadcast import MessageType, broadcast
+from live.broadcast import MessageType, broadcast
 from organizations.models import User
+from pytake.db import update_returning
 from pytake.exceptions import ApplicationError, ConflictError
 from pytake.names import check_name
-from templates_app.models import BLOCKED_STATUSES, SENDABLE_STATUSES, WhatsAppTemplate
-from templates_app.signals import TemplateChange
+from templates_app.changes import TemplateChange
+from templates_app.models import WhatsAppTemplate
 
 
 @transaction.atomic
@@ -278,176 +278,90 @@ def template_reason(change: TemplateChange) -> str:
     return f"Template {template.name} ({template.language}): {why}"
 
 
-def follow_template_status(*, change: TemplateChange) -> None:
-    """A blocked template pauses its campaigns; one sendable again resumes those it paused.
+class Moved(NamedTuple):
+    """A campaign Meta's news paused or resumed: what its audit entry and live message name.
 
-    Sendable, not merely unblocked: REJECTED → IN_APPEAL resumes nothing, and the APPROVED that
-    ends the appeal resumes what the rejection paused.
+    `status` is the status it had before a pause, or the one a resume returned it to.
     """
-    if change.new in BLOCKED_STATUSES:
-        pause_campaigns_for_template(change=change)
-    elif change.new in SENDABLE_STATUSES:
-        resume_campaigns_for_template(change=change)
+
+    pk: UUID
+    name: str
+    template_id: UUID
+    status: str
 
 
-# Inside the caller's transaction (the delivery's), which holds the template's row lock: no
-# savepoint, and a failure here fails the whole delivery, to be retried. Each of the two
-# functions below is two statements whatever the number of campaigns: a SELECT that locks the
-# campaigns and names them, and one UPDATE of the same campaigns; their audit entries go in the
-# delivery's one INSERT of entries, and one live message names them all. The UPDATE's filter
-# finds exactly the locked rows, since no campaign starts sending on a template (or is paused by
-# it) without the template's row lock, which this transaction holds.
-
-# Beyond this many campaigns at once, their audit entries are built by the database in an
-# INSERT … SELECT of their own: thousands of rows need not make a round trip through Python.
-AUDITED_IN_PYTHON_UP_TO = 200
+# Inside the caller's transaction (the unit of work's), which holds the templates' row locks: no
+# campaign starts sending on a template (or is paused by it) without that lock. Each function is
+# one statement whatever the number of templates and campaigns: an UPDATE that locks the rows it
+# changes and returns them. The pause rule is written here only.
 
 
-@transaction.atomic(savepoint=False)
-def pause_campaigns_for_template(*, change: TemplateChange) -> int:
-    """Pause every active or scheduled campaign of a blocked template; returns how many.
-
-    Each is marked paused by the template and remembers the status to return to.
-    """
+def pause_campaigns_of_templates(reasons: Mapping[UUID, str]) -> list[Moved]:
+    """Pause every active or scheduled campaign of the blocked templates `reasons` names (the
+    template's pk → why); each is marked paused by its template and remembers the status to
+    return to."""
+    if not reasons:
+        return []
     now = timezone.now()
-    template = change.template
-    reason = template_reason(change)
     sending = Campaign.objects.filter(
-        template=template, status__in=Campaign.SENDING_STATUSES, deleted_at__isnull=True
-    )
-    locked = _lock(sending)
-    if not locked:
-        return 0
-    _record_meta_action(
-        sending,
-        locked,
-        change=change,
-        action=audit.Action.CAMPAIGN_PAUSED,
-        status=lambda campaign: [campaign.status, Campaign.Status.PAUSED],
-        status_expression=JSONArray(F("status"), Value(Campaign.Status.PAUSED)),
-        reason=reason,
+        template_id__in=list(reasons),
+        status__in=Campaign.SENDING_STATUSES,
+        deleted_at__isnull=True,
     )
     # In an UPDATE, `status` on the right-hand side is the value before this statement.
-    paused = sending.update(
-        status=Campaign.Status.PAUSED,
-        status_before_pause=F("status"),
-        paused_by_template=True,
-        pause_reason=reason,
-        paused_at=now,
-        updated_at=now,
+    rows = update_returning(
+        sending,
+        {
+            "status": Campaign.Status.PAUSED,
+            "status_before_pause": F("status"),
+            "paused_by_template": True,
+            "pause_reason": _by_template(reasons),
+            "paused_at": now,
+            "updated_at": now,
+        },
+        returning=["id", "name", "template", "status_before_pause"],
     )
-    _announce(
-        MessageType.CAMPAIGNS_PAUSED,
-        organization_id=template.organization_id,
-        template_id=template.pk,
-        campaign_ids=[campaign.pk for campaign in locked],
-        reason=reason,
-    )
-    return paused
+    return [Moved(*row) for row in rows]
 
 
-@transaction.atomic(savepoint=False)
-def resume_campaigns_for_template(*, change: TemplateChange) -> int:
-    """Resume the campaigns this template paused that may resume by themselves; returns how many.
+def resume_campaigns_of_templates(reasons: Mapping[UUID, str]) -> list[Moved]:
+    """Resume the campaigns the templates `reasons` names paused that may resume by themselves.
 
     They return to the status they had. Those without `auto_resume` stay paused, resumable by a
     person (`selectors.resumable_campaigns`); so does every campaign a person paused.
     """
+    if not reasons:
+        return []
     now = timezone.now()
     resuming = Campaign.objects.filter(
-        template=change.template,
+        template_id__in=list(reasons),
         status=Campaign.Status.PAUSED,
         paused_by_template=True,
         auto_resume=True,
         status_before_pause__in=Campaign.SENDING_STATUSES,
         deleted_at__isnull=True,
     )
-    reason = template_reason(change)
-    locked = _lock(resuming)
-    if not locked:
-        return 0
-    _record_meta_action(
+    rows = update_returning(
         resuming,
-        locked,
-        change=change,
-        action=audit.Action.CAMPAIGN_RESUMED,
-        status=lambda campaign: [Campaign.Status.PAUSED, campaign.status_before_pause],
-        status_expression=JSONArray(Value(Campaign.Status.PAUSED), F("status_before_pause")),
-        reason=reason,
+        {
+            "status": F("status_before_pause"),
+            "status_before_pause": "",
+            "paused_by_template": False,
+            "pause_reason": "",
+            "paused_at": None,
+            "updated_at": now,
+        },
+        returning=["id", "name", "template", "status"],
     )
-    resumed = resuming.update(
-        status=F("status_before_pause"),
-        status_before_pause="",
-        paused_by_template=False,
-        pause_reason="",
-        paused_at=None,
-        updated_at=now,
-    )
-    _announce(
-        MessageType.CAMPAIGNS_RESUMED,
-        organization_id=change.template.organization_id,
-        template_id=change.template.pk,
-        campaign_ids=[campaign.pk for campaign in locked],
-        reason=reason,
-    )
-    return resumed
+    return [Moved(*row) for row in rows]
 
 
-class _Locked(NamedTuple):
-    """What the audit entry and the live message of a campaign Meta's news moves need."""
-
-    pk: UUID
-    name: str
-    status: str
-    status_before_pause: str
-
-
-def _lock(campaigns: QuerySet[Campaign]) -> list[_Locked]:
-    """Lock the campaigns and read what their entries and message name, in one SELECT."""
-    rows = campaigns.select_for_update().order_by().values_list(*_Locked._fields)
-    return [_Locked(*row) for row in rows]
-
-
-def _record_meta_action(
-    campaigns: QuerySet[Campaign],
-    locked: list[_Locked],
-    *,
-    change: TemplateChange,
-    action: str,
-    status: Callable[[_Locked], list[str]],
-    status_expression: JSONArray,
-    reason: str,
-) -> None:
-    """One audit entry per campaign: `status(campaign)` is its move, `status_expression` the
-    same move on the row, for the database to build the entries of many campaigns itself."""
-    organization_id = change.template.organization_id
-    actor_type = audit.actor_type_of_source(change.source)
-    if len(locked) > AUDITED_IN_PYTHON_UP_TO:
-        audit.record_rows(
-            campaigns,
-            organization_id=organization_id,
-            actor_type=actor_type,
-            action=action,
-            target_type=audit.TargetType.CAMPAIGN,
-            target_name=F("name"),
-            changes={"event": Value(change.what_happened), "status": status_expression},
-            reason=reason,
-            event_at=change.occurred_at,
-            delivery_id=change.delivery_id,
-        )
-        return
-    audit.record_many(
-        audit.Entry(
-            organization_id=organization_id,
-            actor_type=actor_type,
-            action=action,
-            target_type=audit.TargetType.CAMPAIGN,
-            target_id=str(campaign.pk),
-            target_name=campaign.name,
-            changes={"event": change.what_happened, "status": status(campaign)},
-            reason=reason,
-            event_at=change.occurred_at,
-            delivery_id=change.delivery_id,
-        )
-        for campaign in locked
+def _by_template(values: Mapping[UUID, str]) -> Value | Case:
+    """Each template's value, in one expression on the campaign's template."""
+    if len(values) == 1:
+        [value] = values.values()
+        return Value(value)
+    return Case(
+        *(When(template_id=pk, then=Value(value)) for pk, value in values.items()),
+        output_field=CharField(),
     )

@@ -22,7 +22,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from alerts import services as alert_services
+from alerts.services import lifecycle as alert_services
+from audit.admin import AuditedChangesMixin
 from audit.models import AuditLog
 from audit.selectors import history_row, template_status_history
 from campaigns import services as campaign_services
@@ -106,7 +107,7 @@ admin.site.unregister(WhatsAppTemplate)
 
 
 @admin.register(WhatsAppTemplate)
-class TemplateHealthAdmin(WhatsAppTemplateAdmin):
+class TemplateHealthAdmin(AuditedChangesMixin, WhatsAppTemplateAdmin):
     """The templates, most severe first, each with its reason and what it stopped."""
 
     list_display = [

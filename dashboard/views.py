@@ -10,9 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dashboard import selectors
+from live.selectors import last_live_message_id
 from organizations.models import Organization
 from organizations.permissions import can_administer
-from organizations.selectors import last_live_message_id
 from templates_app.badges import badge_vocabulary
 from templates_app.selectors import critical_templates
 

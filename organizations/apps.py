@@ -10,14 +10,8 @@ class OrganizationsConfig(AppConfig):
         from django.db.models.signals import post_save, pre_save
 
         from organizations import receivers
-        from organizations.broadcast import TEMPLATE_CHANGE_MESSAGES
         from organizations.models import User
-        from templates_app.signals import SIGNALS_BY_KIND
 
-        for kind in TEMPLATE_CHANGE_MESSAGES:
-            SIGNALS_BY_KIND[kind].connect(
-                receivers.template_changed, dispatch_uid=f"organizations.live_template_{kind}"
-            )
         user_logged_out.connect(receivers.logged_out, dispatch_uid="organizations.logged_out")
         pre_save.connect(
             receivers.user_about_to_be_saved,

@@ -1,5 +1,4 @@
-"""Live messages for template changes; new credentials end tokens; a logout ends the sockets of
-its session."""
+"""New credentials end the user's tokens; a logout ends the sockets of its session."""
 
 from __future__ import annotations
 
@@ -7,16 +6,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from organizations import broadcast, services
+from organizations import services
 from organizations.models import User
-from templates_app.signals import TemplateChange
 
 # Which fields a save must touch for its credentials to change.
 CREDENTIAL_FIELDS = frozenset({"password", "is_active"})
-
-
-def template_changed(sender: type, *, change: TemplateChange, **kwargs: Any) -> None:
-    broadcast.announce_template_change(change=change)
 
 
 def logged_out(

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db import transaction
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
 from organizations import revocation
-from organizations.models import LiveMessage, Organization, User
+from organizations.models import Organization, User
 from pytake.names import check_name
 
 
@@ -40,15 +38,6 @@ def create_user(
     user.full_clean(exclude=["password"])
     user.save()
     return user
-
-
-def prune_live_messages(*, older_than: datetime) -> int:
-    """Delete live messages kept since before `older_than`; returns how many.
-
-    A socket that resumes from a deleted message is told to reload (`resume.truncated`).
-    """
-    deleted, _ = LiveMessage.objects.filter(created_at__lt=older_than).delete()
-    return deleted
 
 
 # --- API tokens ---------------------------------------------------------------------------------

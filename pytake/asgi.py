@@ -17,9 +17,9 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from live.routing import websocket_urlpatterns  # noqa: E402
 from pytake.body_limit import BodyLimitMiddleware  # noqa: E402
 from pytake.metrics import CountLiveConnections  # noqa: E402
-from pytake.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -17,8 +17,10 @@ from __future__ import annotations
 import hmac
 import os
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections import Counter as Tally
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -72,13 +74,18 @@ LOGINS_THROTTLED = Counter(
 )
 
 
-def template_change_applied(*, kind: str, source: str) -> None:
-    """Count a template change once its transaction commits (a rolled-back one never was)."""
+def count_template_changes(changes: Sequence[Any], context: Any) -> None:
+    """The last of TEMPLATE_REACTIONS: count a unit of work's changes by kind and source once
+    its transaction commits (a rolled-back change never was)."""
     from django.db import transaction
 
-    transaction.on_commit(
-        lambda: TEMPLATE_CHANGES_APPLIED.labels(kind=str(kind), source=str(source)).inc()
-    )
+    counts = Tally((str(change.kind), str(change.source)) for change in changes)
+
+    def count() -> None:
+        for (kind, source), number in counts.items():
+            TEMPLATE_CHANGES_APPLIED.labels(kind=kind, source=source).inc(number)
+
+    transaction.on_commit(count)
 
 
 def delivery_applied(*, seconds: float) -> None:

@@ -53,8 +53,26 @@ INSTALLED_APPS = [
     "campaigns",
     "alerts",
     "audit",
+    "live",
     "dashboard",
     "scheduling",
+]
+
+# What follows a template's news, in this order, each once for all the changes of a unit of work
+# (a webhook delivery, a page of a sync, a person's action): see `templates_app.changes`. Each
+# reads what the ones before it left in the context (alerts count the campaigns paused).
+TEMPLATE_REACTIONS = [
+    "campaigns.reactions.react",  # pause or resume the campaigns of blocked or sendable templates
+    "alerts.reactions.react",  # raise, repeat, escalate or resolve alerts
+    "audit.reactions.react",  # one INSERT of every entry of the unit of work
+    "live.reactions.react",  # one INSERT of live messages, sent per organization on commit
+    "alerts.reactions.notify",  # one notification task for the new alerts, on commit
+    "pytake.metrics.count_template_changes",  # pytake_template_changes_applied_total, on commit
+]
+# What follows news about a business account (a token Meta refuses, a WABA claimed or released).
+BUSINESS_ACCOUNT_REACTIONS = [
+    "alerts.reactions.react_to_account_events",
+    "audit.reactions.react_to_account_events",
 ]
 
 MIDDLEWARE = [

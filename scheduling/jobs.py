@@ -16,9 +16,9 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from alerts.services import raise_pending_too_long
+from alerts.services.lifecycle import raise_pending_too_long
 from alerts.tasks import send_due
-from organizations.services import prune_live_messages as delete_live_messages
+from live.services import prune_live_messages as delete_live_messages
 from scheduling.services import prune_job_runs as delete_job_runs
 from templates_app.services.deliveries import prune_deliveries
 from templates_app.services.sync import request_scheduled_syncs

@@ -172,55 +172,64 @@ def order_update(meta_number):
     )
 
 
-class SignalLog:
-    """Every call of the template signals, with the keyword arguments each receiver got."""
+@pytest.fixture
+def plug_reaction(settings):
+    """Plug a reaction in at the end of the reaction list: `plug_reaction(func)`."""
+    from tests import reactions
+
+    settings.TEMPLATE_REACTIONS = [*settings.TEMPLATE_REACTIONS, "tests.reactions.react"]
+    yield reactions.plugged.append
+    reactions.plugged.clear()
+
+
+class ChangeLog:
+    """Every template change the reaction list was given, by kind."""
 
     def __init__(self) -> None:
-        self.status: list[dict] = []
-        self.quality: list[dict] = []
+        self.status: list = []
+        self.quality: list = []
 
-    def on_status(self, **kwargs) -> None:
-        self.status.append(kwargs)
+    def __call__(self, changes, context) -> None:
+        from templates_app.changes import ChangeKind
 
-    def on_quality(self, **kwargs) -> None:
-        self.quality.append(kwargs)
+        for change in changes:
+            if change.kind == ChangeKind.STATUS:
+                self.status.append(change)
+            elif change.kind == ChangeKind.QUALITY:
+                self.quality.append(change)
 
 
 @pytest.fixture
-def signal_log():
-    from templates_app.signals import template_quality_changed, template_status_changed
-
-    log = SignalLog()
-    template_status_changed.connect(log.on_status, dispatch_uid="test-signal-log-status")
-    template_quality_changed.connect(log.on_quality, dispatch_uid="test-signal-log-quality")
-    yield log
-    template_status_changed.disconnect(dispatch_uid="test-signal-log-status")
-    template_quality_changed.disconnect(dispatch_uid="test-signal-log-quality")
+def change_log(plug_reaction):
+    log = ChangeLog()
+    plug_reaction(log)
+    return log
 
 
-class FailingReceiver:
-    """A status receiver that raises while `armed`, as a broken receiver of another app would."""
+class FailingReaction:
+    """A reaction that raises on a status change while `armed`, as a broken one would."""
 
-    message = "status receiver exploded"
+    message = "status reaction exploded"
 
     def __init__(self) -> None:
         self.armed = True
         self.calls = 0
 
-    def __call__(self, **kwargs) -> None:
+    def __call__(self, changes, context) -> None:
+        from templates_app.changes import ChangeKind
+
+        if not any(change.kind == ChangeKind.STATUS for change in changes):
+            return
         self.calls += 1
         if self.armed:
             raise RuntimeError(self.message)
 
 
 @pytest.fixture
-def failing_status_receiver():
-    from templates_app.signals import template_status_changed
-
-    receiver = FailingReceiver()
-    template_status_changed.connect(receiver, dispatch_uid="test-failing-status-receiver")
-    yield receiver
-    template_status_changed.disconnect(dispatch_uid="test-failing-status-receiver")
+def failing_status_reaction(plug_reaction):
+    reaction = FailingReaction()
+    plug_reaction(reaction)
+    return reaction
 
 
 # A fixed key for secrets at rest: pytest-django runs with DEBUG off, where none is derived.

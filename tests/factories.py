@@ -10,7 +10,8 @@ from django.utils import timezone
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
 from audit.models import AuditLog
 from campaigns.models import Campaign
-from organizations.models import LiveMessage, Organization, User
+from live.models import LiveMessage
+from organizations.models import Organization, User
 from templates_app.models import (
     BusinessAccount,
     PhoneNumber,

@@ -8,10 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from templates_app.changes import ChangeKind, TemplateChange
 from templates_app.meta import QualityScore, QualityUpdate, StatusEvent, StatusUpdate, TemplateRef
 from templates_app.models import WebhookDelivery, WhatsAppTemplate
-from templates_app.services.events import ChangeOutcome, apply_template_event
-from templates_app.signals import ChangeKind, TemplateChange
+from templates_app.services.state_machine import ChangeOutcome, apply_template_event
 
 
 def _ref(template: WhatsAppTemplate) -> TemplateRef:

@@ -104,7 +104,7 @@ def test_a_webhook_request_logs_its_delivery_id_in_json(
 
 
 def test_a_failed_change_is_logged_with_its_organization_and_delivery(
-    client, webhook_settings, order_update, failing_status_receiver, json_log
+    client, webhook_settings, order_update, failing_status_reaction, json_log
 ):
     response = signed_post(client, two_changes_body())
 
@@ -114,11 +114,11 @@ def test_a_failed_change_is_logged_with_its_organization_and_delivery(
     assert line["level"] == "ERROR"
     assert line["organization"] == str(order_update.organization_id)
     assert line["delivery_id"] == delivery.pk
-    assert "status receiver exploded" in line["exception"]
+    assert "status reaction exploded" in line["exception"]
 
 
 def test_a_task_applying_a_delivery_logs_its_delivery_id(
-    client, webhook_settings, settings, order_update, failing_status_receiver, json_log
+    client, webhook_settings, settings, order_update, failing_status_reaction, json_log
 ):
     settings.WEBHOOK_PROCESSING = "async"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}

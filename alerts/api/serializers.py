@@ -66,7 +66,7 @@ class NotificationChannelSerializer(serializers.ModelSerializer):
     """URLs and secrets are write-only: once saved, the API only says whether they are set.
 
     What a channel must be (a URL for Slack, a signing secret for a webhook…) is checked by
-    `services.check_channel` when it is saved, for the admin too.
+    `channels.check_channel` when it is saved, for the admin too.
     """
 
     recipients = serializers.ListField(

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts import selectors, services
+from alerts import selectors
 from alerts.api.filters import AlertFilter
 from alerts.api.serializers import (
     AlertResolveSerializer,
@@ -19,6 +19,7 @@ from alerts.api.serializers import (
     TemplateAlertAcknowledgedSerializer,
 )
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
+from alerts.services import channels, lifecycle
 from organizations.permissions import IsOrgAdmin, acting_organization
 from pytake.api.exceptions import service_field_errors
 from templates_app.selectors import phone_numbers_for, templates_of_number
@@ -62,7 +63,7 @@ class AlertAcknowledgeView(AlertActionView):
     @extend_schema(request=None, responses={200: AlertSerializer, 409: CONFLICT})
     def post(self, request: Request, pk: str) -> Response:
         """Acknowledge an open alert: seen, and being handled."""
-        alert = services.acknowledge_alert(alert=self.get_alert(pk), actor=request.user)
+        alert = lifecycle.acknowledge_alert(alert=self.get_alert(pk), actor=request.user)
         return Response(AlertSerializer(alert).data)
 
 
@@ -74,7 +75,7 @@ class AlertResolveView(AlertActionView):
         alert = self.get_alert(pk)
         serializer = AlertResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        alert = services.resolve_alert(
+        alert = lifecycle.resolve_alert(
             alert=alert, actor=request.user, reason=serializer.validated_data["reason"]
         )
         return Response(AlertSerializer(alert).data)
@@ -97,7 +98,7 @@ class TemplateAcknowledgeAlertView(APIView):
         template = get_object_or_404(
             templates_of_number(request.user, phone_number=phone_number), pk=template_id
         )
-        alerts = services.acknowledge_template_alerts(template=template, actor=request.user)
+        alerts = lifecycle.acknowledge_template_alerts(template=template, actor=request.user)
         if not alerts:
             return Response(
                 {"detail": f"Template {template.name} ({template.language}) has no open alert."},
@@ -124,7 +125,7 @@ class ChannelListCreateView(generics.ListCreateAPIView):
 
     def perform_create(self, serializer: NotificationChannelSerializer) -> None:
         with service_field_errors():
-            serializer.instance = services.create_channel(
+            serializer.instance = channels.create_channel(
                 organization=acting_organization(self.request.user), **serializer.validated_data
             )
 
@@ -140,12 +141,12 @@ class ChannelDetailView(generics.RetrieveUpdateDestroyAPIView):
 
     def perform_update(self, serializer: NotificationChannelSerializer) -> None:
         with service_field_errors():
-            serializer.instance = services.update_channel(
+            serializer.instance = channels.update_channel(
                 channel=serializer.instance, **serializer.validated_data
             )
 
     def perform_destroy(self, instance: NotificationChannel) -> None:
-        services.delete_channel(channel=instance)
+        channels.delete_channel(channel=instance)
 
 
 @extend_schema(tags=["notifications"])
@@ -162,7 +163,7 @@ class ChannelTestView(APIView):
     def post(self, request: Request, pk: str) -> Response:
         """Send a test message to the channel and say how it went (202 while it is queued)."""
         channel = get_object_or_404(selectors.channels_for(request.user), pk=pk)
-        delivery = services.send_test_notification(channel=channel)
+        delivery = channels.send_test_notification(channel=channel)
         delivery.refresh_from_db()
         if delivery.status == NotificationDelivery.Status.SENT:
             detail, code = f"The test message reached {channel.name}.", status.HTTP_200_OK

@@ -13,9 +13,9 @@ from organizations.models import Organization, User
 from pytake.crypto import encrypt_secret, reencrypt_secret
 from pytake.exceptions import ApplicationError, ConflictError
 from pytake.names import check_name
+from templates_app.changes import AccountEventKind, BusinessAccountEvent, react_to_account_events
 from templates_app.graph import GraphClient, GraphError, GraphTokenInvalid, GraphUnavailable
 from templates_app.models import BusinessAccount
-from templates_app.signals import AccountEventKind, BusinessAccountEvent, send_account_event
 
 # Meta's WABA ids: up to 32 digits (the column's width).
 WABA_ID = re.compile(r"[0-9]{1,32}")
@@ -205,30 +205,30 @@ def _claim(
         organization=organization, waba_id=holder.waba_id, name=name
     )
     _store_proven_token(account, proof)
-    send_account_event(
-        BusinessAccountEvent(
-            account=holder,
-            kind=AccountEventKind.RELEASED,
-            reason=(
-                f"Another organization proved with a Meta access token that it owns WABA "
-                f"{holder.waba_id}; this account no longer receives its webhooks or syncs."
+    react_to_account_events(
+        [
+            BusinessAccountEvent(
+                account=holder,
+                kind=AccountEventKind.RELEASED,
+                reason=(
+                    f"Another organization proved with a Meta access token that it owns WABA "
+                    f"{holder.waba_id}; this account no longer receives its webhooks or syncs."
+                ),
+                occurred_at=now,
+                other_account=account,
             ),
-            occurred_at=now,
-            other_account=account,
-        )
-    )
-    send_account_event(
-        BusinessAccountEvent(
-            account=account,
-            kind=AccountEventKind.CLAIMED,
-            reason=(
-                f"WABA {holder.waba_id} was registered by another organization without proof; "
-                "a Meta access token proved it is yours, so it now belongs to this account."
+            BusinessAccountEvent(
+                account=account,
+                kind=AccountEventKind.CLAIMED,
+                reason=(
+                    f"WABA {holder.waba_id} was registered by another organization without proof; "
+                    "a Meta access token proved it is yours, so it now belongs to this account."
+                ),
+                occurred_at=now,
+                other_account=holder,
+                actor=actor,
             ),
-            occurred_at=now,
-            other_account=holder,
-            actor=actor,
-        )
+        ]
     )
     return account
 
@@ -261,22 +261,24 @@ def mark_token_invalid(*, account: BusinessAccount, error: GraphError) -> None:
     if not updated.update(token_status=BusinessAccount.TokenStatus.INVALID):
         return  # Already known: one alert per token, not one per sync.
     account.token_status = BusinessAccount.TokenStatus.INVALID
-    send_account_event(
-        BusinessAccountEvent(
-            account=account,
-            kind=AccountEventKind.TOKEN_INVALID,
-            reason=(
-                "Meta access token no longer works: Meta says it expired or was revoked. "
-                "Store a new system-user token to sync again."
-            ),
-            occurred_at=timezone.now(),
-            details={
-                "severity": "CRITICAL",
-                "code": error.code,
-                "subcode": error.subcode,
-                "fbtrace_id": error.fbtrace_id,
-            },
-        )
+    react_to_account_events(
+        [
+            BusinessAccountEvent(
+                account=account,
+                kind=AccountEventKind.TOKEN_INVALID,
+                reason=(
+                    "Meta access token no longer works: Meta says it expired or was revoked. "
+                    "Store a new system-user token to sync again."
+                ),
+                occurred_at=timezone.now(),
+                details={
+                    "severity": "CRITICAL",
+                    "code": error.code,
+                    "subcode": error.subcode,
+                    "fbtrace_id": error.fbtrace_id,
+                },
+            )
+        ]
     )
 
 

@@ -5,9 +5,11 @@ nothing) and keeps them: a body that cannot be read as rejected (`store_delivery
 `reject_delivery`), one of fields this service does not handle as ignored in one statement
 (`keep_unhandled_delivery`), any other stored and applied in one transaction
 (`store_and_process`), or, with WEBHOOK_PROCESSING=async, stored as received (`store_delivery`)
-and applied by a worker (`process_delivery`). Applying: the templates it names are locked
-together, then each change is applied by `events.apply_template_event`; one change that fails
-never undoes the others (`_in_transaction`). Each attempt is appended to the delivery's history.
+and applied by a worker (`process_delivery`). Applying, as a set: the templates it names are
+locked together, its events folded over them by the state machine
+(`state_machine.apply_events`, each changed template written once), then the reaction list runs
+once for all its changes (`templates_app.changes`); one change that fails never undoes the
+others (`_in_transaction`). Each attempt is appended to the delivery's history.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import hashlib
 import logging
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -25,8 +26,9 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from pytake import bulk_writes, log_context, metrics
+from pytake import log_context, metrics
 from pytake.db import insert_unless_conflicting
+from templates_app.changes import react_to_template_changes
 from templates_app.meta import (
     SIGNATURE_HEADER,
     IgnoredChange,
@@ -35,14 +37,15 @@ from templates_app.meta import (
     TemplateEvent,
     parse_delivery_body,
 )
-from templates_app.models import WebhookDelivery
-from templates_app.services.events import (
+from templates_app.models import BusinessAccount, WebhookDelivery
+from templates_app.services.state_machine import (
     ChangeOutcome,
     Result,
     TemplateFinder,
-    apply_template_event,
+    apply_events,
     field_of,
 )
+from templates_app.services.sync import request_sync_after_unknown_template
 
 logger = logging.getLogger(__name__)
 
@@ -241,15 +244,24 @@ def _apply(
     delivery: WebhookDelivery, parsed: ParsedDelivery, *, settled: set[str], isolated: bool
 ) -> None:
     """Apply the changes not yet settled and record the attempt, in the caller's transaction."""
-    # The audit entries and live messages of every change go in one INSERT per table.
-    with bulk_writes.collecting():
-        outcomes, errors = _apply_changes(
-            delivery,
-            parsed,
-            [change for change in parsed.events if change.position not in settled],
-            isolated=isolated,
-        )
+    outcomes, errors = _apply_changes(
+        delivery,
+        parsed,
+        [change for change in parsed.events if change.position not in settled],
+        isolated=isolated,
+    )
+    _request_syncs(outcomes)
     _record_attempt(delivery, parsed, outcomes, errors)
+
+
+def _request_syncs(outcomes: list[ChangeOutcome]) -> None:
+    """A template nobody knows: its account is synced to learn it (at most once a delivery)."""
+    accounts: dict[Any, BusinessAccount] = {}
+    for outcome in outcomes:
+        if outcome.account_to_sync is not None:
+            accounts.setdefault(outcome.account_to_sync.pk, outcome.account_to_sync)
+    for account in accounts.values():
+        request_sync_after_unknown_template(account=account)
 
 
 def _record_failure(delivery: WebhookDelivery, exc: Exception) -> None:
@@ -297,12 +309,17 @@ def _settled_positions(delivery: WebhookDelivery) -> set[str]:
 
 
 class _ChangeFailed(Exception):
-    """A change failed while the delivery's changes ran without savepoints."""
+    """The delivery's changes, applied as a set without savepoints, failed: with one change,
+    that change failed."""
 
     def __init__(
         self, parsed: ParsedDelivery, outcome: ChangeOutcome, error: str, *, alone: bool
     ) -> None:
-        super().__init__(f"Change {outcome.position} failed: {outcome.detail}")
+        super().__init__(
+            f"Change {outcome.position} failed: {outcome.detail}"
+            if alone
+            else f"Applying the delivery's changes as a set failed: {outcome.detail}"
+        )
         self.parsed = parsed
         self.outcome = outcome
         self.error = error
@@ -316,44 +333,74 @@ def _apply_changes(
     *,
     isolated: bool,
 ) -> tuple[list[ChangeOutcome], list[str]]:
-    """Apply each change; returns the outcomes and the errors of failed ones.
+    """Apply the changes; returns the outcomes, in the delivery's order, and the errors of
+    failed ones.
 
-    `isolated`, each change runs in its own savepoint and one that fails is rolled back alone;
-    else a failure is raised as `_ChangeFailed`, for the caller to roll everything back.
+    Not `isolated`, the events are applied as a set and the reaction list runs once for all
+    their changes; a failure is raised as `_ChangeFailed`, for the caller to roll everything
+    back. `isolated`, each event is a unit of work of its own in its own savepoint, and one that
+    fails is rolled back alone.
     """
     events = [change for change in changes if not isinstance(change, IgnoredChange)]
     templates = TemplateFinder.lock_for(events)
-    outcomes: list[ChangeOutcome] = []
+    by_position: dict[str, ChangeOutcome] = {}
     errors: list[str] = []
+
+    def organization_of(*among: TemplateEvent) -> Any:
+        # What is logged while changes apply names their organization, when they have one.
+        organizations = {
+            getattr(templates.account(e.waba_id), "organization_id", None) for e in among
+        }
+        return organizations.pop() if len(organizations) == 1 else None
+
+    if not isolated:
+        try:
+            with log_context.bound(organization=organization_of(*events)):
+                applied = apply_events(
+                    events,
+                    received_at=delivery.received_at,
+                    delivery_id=delivery.pk,
+                    templates=templates,
+                )
+                react_to_template_changes(applied.changes)
+        except Exception as exc:
+            blamed = events[0] if len(events) == 1 else None
+            failed = ChangeOutcome(
+                blamed.position if blamed else "",
+                field_of(blamed) if blamed else "",
+                Result.FAILED,
+                _error_line(exc),
+            )
+            error = f"{failed.position}:\n{traceback.format_exc()}"
+            raise _ChangeFailed(parsed, failed, error, alone=blamed is not None) from exc
+        by_position.update((outcome.position, outcome) for outcome in applied.outcomes)
+    for event in events if isolated else ():
+        with log_context.bound(organization=organization_of(event)):
+            try:
+                with transaction.atomic():
+                    applied = apply_events(
+                        [event],
+                        received_at=delivery.received_at,
+                        delivery_id=delivery.pk,
+                        templates=templates,
+                    )
+                    react_to_template_changes(applied.changes)
+                by_position[event.position] = applied.outcomes[0]
+            except Exception as exc:
+                logger.exception("Change %s of delivery %s failed", event.position, delivery.pk)
+                by_position[event.position] = ChangeOutcome(
+                    event.position, field_of(event), Result.FAILED, _error_line(exc)
+                )
+                errors.append(f"{event.position}:\n{traceback.format_exc()}")
+                # The savepoint undid this change's writes, not the copies in memory: read again.
+                templates = TemplateFinder.lock_for(events)
+    outcomes = []
     for change in changes:
         if isinstance(change, IgnoredChange):
             logger.warning("Meta change %s ignored: %s", change.position, change.reason)
             outcomes.append(_ignored_outcome(change))
-            continue
-        account = templates.account(change.waba_id)
-        with log_context.bound(organization=account and account.organization_id):
-            try:
-                with transaction.atomic() if isolated else nullcontext(), bulk_writes.collecting():
-                    outcomes.append(
-                        apply_template_event(
-                            event=change,
-                            received_at=delivery.received_at,
-                            delivery_id=delivery.pk,
-                            templates=templates,
-                        )
-                    )
-            except Exception as exc:
-                failed = ChangeOutcome(
-                    change.position, field_of(change), Result.FAILED, _error_line(exc)
-                )
-                error = f"{change.position}:\n{traceback.format_exc()}"
-                if not isolated:
-                    raise _ChangeFailed(parsed, failed, error, alone=len(events) == 1) from exc
-                logger.exception("Change %s of delivery %s failed", change.position, delivery.pk)
-                outcomes.append(failed)
-                errors.append(error)
-                # The savepoint undid this change's writes, not the copies in memory: read again.
-                templates = TemplateFinder.lock_for(events)
+        else:
+            outcomes.append(by_position[change.position])
     return outcomes, errors
 
 

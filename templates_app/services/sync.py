@@ -2,11 +2,11 @@
 
 A sync lists every page of the WABA's templates, compares each with ours and applies every
 difference as an event with source `sync` through the one state machine
-(`events.apply_template_event`), so campaigns, audit, alerts and live updates react exactly as
-to a webhook. Each observation is dated by the time of its request: a webhook with a newer event
-time still wins. Each template is applied in its own transaction, so what was applied stays
-applied and what failed is retried by the next sync. Only a complete listing marks the
-templates it lacks as deleted. Counts come from Meta's template analytics.
+(`state_machine.apply_template_event`), so campaigns, audit, alerts and live updates react
+exactly as to a webhook. Each observation is dated by the time of its request: a webhook with a
+newer event time still wins. Each template is applied in its own transaction, so what was
+applied stays applied and what failed is retried by the next sync. Only a complete listing marks
+the templates it lacks as deleted. Counts come from Meta's template analytics.
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ from django.utils import timezone
 
 from pytake.crypto import SecretUnreadable, decrypt_secret
 from pytake.exceptions import ApplicationError, ConflictError
+from templates_app.changes import ChangeSource, react_to_template_changes
 from templates_app.graph import GraphClient, GraphError, GraphRateLimited, GraphTokenInvalid
 from templates_app.meta import StatusEvent, StatusUpdate, TemplateEvent, TemplateRef
 from templates_app.meta.events import normalize_language
 from templates_app.meta.graph import AnalyticsPoint, GraphTemplate, TemplatePage
 from templates_app.models import BusinessAccount, SyncRun, TemplateStatus, WhatsAppTemplate
-from templates_app.services import events
+from templates_app.services import state_machine
 from templates_app.services.accounts import mark_token_invalid
 from templates_app.services.templates import canonical_language
-from templates_app.signals import ChangeSource
 
 logger = logging.getLogger(__name__)
 
@@ -362,23 +362,22 @@ def _apply(found: Iterable[TemplateEvent], *, asked_at: datetime, tally: SyncTal
     found = list(found)
     if not found:
         return
-    # One lookup locks the template for all its events, as a webhook delivery's batch does.
-    templates = events.TemplateFinder.lock_for(found)
-    for event in found:
-        outcome = events.apply_template_event(
-            event=event, received_at=asked_at, source=ChangeSource.SYNC, templates=templates
-        )
-        if outcome.result is events.Result.APPLIED:
-            tally.changes_applied += 1
+    # A template's differences are one unit of work, applied as a delivery's are.
+    applied = state_machine.apply_events(found, received_at=asked_at, source=ChangeSource.SYNC)
+    react_to_template_changes(applied.changes)
+    tally.changes_applied += sum(
+        outcome.result is state_machine.Result.APPLIED for outcome in applied.outcomes
+    )
 
 
 def _create_from_meta(
     account: BusinessAccount, listed: GraphTemplate, *, asked_at: datetime, tally: SyncTally
 ) -> None:
     """A template Meta lists that we lack: created as PENDING, then brought to Meta's state
-    through the state machine (as a webhook's creating event does), so receivers hear of it."""
+    through the state machine (as a webhook's creating event does), so the reactions hear of it."""
     with transaction.atomic():
-        # Meta lets a deleted template's name be used again, under a new id (as events.py does).
+        # Meta lets a deleted template's name be used again, under a new id, as the state
+        # machine does.
         WhatsAppTemplate.objects.filter(
             business_account=account,
             deleted_at__isnull=True,
@@ -428,14 +427,14 @@ def _mark_gone(
         )
         try:
             with transaction.atomic():
-                outcome = events.apply_template_event(
+                outcome = state_machine.apply_template_event(
                     event=event, received_at=asked_at, source=ChangeSource.SYNC
                 )
         except Exception as exc:
             logger.exception("Marking template %s deleted failed", meta_id)
             tally.errors.append(f"Template {name} ({language}), Meta id {meta_id}: {exc}")
             continue
-        if outcome.result is events.Result.APPLIED:
+        if outcome.result is state_machine.Result.APPLIED:
             tally.changes_applied += 1
             tally.templates_deleted += 1
 

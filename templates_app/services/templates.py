@@ -12,8 +12,13 @@ from django.utils import timezone
 
 from organizations.models import User
 from pytake.exceptions import ApplicationError
+from templates_app.changes import (
+    ChangeKind,
+    ChangeSource,
+    TemplateChange,
+    react_to_template_changes,
+)
 from templates_app.models import BusinessAccount, PhoneNumber, TemplateCategory, WhatsAppTemplate
-from templates_app.signals import template_deleted
 
 
 def canonical_language(code: str) -> str:
@@ -171,12 +176,25 @@ def update_template_number(
 def delete_template(*, template: WhatsAppTemplate, actor: User | None) -> WhatsAppTemplate:
     """Soft-delete a template (it keeps its history); deleting it twice changes nothing.
 
-    Announced by `template_deleted`, which the audit trail records.
+    The deletion is a change of its own, for the reaction list (the audit trail records who).
     """
     template = WhatsAppTemplate.objects.select_for_update().get(pk=template.pk)
     if template.deleted_at is not None:
         return template
     template.deleted_at = timezone.now()
     template.save(update_fields=["deleted_at", "updated_at"])
-    template_deleted.send(sender=WhatsAppTemplate, template=template, actor=actor)
+    react_to_template_changes(
+        [
+            TemplateChange(
+                template=template,
+                kind=ChangeKind.DELETED,
+                previous=template.status,
+                new=template.status,
+                what_happened="DELETED_BY_PERSON",
+                occurred_at=template.deleted_at,
+                source=ChangeSource.USER,
+                actor=actor,
+            )
+        ]
+    )
     return template

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from django.db import connection, transaction
 
-from alerts import services
 from alerts.models import Alert
+from alerts.services import lifecycle
 from templates_app.meta import encode
 from tests.alerts.conftest import T0, status_body
 from tests.templates_app.test_webhook_concurrency import post_concurrently
@@ -89,7 +89,7 @@ def test_news_repeated_while_a_person_resolves_the_alert_opens_a_new_one(templat
 
 
 def raise_paused_alert(template, *, title: str) -> tuple[Alert, bool]:
-    return services.raise_alert(
+    return lifecycle.raise_alert(
         template=template, kind="TEMPLATE_PAUSED", severity="WARNING", title=title, data={}
     )
 

@@ -143,10 +143,10 @@ def test_repeated_news_counts_occurrences_on_the_open_alert(client, template):
 
 
 def test_acknowledged_alert_is_still_the_one_repeated(client, template, org_admin):
-    from alerts import services
+    from alerts.services import lifecycle
 
     deliver(client, status_body(template, "LOCKED", occurred_at=T0))
-    services.acknowledge_alert(alert=Alert.objects.get(), actor=org_admin)
+    lifecycle.acknowledge_alert(alert=Alert.objects.get(), actor=org_admin)
     deliver(client, status_body(template, "PAUSED", occurred_at=T0 + 60))
 
     alert = Alert.objects.get()

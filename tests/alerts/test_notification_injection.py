@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from alerts.models import NotificationDelivery
-from templates_app.signals import AccountEventKind, BusinessAccountEvent, send_account_event
+from templates_app.changes import AccountEventKind, BusinessAccountEvent, react_to_account_events
 from tests import factories
 from tests.alerts.conftest import status_body
 from tests.webhooks import signed_post
@@ -85,13 +85,15 @@ def test_an_account_name_with_a_line_break_is_emailed_with_a_clean_subject(
     factories.NotificationChannelFactory(organization=organization, recipients=["ops@example.com"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        send_account_event(
-            BusinessAccountEvent(
-                account=account,
-                kind=AccountEventKind.TOKEN_INVALID,
-                reason="Meta access token no longer works: Meta says it expired or was revoked.",
-                occurred_at=NOW,
-            )
+        react_to_account_events(
+            [
+                BusinessAccountEvent(
+                    account=account,
+                    kind=AccountEventKind.TOKEN_INVALID,
+                    reason="Meta access token no longer works: Meta says it was revoked.",
+                    occurred_at=NOW,
+                )
+            ]
         )
 
     [email] = mailoutbox

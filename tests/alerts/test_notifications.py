@@ -17,8 +17,9 @@ from django.core.management import call_command
 from standardwebhooks.webhooks import Webhook
 from werkzeug import Request, Response
 
-from alerts import services, tasks
+from alerts import tasks
 from alerts.models import Alert, NotificationDelivery
+from alerts.services import channels
 from campaigns.models import Campaign
 from templates_app.meta import combine
 from tests import factories
@@ -106,19 +107,27 @@ def test_disabled_alert_is_emailed_in_text_and_html_with_a_link(
 def test_an_alert_about_a_business_account_is_emailed_with_a_link_to_the_account(
     organization, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from templates_app.signals import AccountEventKind, BusinessAccountEvent, send_account_event
+    from templates_app.changes import (
+        AccountEventKind,
+        BusinessAccountEvent,
+        react_to_account_events,
+    )
 
     account = factories.BusinessAccountFactory(organization=organization, name="Acme")
     factories.NotificationChannelFactory(organization=organization, recipients=["ops@example.com"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        send_account_event(
-            BusinessAccountEvent(
-                account=account,
-                kind=AccountEventKind.TOKEN_INVALID,
-                reason="Meta access token no longer works: Meta says it expired or was revoked.",
-                occurred_at=NOW,
-            )
+        react_to_account_events(
+            [
+                BusinessAccountEvent(
+                    account=account,
+                    kind=AccountEventKind.TOKEN_INVALID,
+                    reason=(
+                        "Meta access token no longer works: Meta says it expired or was revoked."
+                    ),
+                    occurred_at=NOW,
+                )
+            ]
         )
 
     [email] = mailoutbox
@@ -351,7 +360,7 @@ def test_a_sent_message_is_never_sent_twice(organization, template, httpserver):
     assert tasks.attempt_delivery(delivery_id=delivery.pk) == "sent"
     assert tasks.attempt_delivery(delivery_id=delivery.pk) == "sent"
     tasks.send_due()
-    assert services.retry_deliveries(deliveries=NotificationDelivery.objects.all()) == 0
+    assert channels.retry_deliveries(deliveries=NotificationDelivery.objects.all()) == 0
 
     assert len(httpserver.log) == 1
     delivery.refresh_from_db()
@@ -373,7 +382,7 @@ def test_retrying_a_failed_delivery_sends_it_again(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        retried = services.retry_deliveries(deliveries=NotificationDelivery.objects.all())
+        retried = channels.retry_deliveries(deliveries=NotificationDelivery.objects.all())
 
     assert retried == 1
     delivery.refresh_from_db()

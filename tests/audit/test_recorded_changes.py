@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from audit.models import AuditLog
 from campaigns import services as campaign_services
 from campaigns.models import Campaign
-from campaigns.services import AUDITED_IN_PYTHON_UP_TO
 from templates_app.meta import status_update_body
 from templates_app.models import TemplateStatus, WebhookDelivery
 from tests import factories
@@ -109,7 +108,7 @@ def test_pause_of_n_campaigns_by_one_event_writes_n_entries_in_one_insert(templa
         apply(paused, delivery=delivery)
 
     inserts = [q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "audit_')]
-    assert len(inserts) == 2  # the campaigns' entries, then the template's own
+    assert len(inserts) <= 1  # the campaigns' entries and the template's own, together
     entries = AuditLog.objects.filter(action="campaign.paused")
     assert {e.target_id for e in entries} == {str(c.pk) for c in [*campaigns, scheduled]}
     by_target = {e.target_id: e for e in entries}
@@ -123,9 +122,8 @@ def test_pause_of_n_campaigns_by_one_event_writes_n_entries_in_one_insert(templa
     assert by_target[str(campaigns[0].pk)].changes["status"] == ["ACTIVE", "PAUSED"]
 
 
-# A few campaigns' entries are built in Python and ride the delivery's one INSERT of entries;
-# more are built by the database (INSERT … SELECT). Both must read the same.
-@pytest.mark.parametrize("count", [3, AUDITED_IN_PYTHON_UP_TO + 1], ids=["few", "many"])
+# However many campaigns move, their entries read the same.
+@pytest.mark.parametrize("count", [3, 201], ids=["few", "many"])
 def test_campaign_entries_read_the_same_however_many_campaigns_move(template, count):
     factories.campaigns_in_bulk(
         template,

@@ -38,11 +38,12 @@ def test_blocked_template_pauses_10000_campaigns_with_one_update_and_one_audit_i
 
     campaign_updates = statements_on(queries, "UPDATE", "campaigns_campaign")
     audit_inserts = statements_on(queries, "INSERT INTO", "audit_auditlog")
-    assert len(campaign_updates) == 1
-    # One for the 10,000 campaigns, one for the template's own status change.
-    assert len(audit_inserts) == 2
-    # Among them the SELECT naming the campaigns, the two live messages (template, campaigns)
-    # and the alert the event raises: a few statements, whatever the number of campaigns.
+    assert len(campaign_updates) <= 1
+    # The 10,000 campaigns' entries and the template's own, together.
+    assert len(audit_inserts) <= 1
+    # Among them the count of campaigns held, the two live messages (template, campaigns) in
+    # one INSERT and the alert the event raises: a few statements, whatever the number of
+    # campaigns.
     assert len(queries.captured_queries) <= 17
     assert Campaign.objects.filter(status=Campaign.Status.PAUSED).count() == CAMPAIGNS
     assert AuditLog.objects.filter(action="campaign.paused").count() == CAMPAIGNS

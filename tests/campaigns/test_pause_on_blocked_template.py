@@ -9,10 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from audit.models import AuditLog
 from campaigns import services
 from campaigns.models import Campaign
+from templates_app.changes import react_to_template_changes
 from templates_app.models import BLOCKED_STATUSES, TemplateStatus
-from templates_app.services.events import STATUS_OF_EVENT
+from templates_app.services.state_machine import STATUS_OF_EVENT
 from tests import factories
 from tests.meta_events import apply_status, status_change
 
@@ -149,10 +151,12 @@ def test_pause_of_many_campaigns_is_one_audit_insert_and_one_update(template):
     change = status_change(template, "APPROVED", "PAUSED")
 
     with CaptureQueriesContext(connection) as queries:
-        paused = services.pause_campaigns_for_template(change=change)
+        context = react_to_template_changes([change])
 
-    assert paused == 50
-    statements = [q["sql"].split()[0] for q in queries.captured_queries]
-    # Lock and name the campaigns, record them, update them, announce them in one message.
-    assert statements == ["SELECT", "INSERT", "UPDATE", "INSERT"]
+    assert len(context.campaigns_paused[template.pk]) == 50
+    # The campaigns paused and named by one UPDATE; how many the template holds; the open
+    # alerts looked up and the new one inserted; one INSERT of audit entries (the template's
+    # and the 50 campaigns'), one of live messages.
+    assert len(queries.captured_queries) <= 6, [q["sql"][:60] for q in queries.captured_queries]
     assert Campaign.objects.filter(status=Campaign.Status.PAUSED).count() == 50
+    assert AuditLog.objects.filter(action="campaign.paused").count() == 50

@@ -6,8 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from audit.models import AuditLog
 from campaigns import services
 from campaigns.models import Campaign
+from templates_app.changes import react_to_template_changes
 from templates_app.models import TemplateStatus
 from tests import factories
 from tests.meta_events import apply_status, status_change
@@ -66,11 +68,11 @@ def test_template_resume_counts_only_the_campaigns_it_resumed(template):
     template.status = TemplateStatus.APPROVED
     template.save()
 
-    resumed = services.resume_campaigns_for_template(
-        change=status_change(template, "PAUSED", "APPROVED", what_happened="REINSTATED")
+    context = react_to_template_changes(
+        [status_change(template, "PAUSED", "APPROVED", what_happened="REINSTATED")]
     )
 
-    assert resumed == 1
+    assert context.campaigns_resumed == {template.pk: [auto.pk]}
     auto.refresh_from_db()
     manual.refresh_from_db()
     assert (auto.status, manual.status) == ("ACTIVE", "PAUSED")
@@ -139,13 +141,14 @@ def test_template_resume_is_one_audit_insert_and_one_update(template):
     reinstated = status_change(template, "PAUSED", "APPROVED", what_happened="REINSTATED")
 
     with CaptureQueriesContext(connection) as queries:
-        resumed = services.resume_campaigns_for_template(change=reinstated)
+        context = react_to_template_changes([reinstated])
 
-    assert resumed == 20
-    statements = [q["sql"].split()[0] for q in queries.captured_queries]
-    # Lock and name the campaigns, record them, update them, announce them in one message.
-    assert statements == ["SELECT", "INSERT", "UPDATE", "INSERT"]
+    assert len(context.campaigns_resumed[template.pk]) == 20
+    # The campaigns resumed and named by one UPDATE; the open alerts the approval resolves
+    # looked up and updated; one INSERT of audit entries, one of live messages.
+    assert len(queries.captured_queries) <= 5, [q["sql"][:60] for q in queries.captured_queries]
     assert Campaign.objects.filter(status=Campaign.Status.PAUSED).count() == 1
+    assert AuditLog.objects.filter(action="campaign.resumed").count() == 20
 
 
 def test_appeal_resumes_nothing_until_meta_approves_the_template(template):

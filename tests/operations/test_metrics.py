@@ -88,7 +88,7 @@ def test_metrics_refuse_a_missing_or_wrong_token_whatever_the_host(client, setti
 
 
 def test_deliveries_changes_alerts_and_a_failed_notification_are_counted(
-    deliver, scrape, organization, template, httpserver, failing_status_receiver
+    deliver, scrape, organization, template, httpserver, failing_status_reaction
 ):
     httpserver.expect_request("/hooks").respond_with_data("down", status=500)
     factories.NotificationChannelFactory(
@@ -96,9 +96,9 @@ def test_deliveries_changes_alerts_and_a_failed_notification_are_counted(
     )
     before = scrape()
 
-    # Refused by a receiver, rolled back and kept as failed; then Meta's next news applies.
+    # Refused by a reaction, rolled back and kept as failed; then Meta's next news applies.
     assert deliver(status_body(template, "PAUSED")).status_code == 500
-    failing_status_receiver.armed = False
+    failing_status_reaction.armed = False
     assert deliver(status_body(template, "DISABLED", occurred_at=T0 + 600)).status_code == 200
     assert deliver(payload_bytes("messages_field_ignored.json")).status_code == 200
     assert deliver(b"this is not json").status_code == 400

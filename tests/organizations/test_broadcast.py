@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from organizations.broadcast import broadcast
-from organizations.models import LiveMessage
+from live.broadcast import broadcast
+from live.models import LiveMessage
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from rest_framework.test import APIClient
 
 from campaigns.models import Campaign
-from organizations.models import LiveMessage
+from live.models import LiveMessage
 from templates_app.meta import category_update_body, combine
 from tests import factories
 from tests.organizations.conftest import connect_as, post_webhook
@@ -201,7 +201,7 @@ async def test_one_delivery_for_two_organizations_tells_each_only_its_own_in_ord
 
 
 async def test_a_failed_delivery_rolls_back_and_announces_nothing(
-    live, template, member, failing_status_receiver
+    live, template, member, failing_status_reaction
 ):
     await sync_to_async(factories.CampaignFactory)(template=template)
     socket, _ = await connect_as(live, member)

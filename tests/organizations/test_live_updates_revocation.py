@@ -12,8 +12,8 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from live.broadcast import send_to_groups
 from organizations import services
-from organizations.broadcast import send_to_groups
 from tests import factories
 from tests.organizations.conftest import UPDATES_PATH, connect_as, token_for
 

@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from django.core.management import call_command
 from django.utils import timezone
 
-from organizations.models import LiveMessage
+from live.models import LiveMessage
 from tests import factories
 from tests.organizations.conftest import (
     UPDATES_PATH,

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from campaigns.models import Campaign
-from organizations.models import LiveMessage
+from live.models import LiveMessage
 from templates_app.meta import status_update_body
 from tests import factories
 from tests.webhooks import signed_post
@@ -54,7 +54,7 @@ def test_webhook_answers_200_and_commits_when_the_channel_layer_is_down(
         occurred_at=1_795_000_000,
     )
 
-    with caplog.at_level(logging.ERROR, logger="organizations.broadcast"):
+    with caplog.at_level(logging.ERROR, logger="live.broadcast"):
         response = signed_post(Client(), body)
 
     assert response.status_code == 200, response.content

@@ -15,7 +15,7 @@ from django.db import connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from organizations.models import LiveMessage
+from live.models import LiveMessage
 from scheduling import services
 from scheduling.jobs import JOBS, ScheduledJob
 from scheduling.models import JobRun

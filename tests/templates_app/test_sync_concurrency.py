@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_sync_waits_for_a_webhook_holding_the_row_and_its_newer_event_wins(synced_number, graph):
-    from templates_app.services.events import apply_template_event
+    from templates_app.services.state_machine import apply_template_event
 
     account = synced_number.business_account
     template = factories.WhatsAppTemplateFactory(phone_number=synced_number)

@@ -444,22 +444,30 @@ def test_webhook_older_than_the_sync_stays_stale(synced_account, graph, sync_now
 # --- a webhook about a template we do not know --------------------------------------------------
 
 
+def _deliver_unknown_template(waba_id: str) -> None:
+    """A delivery (as the webhook stores and applies it) naming a template nobody knows."""
+    from templates_app.meta import encode, parse_delivery_body, status_update_body
+    from templates_app.services.deliveries import store_and_process
+
+    body = encode(
+        status_update_body(
+            waba_id=waba_id,
+            event="PAUSED",
+            template_id="9000000000000001",
+            name="listed_1",
+            occurred_at=int(timezone.now().timestamp()),
+        )
+    )
+    store_and_process(body=body, headers={}, parsed=parse_delivery_body(body))
+
+
 def test_webhook_naming_an_unknown_template_syncs_the_account(
     synced_account, graph, django_capture_on_commit_callbacks
 ):
-    from templates_app.meta import StatusEvent, StatusUpdate, TemplateRef
-    from templates_app.services.events import apply_template_event
-
     graph.templates[synced_account.waba_id] = new_listing(1)
-    event = StatusUpdate(
-        waba_id=synced_account.waba_id,
-        template=TemplateRef("9000000000000001", "listed_1", "en_US"),
-        occurred_at=timezone.now(),
-        event=StatusEvent.PAUSED,
-    )
 
     with django_capture_on_commit_callbacks(execute=True):
-        apply_template_event(event=event, received_at=timezone.now())
+        _deliver_unknown_template(synced_account.waba_id)
 
     run = SyncRun.objects.get()
     assert (run.trigger, run.status) == (SyncRun.Trigger.WEBHOOK, SyncRun.Status.SUCCEEDED)
@@ -467,16 +475,7 @@ def test_webhook_naming_an_unknown_template_syncs_the_account(
 
 
 def test_unknown_template_of_an_account_without_token_asks_for_no_sync(meta_waba):
-    from templates_app.meta import StatusEvent, StatusUpdate, TemplateRef
-    from templates_app.services.events import apply_template_event
-
-    event = StatusUpdate(
-        waba_id=meta_waba.waba_id,
-        template=TemplateRef("9000000000000001", "listed_1", "en_US"),
-        occurred_at=timezone.now(),
-        event=StatusEvent.PAUSED,
-    )
-    apply_template_event(event=event, received_at=timezone.now())
+    _deliver_unknown_template(meta_waba.waba_id)
 
     assert not SyncRun.objects.exists()
 

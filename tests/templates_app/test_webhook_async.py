@@ -88,7 +88,7 @@ def test_deliveries_applied_out_of_order_by_the_worker_keep_the_newest_state(
 
 
 def test_failed_delivery_is_retried_later_then_left_for_reprocessing(
-    client, async_webhook, order_update, failing_status_receiver
+    client, async_webhook, order_update, failing_status_reaction
 ):
     signed_post(client, payload_bytes("status_paused.json"))
 

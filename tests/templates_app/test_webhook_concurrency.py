@@ -94,7 +94,7 @@ def test_concurrent_deliveries_for_every_dimension_lose_no_update(webhook_settin
 
 
 def test_same_body_sent_concurrently_is_applied_exactly_once(
-    webhook_settings, order_update, signal_log
+    webhook_settings, order_update, change_log
 ):
     body = payload_bytes("status_paused.json")
 
@@ -107,6 +107,6 @@ def test_same_body_sent_concurrently_is_applied_exactly_once(
     assert delivery.attempts == 1
     # A second run would have overwritten the outcome with "unchanged".
     assert [outcome["result"] for outcome in delivery.outcomes] == ["applied"]
-    assert len(signal_log.status) == 1
+    assert len(change_log.status) == 1
     order_update.refresh_from_db()
     assert order_update.status == TemplateStatus.PAUSED

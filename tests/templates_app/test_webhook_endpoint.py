@@ -328,7 +328,7 @@ def test_each_different_body_is_stored_as_its_own_delivery(client, webhook_setti
 
 
 def test_same_body_delivered_again_is_answered_200_and_applied_once(
-    client, webhook_settings, order_update, signal_log
+    client, webhook_settings, order_update, change_log
 ):
     body = payload_bytes("status_paused.json")
 
@@ -339,7 +339,7 @@ def test_same_body_delivered_again_is_answered_200_and_applied_once(
     assert first.json() == second.json()
     delivery = WebhookDelivery.objects.get()
     assert delivery.attempts == 1
-    assert len(signal_log.status) == 1
+    assert len(change_log.status) == 1
 
 
 def test_redelivery_does_not_undo_a_newer_event_applied_in_between(
@@ -373,12 +373,12 @@ def test_same_events_in_different_bytes_are_a_new_delivery(client, webhook_setti
 
 
 def test_redelivery_of_a_failed_delivery_processes_it_again(
-    client, webhook_settings, order_update, failing_status_receiver
+    client, webhook_settings, order_update, failing_status_reaction
 ):
     body = payload_bytes("status_paused.json")
     assert signed_post(client, body).status_code == 500
 
-    failing_status_receiver.armed = False
+    failing_status_reaction.armed = False
     response = signed_post(client, body)
 
     assert response.status_code == 200

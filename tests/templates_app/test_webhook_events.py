@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from templates_app.changes import ChangeKind, ChangeSource, TemplateChange
 from templates_app.meta import (
     category_update_body,
     combine,
@@ -24,7 +25,6 @@ from templates_app.models import (
     WebhookDelivery,
     WhatsAppTemplate,
 )
-from templates_app.signals import ChangeKind, ChangeSource, TemplateChange
 from tests import factories
 from tests.conftest import PAYLOADS_TEMPLATE_ID, PAYLOADS_WABA_ID
 from tests.webhooks import payload, payload_bytes, signed_post
@@ -656,11 +656,11 @@ def test_batch_with_unusable_changes_still_applies_the_others(
 
 
 def test_late_paused_event_does_not_undo_reinstatement(
-    client, webhook_settings, order_update, signal_log
+    client, webhook_settings, order_update, change_log
 ):
     deliver(client, status_event("PAUSED", occurred_at=T0))
     deliver(client, status_event("REINSTATED", occurred_at=T0 + 3600))
-    signal_log.status.clear()
+    change_log.status.clear()
 
     late = deliver(client, status_event("PAUSED", occurred_at=T0 + 1800, reason="SCAM"))
 
@@ -670,7 +670,7 @@ def test_late_paused_event_does_not_undo_reinstatement(
     assert template.paused_at is None
     assert outcome(late)["result"] == "stale"
     assert late.status == WebhookDelivery.Status.PROCESSED
-    assert signal_log.status == []
+    assert change_log.status == []
 
 
 def test_late_quality_event_does_not_undo_a_newer_quality(client, webhook_settings, order_update):
@@ -747,21 +747,18 @@ def test_newer_status_event_does_not_make_an_older_quality_event_stale(
     assert (template.status, template.quality_score) == (TemplateStatus.PAUSED, "RED")
 
 
-# --- signals --------------------------------------------------------------------------------------
+# --- the change values the reactions get ----------------------------------------------------------
 
 
 def test_status_change_sends_one_meta_free_change_value(
-    client, webhook_settings, order_update, signal_log
+    client, webhook_settings, order_update, change_log
 ):
     WhatsAppTemplate.objects.filter(pk=order_update.pk).update(status=TemplateStatus.PAUSED)
 
     delivery = deliver_file(client, "status_reinstated.json")
 
-    assert len(signal_log.status) == 1
-    kwargs = signal_log.status[0]
-    assert set(kwargs) == {"signal", "sender", "change"}
-    assert kwargs["sender"] is WhatsAppTemplate
-    change = kwargs["change"]
+    assert len(change_log.status) == 1
+    change = change_log.status[0]
     assert isinstance(change, TemplateChange)
     assert change.template.pk == order_update.pk
     assert change.template.status == TemplateStatus.APPROVED
@@ -770,13 +767,13 @@ def test_status_change_sends_one_meta_free_change_value(
     assert change.reason == "Reinstated by Meta"
     assert change.occurred_at == at(T0)
     assert (change.source, change.delivery_id) == (ChangeSource.META, delivery.pk)
-    assert signal_log.quality == []
+    assert change_log.quality == []
 
 
-def test_change_value_holds_only_our_own_types(client, webhook_settings, order_update, signal_log):
+def test_change_value_holds_only_our_own_types(client, webhook_settings, order_update, change_log):
     deliver_file(client, "status_disabled.json")
 
-    change = signal_log.status[0]["change"]
+    change = change_log.status[0]
     for field in dataclasses.fields(change):
         value = getattr(change, field.name)
         assert not type(value).__module__.startswith("templates_app.meta"), field.name
@@ -784,39 +781,37 @@ def test_change_value_holds_only_our_own_types(client, webhook_settings, order_u
 
 
 def test_quality_change_sends_one_change_value_with_a_sentence(
-    client, webhook_settings, order_update, signal_log
+    client, webhook_settings, order_update, change_log
 ):
     delivery = deliver_file(client, "quality_update.json")
 
-    assert len(signal_log.quality) == 1
-    kwargs = signal_log.quality[0]
-    assert set(kwargs) == {"signal", "sender", "change"}
-    change = kwargs["change"]
+    assert len(change_log.quality) == 1
+    change = change_log.quality[0]
     assert change.template.quality_score == QualityScore.YELLOW
     assert (change.kind, change.previous, change.new) == (ChangeKind.QUALITY, "GREEN", "YELLOW")
     assert change.reason.startswith("Quality fell from high (green) to medium (yellow)")
     assert change.occurred_at == at(T0)
     assert change.delivery_id == delivery.pk
-    assert signal_log.status == []
+    assert change_log.status == []
 
 
 def test_status_signal_is_not_sent_when_the_status_does_not_change(
-    client, webhook_settings, order_update, signal_log
+    client, webhook_settings, order_update, change_log
 ):
     delivery = deliver_file(client, "status_approved.json")  # already APPROVED
 
     assert outcome(delivery)["result"] == "unchanged"
-    assert signal_log.status == []
+    assert change_log.status == []
     assert reloaded(order_update).status_event_at == at(T0)
 
 
 def test_quality_signal_is_not_sent_when_the_quality_does_not_change(
-    client, webhook_settings, order_update, signal_log
+    client, webhook_settings, order_update, change_log
 ):
     delivery = deliver(client, quality_event("GREEN", occurred_at=T0))  # already GREEN
 
     assert outcome(delivery)["result"] == "unchanged"
-    assert signal_log.quality == []
+    assert change_log.quality == []
 
 
 # --- what the REST API shows ----------------------------------------------------------------------

@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from audit.models import AuditLog
-from organizations.models import LiveMessage, Organization
+from live.models import LiveMessage
+from organizations.models import Organization
 from templates_app.meta import combine, encode, quality_update_body, status_update_body
 from templates_app.models import QualityScore, TemplateStatus, WebhookDelivery, WhatsAppTemplate
 from tests import factories
@@ -27,8 +28,8 @@ def reloaded(instance):
 
 
 @pytest.fixture
-def failed_delivery(client, webhook_settings, order_update, failing_status_receiver):
-    """status_paused.json, posted while a status receiver raises."""
+def failed_delivery(client, webhook_settings, order_update, failing_status_reaction):
+    """status_paused.json, posted while a status reaction raises."""
     response = signed_post(client, payload_bytes("status_paused.json"))
     assert response.status_code == 500
     return WebhookDelivery.objects.get()
@@ -43,10 +44,10 @@ def reprocess(*args: str) -> str:
 # --- one savepoint per change --------------------------------------------------------------------
 
 
-def test_failing_receiver_rolls_back_only_its_own_change(
-    client, webhook_settings, meta_number, failing_status_receiver
+def test_failing_reaction_rolls_back_only_its_own_change(
+    client, webhook_settings, meta_number, failing_status_reaction
 ):
-    # Found by name, the template learns its id; its quality changes; then the status receiver
+    # Found by name, the template learns its id; its quality changes; then the status reaction
     # raises. The quality change stays; the status change is undone and kept for retry.
     template = factories.WhatsAppTemplateFactory(
         phone_number=meta_number, name="order_update", meta_template_id=None
@@ -71,7 +72,7 @@ def test_failing_receiver_rolls_back_only_its_own_change(
 
     # Once with the delivery's changes together; when it raised, all was rolled back and run
     # again, each change in its own savepoint, so that the quality change could stay.
-    assert failing_status_receiver.calls == 2
+    assert failing_status_reaction.calls == 2
     assert response.status_code == 500
     delivery = WebhookDelivery.objects.get()
     assert response.json() == {
@@ -84,15 +85,15 @@ def test_failing_receiver_rolls_back_only_its_own_change(
     assert template.meta_template_id == PAYLOADS_TEMPLATE_ID
     assert [(o["result"], o["detail"]) for o in delivery.outcomes] == [
         ("applied", "quality GREEN → RED"),
-        ("failed", "RuntimeError: status receiver exploded"),
+        ("failed", "RuntimeError: status reaction exploded"),
     ]
     assert delivery.status == WebhookDelivery.Status.FAILED
 
 
 def test_a_failed_change_leaves_no_audit_entry_or_live_message_behind(
-    client, webhook_settings, order_update, failing_status_receiver
+    client, webhook_settings, order_update, failing_status_reaction
 ):
-    # The audit and live receivers ran for the status change before the failing one raised:
+    # The audit and live reactions ran for the status change before the failing one raised:
     # what they held back for the delivery's INSERTs goes with the change.
     named = {
         "waba_id": PAYLOADS_WABA_ID,
@@ -112,7 +113,7 @@ def test_a_failed_change_leaves_no_audit_entry_or_live_message_behind(
 
 
 def test_reprocess_applies_only_the_change_that_failed(
-    client, webhook_settings, meta_number, failing_status_receiver, signal_log
+    client, webhook_settings, meta_number, failing_status_reaction, change_log
 ):
     template = factories.WhatsAppTemplateFactory(phone_number=meta_number, name="order_update")
     named = {
@@ -123,15 +124,15 @@ def test_reprocess_applies_only_the_change_that_failed(
     quality = quality_update_body(new_quality="RED", occurred_at=T0, **named)
     paused = status_update_body(event="PAUSED", occurred_at=T0, **named)
     assert signed_post(client, encode(combine(quality, paused))).status_code == 500
-    failing_status_receiver.armed = False
-    quality_signals = len(signal_log.quality)
+    failing_status_reaction.armed = False
+    quality_signals = len(change_log.quality)
 
     reprocess("--failed")
 
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.PROCESSED
     assert [o["result"] for o in delivery.outcomes] == ["applied", "applied"]
-    assert len(signal_log.quality) == quality_signals  # the quality change was not applied again
+    assert len(change_log.quality) == quality_signals  # the quality change was not applied again
     assert [
         [(o["position"], o["result"]) for o in attempt["outcomes"]] for attempt in delivery.history
     ] == [
@@ -146,18 +147,18 @@ def test_failed_delivery_is_kept_with_its_error(failed_delivery):
     delivery = failed_delivery
 
     assert delivery.status == WebhookDelivery.Status.FAILED
-    assert "RuntimeError: status receiver exploded" in delivery.error
+    assert "RuntimeError: status reaction exploded" in delivery.error
     assert "Traceback" in delivery.error
     assert delivery.attempts == 1
     assert delivery.processed_at is not None
     assert bytes(delivery.body) == payload_bytes("status_paused.json")
     assert [(o["result"], o["detail"]) for o in delivery.outcomes] == [
-        ("failed", "RuntimeError: status receiver exploded")
+        ("failed", "RuntimeError: status reaction exploded")
     ]
     assert [(a["attempt"], a["status"]) for a in delivery.history] == [(1, "failed")]
 
 
-def test_failed_delivery_fails_again_while_the_receiver_still_raises(
+def test_failed_delivery_fails_again_while_the_reaction_still_raises(
     client, failed_delivery, order_update
 ):
     response = signed_post(client, payload_bytes("status_paused.json"))
@@ -170,11 +171,11 @@ def test_failed_delivery_fails_again_while_the_receiver_still_raises(
 
 
 def test_failure_of_one_delivery_does_not_undo_an_earlier_one(
-    client, webhook_settings, order_update, failing_status_receiver
+    client, webhook_settings, order_update, failing_status_reaction
 ):
-    failing_status_receiver.armed = False
+    failing_status_reaction.armed = False
     assert signed_post(client, payload_bytes("quality_update.json")).status_code == 200
-    failing_status_receiver.armed = True
+    failing_status_reaction.armed = True
 
     assert signed_post(client, payload_bytes("status_paused.json")).status_code == 500
 
@@ -185,10 +186,10 @@ def test_failure_of_one_delivery_does_not_undo_an_earlier_one(
 # --- reprocess_webhooks ---------------------------------------------------------------------------
 
 
-def test_reprocess_command_applies_a_failed_delivery_once_the_receiver_is_fixed(
-    failed_delivery, failing_status_receiver, order_update
+def test_reprocess_command_applies_a_failed_delivery_once_the_reaction_is_fixed(
+    failed_delivery, failing_status_reaction, order_update
 ):
-    failing_status_receiver.armed = False
+    failing_status_reaction.armed = False
 
     output = reprocess()
 
@@ -214,7 +215,7 @@ def test_reprocess_command_applies_a_delivery_never_processed(webhook_settings, 
 
 
 def test_reprocess_command_leaves_processed_deliveries_alone(
-    client, webhook_settings, order_update, signal_log
+    client, webhook_settings, order_update, change_log
 ):
     signed_post(client, payload_bytes("status_paused.json"))
 
@@ -222,15 +223,15 @@ def test_reprocess_command_leaves_processed_deliveries_alone(
 
     delivery = WebhookDelivery.objects.get()
     assert delivery.attempts == 1
-    assert len(signal_log.status) == 1
+    assert len(change_log.status) == 1
     assert "Reprocessed: nothing." in output
 
 
 def test_reprocess_command_with_failed_option_skips_received_deliveries(
-    failed_delivery, failing_status_receiver, order_update
+    failed_delivery, failing_status_reaction, order_update
 ):
     received = factories.WebhookDeliveryFactory(body=payload_bytes("quality_update.json"))
-    failing_status_receiver.armed = False
+    failing_status_reaction.armed = False
 
     reprocess("--failed")
 
@@ -241,10 +242,10 @@ def test_reprocess_command_with_failed_option_skips_received_deliveries(
 
 
 def test_reprocess_command_with_id_applies_only_that_delivery(
-    client, failed_delivery, failing_status_receiver, order_update
+    client, failed_delivery, failing_status_reaction, order_update
 ):
     other = factories.WebhookDeliveryFactory(body=payload_bytes("quality_update.json"))
-    failing_status_receiver.armed = False
+    failing_status_reaction.armed = False
 
     reprocess("--id", str(failed_delivery.pk))
 
@@ -300,9 +301,9 @@ def messages_of(response) -> list[str]:
 
 
 def test_admin_reprocess_action_applies_a_failed_delivery(
-    client, super_admin, failed_delivery, failing_status_receiver, order_update
+    client, super_admin, failed_delivery, failing_status_reaction, order_update
 ):
-    failing_status_receiver.armed = False
+    failing_status_reaction.armed = False
 
     response = run_admin_reprocess(client, super_admin, failed_delivery)
 
@@ -340,10 +341,10 @@ def test_admin_reprocess_action_runs_a_processed_delivery_again(
 
 
 def test_admin_reprocess_action_is_refused_to_staff_who_are_not_superusers(
-    client, organization, failed_delivery, failing_status_receiver, order_update
+    client, organization, failed_delivery, failing_status_reaction, order_update
 ):
     staff = factories.OrgAdminFactory(organization=organization, is_staff=True)
-    failing_status_receiver.armed = False
+    failing_status_reaction.armed = False
 
     client.force_login(staff)
     response = client.post(
@@ -359,20 +360,20 @@ def test_admin_reprocess_action_is_refused_to_staff_who_are_not_superusers(
 
 
 @pytest.fixture
-def receiver_breaking_a_constraint(organization):
-    """A status receiver whose write violates a unique constraint, as a buggy receiver might."""
-    from templates_app.signals import template_status_changed
+def reaction_breaking_a_constraint(organization, plug_reaction):
+    """A reaction whose write on a status change violates a unique constraint, as a buggy one
+    might."""
+    from templates_app.changes import ChangeKind
 
-    def receiver(**kwargs) -> None:
-        Organization.objects.create(name="Copy", slug=organization.slug)
+    def reaction(changes, context) -> None:
+        if any(change.kind == ChangeKind.STATUS for change in changes):
+            Organization.objects.create(name="Copy", slug=organization.slug)
 
-    template_status_changed.connect(receiver, dispatch_uid="test-constraint-breaker")
-    yield
-    template_status_changed.disconnect(dispatch_uid="test-constraint-breaker")
+    plug_reaction(reaction)
 
 
 def test_database_error_in_one_change_leaves_the_transaction_usable_for_the_rest(
-    client, webhook_settings, order_update, receiver_breaking_a_constraint
+    client, webhook_settings, order_update, reaction_breaking_a_constraint
 ):
     # On PostgreSQL an error aborts the whole transaction unless its savepoint is rolled back:
     # the changes after the failing one, and the delivery row itself, prove it was.
@@ -403,9 +404,9 @@ def test_database_error_in_one_change_leaves_the_transaction_usable_for_the_rest
 
 
 def test_delivery_page_shows_every_attempt_and_where_each_change_stands(
-    client, super_admin, failed_delivery, failing_status_receiver
+    client, super_admin, failed_delivery, failing_status_reaction
 ):
-    failing_status_receiver.armed = False
+    failing_status_reaction.armed = False
     reprocess()
 
     client.force_login(super_admin)
@@ -413,5 +414,5 @@ def test_delivery_page_shows_every_attempt_and_where_each_change_stands(
 
     assert "Attempt 1 at" in page
     assert "Attempt 2 at" in page
-    assert page.count("RuntimeError: status receiver exploded") >= 1
+    assert page.count("RuntimeError: status reaction exploded") >= 1
     assert "status APPROVED → PAUSED" in page

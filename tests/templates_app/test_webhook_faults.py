@@ -123,22 +123,22 @@ def test_well_signed_bytes_of_any_kind_never_get_a_500(client, webhook_settings,
 
 
 @pytest.fixture
-def receiver_killing_its_connection():
-    from templates_app.signals import template_status_changed
+def reaction_killing_its_connection(plug_reaction):
+    from templates_app.changes import ChangeKind
 
-    def receiver(**kwargs) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    def reaction(changes, context) -> None:
+        if any(change.kind == ChangeKind.STATUS for change in changes):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
 
-    template_status_changed.connect(receiver, dispatch_uid="test-connection-killer")
-    yield
-    template_status_changed.disconnect(dispatch_uid="test-connection-killer")
+    plug_reaction(reaction)
+    return reaction
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_connection_terminated_mid_delivery_commits_nothing_and_reprocessing_applies_once(
-    webhook_settings, order_update, receiver_killing_its_connection
+    webhook_settings, order_update, reaction_killing_its_connection
 ):
     named = {
         "waba_id": PAYLOADS_WABA_ID,
@@ -163,9 +163,9 @@ def test_connection_terminated_mid_delivery_commits_nothing_and_reprocessing_app
     # The whole transaction died with its connection: not even the quality change stayed.
     assert (order_update.status, order_update.quality_score) == (TemplateStatus.APPROVED, "GREEN")
 
-    from templates_app.signals import template_status_changed
+    from tests import reactions
 
-    template_status_changed.disconnect(dispatch_uid="test-connection-killer")
+    reactions.plugged.clear()
     from templates_app.services.deliveries import process_delivery
 
     delivery = process_delivery(delivery=delivery)

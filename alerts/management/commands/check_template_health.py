@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from alerts import services
+from alerts.services import lifecycle
 
 
 class Command(BaseCommand):
@@ -16,7 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--hours", type=int, default=48)
 
     def handle(self, *args, hours: int, **options) -> None:
-        raised = services.raise_pending_too_long(older_than=timezone.now() - timedelta(hours=hours))
+        raised = lifecycle.raise_pending_too_long(
+            older_than=timezone.now() - timedelta(hours=hours)
+        )
         for alert in raised:
             self.stdout.write(alert.title)
         self.stdout.write(f"{len(raised)} new alert(s).")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from alerts.services import reencrypt_channel_secrets
+from alerts.services.channels import reencrypt_channel_secrets
 from templates_app.services.accounts import reencrypt_access_tokens
 
 

@@ -1,12 +1,14 @@
 """Live updates: the one way any app tells an organization's browsers that something changed.
 
-    from organizations.broadcast import MessageType, broadcast
+    from live.broadcast import MessageType, broadcast
 
     broadcast(alert.organization_id, MessageType.ALERT_CREATED, {"alert_id": alert.pk, ...})
 
-Call it inside the transaction that makes the change. It keeps the message (a `LiveMessage`
-row, so a browser that reconnects can replay it) and sends it to the group
-`org-<organization_id>` once the transaction commits: a rolled-back change is never announced.
+Call it inside the transaction that makes the change (a service acting for a person does, after
+its audit entry). It keeps the message (a `LiveMessage` row, so a browser that reconnects can
+replay it) and sends it to the group `org-<organization_id>` once the transaction commits: a
+rolled-back change is never announced. The reactions to Meta's news build their messages with
+`message()` and keep them all in one INSERT with `broadcast_many()`.
 If the channel layer cannot be reached the failure is logged and swallowed, since the change
 itself is committed and the browsers catch up by resuming.
 
@@ -19,7 +21,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from asgiref.sync import async_to_sync
@@ -27,11 +29,8 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from organizations.models import LiveMessage
-from pytake import bulk_writes
-
-if TYPE_CHECKING:
-    from templates_app.signals import TemplateChange
+from live.models import LiveMessage
+from pytake.db import insert_many
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +60,10 @@ def group_name(organization_id: UUID | str) -> str:
     return f"org-{organization_id}"
 
 
-def broadcast(
+def message(
     organization_id: UUID | str, type: MessageType | str, payload: Mapping[str, Any]
 ) -> LiveMessage:
-    """Keep a live message for the organization and send it to its sockets after commit.
+    """A live message for the organization, not yet kept nor sent.
 
     `payload` must be JSON-serialisable with Django's encoder (UUIDs and datetimes become
     strings); the frame sent and the frame replayed on resume are the same JSON.
@@ -73,15 +72,30 @@ def broadcast(
     clashing = ENVELOPE_KEYS & payload.keys()
     if clashing:
         raise ValueError(f"A live message's payload may not use {sorted(clashing)}.")
-    message = LiveMessage(
+    return LiveMessage(
         organization_id=organization_id,
         type=message_type,
         # Through JSON once, so the frame sent now equals the one read back on resume.
         payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
     )
-    # Inside a delivery the messages of all its changes are inserted together, then sent in one go.
-    bulk_writes.insert([message], after=send_after_commit)
-    return message
+
+
+def broadcast(
+    organization_id: UUID | str, type: MessageType | str, payload: Mapping[str, Any]
+) -> LiveMessage:
+    """Keep a live message for the organization and send it to its sockets after commit."""
+    [kept] = broadcast_many([message(organization_id, type, payload)])
+    return kept
+
+
+def broadcast_many(messages: Sequence[LiveMessage]) -> list[LiveMessage]:
+    """Keep `messages` in one INSERT and send them after commit, one layer event per
+    organization."""
+    if not messages:
+        return []
+    kept = insert_many(messages)
+    send_after_commit(kept)
+    return kept
 
 
 def frame(message: LiveMessage) -> dict[str, Any]:
@@ -131,43 +145,3 @@ async def _send_all(messages: Sequence[LiveMessage]) -> None:
                 ", ".join(f"{message.pk} ({message.type})" for message in kept),
                 organization_id,
             )
-
-
-# --- what templates_app announces ---------------------------------------------------------------
-
-# The message of each kind of template change that browsers hear of.
-TEMPLATE_CHANGE_MESSAGES: dict[str, MessageType] = {
-    "status": MessageType.TEMPLATE_STATUS_CHANGED,
-    "quality": MessageType.TEMPLATE_QUALITY_CHANGED,
-    "category": MessageType.TEMPLATE_CATEGORY_CHANGED,
-}
-
-
-def announce_template_change(*, change: TemplateChange) -> LiveMessage | None:
-    """A template's status, quality or category changed: tell its organization's browsers."""
-    message_type = TEMPLATE_CHANGE_MESSAGES.get(str(change.kind))
-    if message_type is None:
-        return None
-    template = change.template
-    payload: dict[str, Any] = {
-        "template_id": template.pk,
-        "name": template.name,
-        "language": template.language,
-    }
-    if message_type is MessageType.TEMPLATE_STATUS_CHANGED:
-        payload |= {
-            "previous_status": change.previous,
-            "status": change.new,
-            "quality_score": template.quality_score,
-        }
-    elif message_type is MessageType.TEMPLATE_QUALITY_CHANGED:
-        payload |= {"previous_quality": change.previous, "quality_score": change.new}
-    else:
-        # An announced change names the day it takes effect; a done one has none.
-        payload |= {
-            "previous_category": change.previous,
-            "category": change.new,
-            "effective_at": change.details.get("effective_at"),
-        }
-    payload["reason"] = change.reason
-    return broadcast(template.organization_id, message_type, payload)

@@ -1,8 +1,13 @@
-"""Applying one template event: the state machine shared by Meta's webhook and the sync.
+"""The template state machine, shared by Meta's webhook and the sync: a unit of work's events
+folded over their templates.
 
-Each dimension of a template (status, quality, category, correct category, components) is
-ordered on its own: an event older than the last one applied to its dimension is stale and
-changes nothing. A change that changes something sends its signal with a `TemplateChange`.
+`apply_events` takes the events of one unit of work (a delivery, a template of a sync) in order,
+folds each over its template in memory, writes each changed template once, and returns each
+event's outcome and the `TemplateChange`s it made, for the caller to hand to the reaction list
+(`templates_app.changes`). Each dimension of a template (status, quality, category, correct
+category, components) is ordered on its own: an event older than the last one applied to its
+dimension is stale and changes nothing. An event naming a template nobody knows is ignored, and
+its outcome says which account to sync; asking for the sync is the caller's business.
 """
 
 from __future__ import annotations
@@ -10,8 +15,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeAlias
@@ -19,6 +24,13 @@ from typing import Any, TypeAlias
 from django.db.models import Q
 from django.utils import timezone
 
+from pytake.db import update_many
+from templates_app.changes import (
+    ChangeKind,
+    ChangeSource,
+    TemplateChange,
+    react_to_template_changes,
+)
 from templates_app.meta import (
     CategoryUpdate,
     ComponentsUpdate,
@@ -33,7 +45,6 @@ from templates_app.meta import (
 from templates_app.models import BusinessAccount, TemplateStatus, WhatsAppTemplate
 from templates_app.reasons import quality_sentence, status_sentence
 from templates_app.services.templates import canonical_language
-from templates_app.signals import ChangeKind, ChangeSource, TemplateChange, send_template_change
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +68,8 @@ class ChangeOutcome:
     template_id: str | None = None
     # What Meta sent that was kept aside (e.g. a button of an unknown type).
     warnings: tuple[str, ...] = ()
+    # An unknown template's business account, for the caller to sync; never recorded.
+    account_to_sync: BusinessAccount | None = field(default=None, compare=False)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -97,6 +110,48 @@ class Context:
     delivery_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class AppliedEvents:
+    """What a unit of work's events did: an outcome per event, in order, and the changes to
+    hand to the reaction list."""
+
+    outcomes: list[ChangeOutcome]
+    changes: list[TemplateChange]
+
+
+def apply_events(
+    events: Sequence[TemplateEvent],
+    *,
+    received_at: datetime,
+    delivery_id: int | None = None,
+    source: ChangeSource = ChangeSource.META,
+    templates: TemplateFinder | None = None,
+) -> AppliedEvents:
+    """Fold `events`, in order, over their templates; write each changed template once.
+
+    Call it inside a transaction: the row locks belong to the caller's. `templates` holds the
+    rows the events name, already fetched and locked together (`TemplateFinder.lock_for`);
+    without it they are looked up here.
+    """
+    templates = templates or TemplateFinder.lock_for(events)
+    writes = TemplateWrites()
+    outcomes: list[ChangeOutcome] = []
+    changes: list[TemplateChange] = []
+    for event in events:
+        outcome, change = _fold(
+            event,
+            received_at=received_at,
+            context=Context(source, delivery_id),
+            templates=templates,
+            writes=writes,
+        )
+        outcomes.append(outcome)
+        if change is not None:
+            changes.append(change)
+    writes.save()
+    return AppliedEvents(outcomes, changes)
+
+
 def apply_template_event(
     *,
     event: TemplateEvent,
@@ -105,29 +160,41 @@ def apply_template_event(
     source: ChangeSource = ChangeSource.META,
     templates: TemplateFinder | None = None,
 ) -> ChangeOutcome:
-    """Apply one template event to its template, under the template's row lock.
+    """One event as a unit of work of its own: applied, then the reaction list for its change."""
+    applied = apply_events(
+        [event],
+        received_at=received_at,
+        delivery_id=delivery_id,
+        source=source,
+        templates=templates,
+    )
+    react_to_template_changes(applied.changes)
+    return applied.outcomes[0]
 
-    Call it inside a transaction: the row lock and the receivers' writes belong to the
-    caller's. `templates` holds the rows a batch of events has already fetched and locked
-    together (`TemplateFinder.lock_for`); without it the event's own template is looked up.
-    """
+
+def _fold(
+    event: TemplateEvent,
+    *,
+    received_at: datetime,
+    context: Context,
+    templates: TemplateFinder,
+    writes: TemplateWrites,
+) -> tuple[ChangeOutcome, TemplateChange | None]:
     dimension = DIMENSIONS[type(event)]
     field = dimension.field
-    templates = templates or TemplateFinder.lock_for([event])
-    if templates.account(event.waba_id) is None:
-        return _ignored(event, field, f"unknown WABA {event.waba_id}")
+    account = templates.account(event.waba_id)
+    if account is None:
+        return _ignored(event, field, f"unknown WABA {event.waba_id}"), None
     template = templates.find(event) or templates.learn(event)
     if template is None:
-        # Imported here: the sync applies its changes through this module.
-        from templates_app.services.sync import request_sync_after_unknown_template
-
-        request_sync_after_unknown_template(account=templates.account(event.waba_id))
-        return _ignored(event, field, f"unknown template {_describe(event.template)}")
+        ignored = _ignored(event, field, f"unknown template {_describe(event.template)}")
+        return dataclasses.replace(ignored, account_to_sync=account), None
     if event.occurred_at is None:
-        # Meta gave no time: the receipt time stands in, for this service and every receiver.
+        # Meta gave no time: the receipt time stands in, for this service and every reaction.
         event = dataclasses.replace(event, occurred_at=received_at)
     occurred_at = event.occurred_at
     last_applied_at = getattr(template, dimension.applied_at)
+    change = None
     if _is_stale(last_applied_at, occurred_at):
         result, detail = (
             Result.STALE,
@@ -135,28 +202,51 @@ def apply_template_event(
             f"applied ({last_applied_at.isoformat()})",
         )
     else:
-        before = _column_values(template)
+        writes.touch(template)
         setattr(template, dimension.applied_at, occurred_at)
         result, detail, change = dimension.apply(
-            template, event, occurred_at=occurred_at, context=Context(source, delivery_id)
+            template, event, occurred_at=occurred_at, context=context
         )
-        _save_changed_columns(template, before)
-        if change is not None:
-            send_template_change(change)
-    return ChangeOutcome(
+    outcome = ChangeOutcome(
         event.position, field, result, detail, str(template.pk), tuple(event.warnings)
     )
+    return outcome, change
 
 
 def _column_values(template: WhatsAppTemplate) -> dict[str, Any]:
     return {field.attname: getattr(template, field.attname) for field in COLUMNS}
 
 
-def _save_changed_columns(template: WhatsAppTemplate, before: dict[str, Any]) -> None:
-    """Write only what the event changed: a row of 40 columns need not be sent back whole."""
-    changed = [name for name, value in before.items() if getattr(template, name) != value]
-    if changed:
-        template.save(update_fields=[*changed, "updated_at"])
+class TemplateWrites:
+    """The templates a unit of work changed, each written once at its end, with only the
+    columns that changed: a row of 40 columns need not be sent back whole."""
+
+    def __init__(self) -> None:
+        self._before: dict[Any, tuple[WhatsAppTemplate, dict[str, Any]]] = {}
+
+    def touch(self, template: WhatsAppTemplate) -> None:
+        """Remember the template's columns before the unit of work's first change to it."""
+        if template.pk not in self._before:
+            self._before[template.pk] = (template, _column_values(template))
+
+    def save(self) -> None:
+        changed: dict[Any, list[str]] = {}
+        for pk, (template, before) in self._before.items():
+            names = [name for name, value in before.items() if getattr(template, name) != value]
+            if names:
+                changed[pk] = names
+        if not changed:
+            return
+        if len(changed) == 1:
+            [(pk, names)] = changed.items()
+            self._before[pk][0].save(update_fields=[*names, "updated_at"])
+            return
+        now = timezone.now()
+        rows = [self._before[pk][0] for pk in changed]
+        for template in rows:
+            template.updated_at = now
+        columns = sorted({name for names in changed.values() for name in names})
+        update_many(rows, [*columns, "updated_at"])
 
 
 def field_of(event: TemplateEvent) -> str:

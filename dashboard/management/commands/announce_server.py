@@ -3,7 +3,7 @@ import time
 import httpx
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from organizations.demo import DEMO_PHONE_NUMBER_ID
+from dashboard.demo import DEMO_PHONE_NUMBER_ID
 from templates_app.models import PhoneNumber
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from organizations.demo import load_demo_data
+from dashboard.demo import load_demo_data
 
 
 class Command(BaseCommand):

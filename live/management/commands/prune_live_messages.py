@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from organizations.services import prune_live_messages
+from live.services import prune_live_messages
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ Frames from the client: `{"type": "ping"}` → `{"type": "pong"}`; `{"type": "re
 <id>}` → every message after that id, oldest first (at most RESUME_LIMIT, then
 `{"type": "resume.truncated"}`; that alone when message `since` is no longer kept). Anything
 else → `{"type": "error", "detail": ...}`, and the socket stays open; a frame nested deeper than
-JSON_MAX_DEPTH closes it with 1007. The messages themselves come from `organizations.broadcast`.
+JSON_MAX_DEPTH closes it with 1007. The messages themselves come from `live.broadcast`.
 
 The socket lives no longer than its credentials. It checks them again when told of a revocation
 (`organizations.revocation`), when its token expires (a timer; every frame and message compares
@@ -33,8 +33,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
+from live import selectors as live_selectors
+from live.broadcast import LAYER_EVENT_TYPE, frame, group_name
 from organizations import selectors
-from organizations.broadcast import LAYER_EVENT_TYPE, frame, group_name
 from organizations.models import User
 from organizations.revocation import user_group_name
 from pytake import json_depth
@@ -100,7 +101,7 @@ class LiveUpdatesConsumer(AsyncJsonWebsocketConsumer):
                 "type": "hello",
                 "organization_id": self.organization_id,
                 "server_time": timezone.now().isoformat(),
-                "last_id": await database_sync_to_async(selectors.last_live_message_id)(
+                "last_id": await database_sync_to_async(live_selectors.last_live_message_id)(
                     self.organization_id
                 ),
             }
@@ -226,13 +227,13 @@ class LiveUpdatesConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
             await self._error('"since" is the id of the last message received, an integer ≥ 0.')
             return
-        if since and not await database_sync_to_async(selectors.live_message_is_kept)(
+        if since and not await database_sync_to_async(live_selectors.live_message_is_kept)(
             self.organization_id, since
         ):
             # Pruned (or never this organization's): what followed it may be gone too.
             await self.send_json({"type": "resume.truncated"})
             return
-        messages = await database_sync_to_async(selectors.live_messages_after)(
+        messages = await database_sync_to_async(live_selectors.live_messages_after)(
             self.organization_id, since=since, limit=RESUME_LIMIT + 1
         )
         for message in messages[:RESUME_LIMIT]:

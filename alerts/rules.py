@@ -1,0 +1,171 @@
+"""Which alert a piece of news raises or resolves, and how the alert reads: the rules, written
+once for Meta's webhook, the sync and the health check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from alerts.models import Alert
+from templates_app.changes import AccountEventKind, ChangeKind, TemplateChange
+from templates_app.models import TemplateStatus, WhatsAppTemplate
+from templates_app.reasons import QUALITY_WORDS, reason_phrase
+
+Kind = Alert.Kind
+Severity = Alert.Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """The alert a piece of news raises, and how its title reads after "Template x (en_US)"."""
+
+    kind: Kind
+    severity: Severity
+    predicate: str
+
+
+# Keyed by the template's new status, or its new quality.
+STATUS_RULES: dict[str, Rule] = {
+    TemplateStatus.DISABLED: Rule(
+        Kind.TEMPLATE_DISABLED, Severity.CRITICAL, "was disabled by Meta"
+    ),
+    TemplateStatus.PAUSED: Rule(Kind.TEMPLATE_PAUSED, Severity.WARNING, "was paused by Meta"),
+    TemplateStatus.LOCKED: Rule(Kind.TEMPLATE_PAUSED, Severity.WARNING, "was locked by Meta"),
+    TemplateStatus.FLAGGED: Rule(
+        Kind.TEMPLATE_FLAGGED,
+        Severity.WARNING,
+        "was flagged by Meta: it will be disabled if its quality does not improve",
+    ),
+    TemplateStatus.REJECTED: Rule(Kind.TEMPLATE_REJECTED, Severity.INFO, "was rejected by Meta"),
+}
+QUALITY_RULES: dict[str, Rule] = {
+    "RED": Rule(
+        Kind.TEMPLATE_QUALITY_RED, Severity.CRITICAL, f"has {QUALITY_WORDS['RED']} quality"
+    ),
+    "YELLOW": Rule(
+        Kind.TEMPLATE_QUALITY_YELLOW, Severity.WARNING, f"has {QUALITY_WORDS['YELLOW']} quality"
+    ),
+}
+CATEGORY_MISMATCH = Rule(Kind.TEMPLATE_CATEGORY_MISMATCH, Severity.INFO, "is in the wrong category")
+PENDING_TOO_LONG = Rule(
+    Kind.TEMPLATE_PENDING_TOO_LONG,
+    Severity.WARNING,
+    "has waited for Meta's review for more than 48 hours",
+)
+
+QUALITY_KINDS = frozenset({Kind.TEMPLATE_QUALITY_RED, Kind.TEMPLATE_QUALITY_YELLOW})
+# A new alert of the key replaces the open alerts of these kinds (resolved as escalated).
+ESCALATES: dict[str, frozenset[str]] = {
+    Kind.TEMPLATE_DISABLED: frozenset({Kind.TEMPLATE_PAUSED, Kind.TEMPLATE_FLAGGED}),
+    Kind.TEMPLATE_QUALITY_RED: frozenset({Kind.TEMPLATE_QUALITY_YELLOW}),
+}
+# A template APPROVED again (approved, reinstated, pause lifted) is well again in these ways.
+RESOLVED_BY_APPROVAL = frozenset(
+    {
+        Kind.TEMPLATE_DISABLED,
+        Kind.TEMPLATE_PAUSED,
+        Kind.TEMPLATE_FLAGGED,
+        Kind.TEMPLATE_REJECTED,
+        Kind.TEMPLATE_PENDING_TOO_LONG,
+    }
+)
+
+ACCOUNT_RULES: dict[str, tuple[Kind, Severity]] = {
+    AccountEventKind.TOKEN_INVALID: (Kind.ACCOUNT_TOKEN_INVALID, Severity.CRITICAL),
+    AccountEventKind.RELEASED: (Kind.ACCOUNT_RELEASED, Severity.WARNING),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Raise:
+    rule: Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Resolve:
+    kinds: frozenset[str]
+
+
+def consequences(change: TemplateChange) -> list[Raise | Resolve]:
+    """What a template's change does to its alerts, in order.
+
+    Status: a blocked or flagged template raises an alert; an approved one resolves what it
+    ended, one no longer pending ends the wait. Quality: YELLOW or RED raises an alert; any
+    other quality resolves the quality alerts it ends (RED's escalation resolves YELLOW itself).
+    Correct category: Meta found the template is of another category than it was sent as.
+    """
+    if change.kind == ChangeKind.STATUS:
+        found: list[Raise | Resolve] = []
+        if change.new == TemplateStatus.APPROVED:
+            found.append(Resolve(RESOLVED_BY_APPROVAL))
+        elif change.previous == TemplateStatus.PENDING:
+            found.append(Resolve(frozenset({Kind.TEMPLATE_PENDING_TOO_LONG})))
+        rule = STATUS_RULES.get(change.new)
+        if rule is not None:
+            found.append(Raise(rule))
+        return found
+    if change.kind == ChangeKind.QUALITY:
+        rule = QUALITY_RULES.get(change.new)
+        if rule is None:
+            return [Resolve(QUALITY_KINDS)]
+        ended = QUALITY_KINDS - {rule.kind} - ESCALATES.get(rule.kind, frozenset())
+        return [Raise(rule), *([Resolve(frozenset(ended))] if ended else [])]
+    if change.kind == ChangeKind.CORRECT_CATEGORY:
+        return [Raise(CATEGORY_MISMATCH)]
+    return []
+
+
+def alert_title(
+    template: WhatsAppTemplate, rule: Rule, *, reason_code: str = "", campaigns_paused: int = 0
+) -> str:
+    """`Template spring_sale (en_US) was disabled by Meta: scam. 3 campaigns paused.`"""
+    title = f"Template {template.name} ({template.language}) {rule.predicate}"
+    phrase = reason_phrase(reason_code) if rule.kind not in QUALITY_KINDS else ""
+    title += f": {phrase}." if phrase else "."
+    if campaigns_paused:
+        noun = "campaign" if campaigns_paused == 1 else "campaigns"
+        title += f" {campaigns_paused} {noun} paused."
+    return title[:300]
+
+
+def alert_data(
+    template: WhatsAppTemplate,
+    *,
+    reason: str,
+    campaigns_paused: int,
+    status: str | None = None,
+    quality: str | None = None,
+) -> dict[str, Any]:
+    """What an alert about `template` keeps; `status` and `quality` as they stood at the news."""
+    return {
+        "template_id": str(template.pk),
+        "template_name": template.name,
+        "language": template.language,
+        "status": status if status is not None else template.status,
+        "quality": quality if quality is not None else template.quality_score,
+        "reason": reason,
+        "campaigns_paused": campaigns_paused,
+    }
+
+
+def template_change_data(change: TemplateChange, *, campaigns_paused: int) -> dict[str, Any]:
+    """The data of an alert a template's change raises."""
+    data = alert_data(
+        change.template,
+        reason=change.reason,
+        campaigns_paused=campaigns_paused,
+        status=change.status,
+        quality=change.quality_score,
+    )
+    data.update(
+        {
+            "what_happened": change.what_happened,
+            "reason_code": change.reason_code,
+            "source": str(change.source),
+            "occurred_at": change.occurred_at.isoformat(),
+            "delivery_id": change.delivery_id,
+        }
+    )
+    if change.kind == ChangeKind.CORRECT_CATEGORY:
+        data["correct_category"] = change.new
+    return data

@@ -1,0 +1,68 @@
+"""Live updates follow Meta's news: one INSERT of the unit of work's messages, sent per
+organization once it commits."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from live.broadcast import MessageType, broadcast_many, message
+from live.models import LiveMessage
+from templates_app.changes import (
+    ChangeKind,
+    ReactionContext,
+    TemplateChange,
+)
+
+# The message of each kind of template change that browsers hear of.
+TEMPLATE_CHANGE_MESSAGES: dict[str, MessageType] = {
+    ChangeKind.STATUS: MessageType.TEMPLATE_STATUS_CHANGED,
+    ChangeKind.QUALITY: MessageType.TEMPLATE_QUALITY_CHANGED,
+    ChangeKind.CATEGORY: MessageType.TEMPLATE_CATEGORY_CHANGED,
+}
+
+
+def react(changes: Sequence[TemplateChange], context: ReactionContext) -> None:
+    """Each change's messages in its order: the template's own, then what the campaigns and
+    alerts it moved left."""
+    left: dict[int, list[LiveMessage]] = defaultdict(list)
+    for effect in context.live_messages:
+        left[effect.position].append(effect.value)
+    messages: list[LiveMessage] = []
+    for position, change in enumerate(changes):
+        template_message = template_change_message(change)
+        if template_message is not None:
+            messages.append(template_message)
+        messages.extend(left.pop(position, []))
+    broadcast_many(messages)
+
+
+def template_change_message(change: TemplateChange) -> LiveMessage | None:
+    """A template's status, quality or category changed: the message its browsers get."""
+    message_type = TEMPLATE_CHANGE_MESSAGES.get(change.kind)
+    if message_type is None:
+        return None
+    template = change.template
+    payload: dict[str, Any] = {
+        "template_id": template.pk,
+        "name": template.name,
+        "language": template.language,
+    }
+    if message_type is MessageType.TEMPLATE_STATUS_CHANGED:
+        payload |= {
+            "previous_status": change.previous,
+            "status": change.new,
+            "quality_score": change.quality_score,
+        }
+    elif message_type is MessageType.TEMPLATE_QUALITY_CHANGED:
+        payload |= {"previous_quality": change.previous, "quality_score": change.new}
+    else:
+        # An announced change names the day it takes effect; a done one has none.
+        payload |= {
+            "previous_category": change.previous,
+            "category": change.new,
+            "effective_at": change.details.get("effective_at"),
+        }
+    payload["reason"] = change.reason
+    return message(template.organization_id, message_type, payload)
