@@ -35,7 +35,7 @@ def _run() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from organizations.models import Organization
-    from templates_app.graph import GraphClient
+    from templates_app.graph_client import GraphClient
     from templates_app.graph_stand_in import GraphStandIn
     from templates_app.management.commands.fake_graph_api import make_server
     from templates_app.meta.graph import components_of, graph_template

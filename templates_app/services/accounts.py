@@ -9,7 +9,7 @@ from django.utils import timezone
 from organizations.models import Organization, User
 from pytake.crypto import encrypt_secret
 from pytake.exceptions import ApplicationError, ConflictError
-from templates_app.graph import GraphClient, GraphError, GraphTokenInvalid, GraphUnavailable
+from templates_app.graph_client import GraphClient, GraphError, GraphTokenInvalid, GraphUnavailable
 from templates_app.models import BusinessAccount
 from templates_app.signals import AccountEventKind, BusinessAccountEvent, send_account_event
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from pytake.crypto import SecretUnreadable, decrypt_secret
 from pytake.exceptions import ApplicationError, ConflictError
-from templates_app.graph import GraphClient, GraphError, GraphRateLimited, GraphTokenInvalid
+from templates_app.graph_client import GraphClient, GraphError, GraphRateLimited, GraphTokenInvalid
 from templates_app.meta import StatusEvent, StatusUpdate, TemplateEvent, TemplateRef
 from templates_app.meta.events import normalize_language
 from templates_app.meta.graph import AnalyticsPoint, GraphTemplate, TemplatePage

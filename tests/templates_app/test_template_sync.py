@@ -512,7 +512,7 @@ def test_counts_come_from_meta_analytics_and_failures_only_from_settled_days(
 def test_unchanged_listing_costs_one_query_per_page(
     synced_account, graph, in_sync, settings, django_assert_max_num_queries
 ):
-    from templates_app.graph import GraphClient
+    from templates_app.graph_client import GraphClient
     from templates_app.services.sync import SyncTally, sync_templates
     from tests.graph import GRAPH_TOKEN
 
