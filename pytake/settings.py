@@ -214,6 +214,13 @@ WEBHOOK_TASK_ATTEMPTS = env.int("WEBHOOK_TASK_ATTEMPTS", default=5)
 WEBHOOK_KEEP_IGNORED = env.bool("WEBHOOK_KEEP_IGNORED", default=True)
 WEBHOOK_IGNORED_RETENTION_DAYS = env.int("WEBHOOK_IGNORED_RETENTION_DAYS", default=7)
 
+# What templates_app shows of the apps that react to a template (its API's and admin's counts),
+# counted where those apps may be read: templates_app reads no other app's models.
+TEMPLATE_HEALTH_COUNTS = {
+    "open_alerts": "dashboard.selectors.open_alerts_count",
+    "campaigns_affected": "dashboard.selectors.campaigns_affected_count",
+}
+
 # Meta's Graph API, for syncing templates; tests and the demo point it at a local stand-in.
 GRAPH_API_BASE_URL = env.str("GRAPH_API_BASE_URL", default="https://graph.facebook.com")
 GRAPH_API_VERSION = env.str("GRAPH_API_VERSION", default="v23.0")
