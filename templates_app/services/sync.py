@@ -296,6 +296,19 @@ def _name_key(listed: GraphTemplate) -> tuple[str, str]:
     return (listed.name, normalize_language(listed.language))
 
 
+# What `differences` compares and a found template's id: a page's templates load nothing more.
+COMPARED_FIELDS = (
+    "meta_template_id",
+    "name",
+    "language",
+    "status",
+    "rejection_reason",
+    "quality_score",
+    "category",
+    "components",
+)
+
+
 def _ours_for_page(
     account: BusinessAccount, listed: Iterable[GraphTemplate]
 ) -> dict[str | tuple[str, str], WhatsAppTemplate]:
@@ -308,7 +321,7 @@ def _ours_for_page(
         Q(meta_template_id__in=ids) | Q(meta_template_id__isnull=True, name__in=names),
         business_account=account,
         deleted_at__isnull=True,
-    ):
+    ).only(*COMPARED_FIELDS):
         if template.meta_template_id:
             found[template.meta_template_id] = template
         else:
