@@ -30,6 +30,8 @@ class Answer:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # Served only to a request whose path ends so (e.g. "message_templates"); "" to any.
+    path_end: str = ""
 
 
 @dataclass
@@ -79,7 +81,12 @@ class GraphStandIn:
     def _answer(self, *, path: str, query: Mapping[str, list[str]], authorization: str) -> Answer:
         with self._lock:
             self.requests.append(path + ("?" + urlencode(query, doseq=True) if query else ""))
-            queued = self.queued.pop(0) if self.queued else None
+            queued = next(
+                (answer for answer in self.queued if path.rstrip("/").endswith(answer.path_end)),
+                None,
+            )
+            if queued is not None:
+                self.queued.remove(queued)
         if queued is not None:
             if queued.delay:
                 time.sleep(queued.delay)
