@@ -8,7 +8,8 @@ to a webhook. Each observation is dated by the time of its request: a webhook wi
 time still wins. Each template is applied in its own transaction, so what was applied stays
 applied and what failed is retried by the next sync. Only a complete listing marks the
 templates it lacks as deleted. Counts come from Meta's template analytics, asked for a few
-templates a request, several requests at once (GraphClient bounds them). Fetching and comparing
+templates a request as each page arrives, several requests at once (GraphClient bounds them),
+and written once the listing is done. Fetching and comparing
 (`compare_page`) stay apart from applying (`apply_differences`); only the caller's thread
 touches the database.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,7 +30,14 @@ from django.utils import timezone
 
 from pytake.crypto import SecretUnreadable, decrypt_secret
 from pytake.exceptions import ApplicationError, ConflictError
-from templates_app.graph_client import GraphClient, GraphError, GraphRateLimited, GraphTokenInvalid
+from templates_app.graph_client import (
+    ANALYTICS_BATCH,
+    GraphClient,
+    GraphError,
+    GraphRateLimited,
+    GraphTokenInvalid,
+    gather_points,
+)
 from templates_app.meta import StatusEvent, StatusUpdate, TemplateEvent, TemplateRef
 from templates_app.meta.events import normalize_language
 from templates_app.meta.graph import AnalyticsPoint, GraphTemplate, TemplatePage
@@ -159,8 +168,9 @@ def run_sync(*, run_id: int) -> SyncRun:
     try:
         token = decrypt_secret(account.access_token_encrypted)
         with GraphClient(access_token=token) as graph:
-            sync_templates(account=account, client=graph, tally=tally)
-            refresh_counts(account=account, client=graph)
+            counts = CountsAsked(client=graph, waba_id=account.waba_id, now=timezone.now())
+            sync_templates(account=account, client=graph, tally=tally, counts=counts)
+            refresh_counts(account=account, client=graph, asked=counts)
     except GraphTokenInvalid as exc:
         tally.errors.append(f"Meta access token no longer works: {exc}. The sync stopped.")
         mark_token_invalid(account=account, error=exc)
@@ -212,9 +222,16 @@ def _retry_later(account: BusinessAccount, *, seconds: float) -> None:
     _enqueue(run.pk, run_after=timezone.now() + timedelta(seconds=seconds))
 
 
-def sync_templates(*, account: BusinessAccount, client: GraphClient, tally: SyncTally) -> None:
+def sync_templates(
+    *,
+    account: BusinessAccount,
+    client: GraphClient,
+    tally: SyncTally,
+    counts: CountsAsked | None = None,
+) -> None:
     """List every page of the account's templates and apply every difference; the next page is
-    asked for while this one is compared and applied.
+    asked for while this one is compared and applied. With `counts`, each page's analytics are
+    asked for as the page arrives, so they come in while the listing goes on.
 
     Raises GraphError when Meta stops answering; what was applied until then stays.
     """
@@ -228,6 +245,8 @@ def sync_templates(*, account: BusinessAccount, client: GraphClient, tally: Sync
         all_read &= not page.unreadable
         for position, reason in page.unreadable:
             tally.errors.append(f"Page {tally.pages}, {position}: {reason}")
+        if counts is not None:
+            counts.ask(listed.meta_template_id for listed in page.templates)
         tally.templates_seen += len(page.templates)
         seen.update(listed.meta_template_id for listed in page.templates)
         apply_differences(
@@ -465,16 +484,62 @@ def _mark_gone(
 # --- counts -------------------------------------------------------------------------------------
 
 
+class CountsAsked:
+    """Meta's counts of the last 30 days until `now`, asked for a few templates a request as
+    their ids become known (each page of a listing), answered on the client's worker threads."""
+
+    def __init__(self, *, client: GraphClient, waba_id: str, now: datetime) -> None:
+        self.client = client
+        self.waba_id = waba_id
+        self.now = now
+        self._asked: set[str] = set()
+        # Ids not asked for yet: a request is sent once it can carry a full batch.
+        self._waiting: list[str] = []
+        self._answers: list[Future[list[AnalyticsPoint]]] = []
+
+    def ask(self, template_ids: Iterable[str]) -> None:
+        new = [meta_id for meta_id in dict.fromkeys(template_ids) if meta_id not in self._asked]
+        self._asked.update(new)
+        self._waiting.extend(new)
+        full = len(self._waiting) - len(self._waiting) % ANALYTICS_BATCH
+        self._send(self._waiting[:full])
+        del self._waiting[:full]
+
+    def points(self) -> list[AnalyticsPoint]:
+        """Every point asked for; raises the GraphError of the first request that failed."""
+        self._send(self._waiting)
+        self._waiting = []
+        return gather_points(self._answers)
+
+    def _send(self, template_ids: list[str]) -> None:
+        self._answers.extend(
+            self.client.ask_template_analytics(
+                self.waba_id,
+                template_ids=template_ids,
+                start=self.now - COUNTS_WINDOW,
+                end=self.now,
+            )
+        )
+
+
 def refresh_counts(
-    *, account: BusinessAccount, client: GraphClient, now: datetime | None = None
+    *,
+    account: BusinessAccount,
+    client: GraphClient,
+    now: datetime | None = None,
+    asked: CountsAsked | None = None,
 ) -> int:
     """Sent, delivered, read and failed counts of the last 30 days from Meta's analytics,
     asked for on the client's worker threads, a few templates a request.
 
     `failed_count` is sent minus delivered over the days that ended more than 48 hours ago:
-    a younger message may still be delivered. Returns the number of templates updated.
+    a younger message may still be delivered. `asked` holds what was asked for already (during
+    the listing); the account's other templates are asked for here. Returns the number of
+    templates updated.
     """
-    now = now or timezone.now()
+    if asked is None:
+        asked = CountsAsked(client=client, waba_id=account.waba_id, now=now or timezone.now())
+    now = asked.now
     templates = list(
         WhatsAppTemplate.objects.filter(
             business_account=account, deleted_at__isnull=True, meta_template_id__isnull=False
@@ -484,13 +549,8 @@ def refresh_counts(
     )
     if not templates:
         return 0
-    points = client.template_analytics(
-        account.waba_id,
-        template_ids=[t.meta_template_id for t in templates],
-        start=now - COUNTS_WINDOW,
-        end=now,
-    )
-    counts = counts_from_points(points, now=now)
+    asked.ask(template.meta_template_id for template in templates)
+    counts = counts_from_points(asked.points(), now=now)
     changed = []
     for template in templates:
         new = counts.get(template.meta_template_id, (0, 0, 0, 0))
