@@ -1,17 +1,16 @@
 """Reconciling our templates with Meta's Graph API: the sync.
 
 A sync lists every page of the WABA's templates (the next page asked for while this one is
-compared), compares each page with ours in one query and applies every
-difference as an event with source `sync` through the one state machine
+compared), compares each page with ours in one query and applies every difference as an event
+with source `sync` through the one state machine
 (`events.apply_template_event`), so campaigns, audit, alerts and live updates react exactly as
 to a webhook. Each observation is dated by the time of its request: a webhook with a newer event
 time still wins. Each template is applied in its own transaction, so what was applied stays
 applied and what failed is retried by the next sync. Only a complete listing marks the
 templates it lacks as deleted. Counts come from Meta's template analytics, asked for a few
 templates a request as each page arrives, several requests at once (GraphClient bounds them),
-and written once the listing is done. Fetching and comparing
-(`compare_page`) stay apart from applying (`apply_differences`); only the caller's thread
-touches the database.
+and written once the listing is done. Fetching and comparing (`compare_page`) stay apart from
+applying (`apply_differences`); only the caller's thread touches the database.
 """
 
 from __future__ import annotations
