@@ -1,23 +1,31 @@
-"""Sync one WABA of 5,000 templates (50 pages of 100) from a local Graph API stand-in.
+"""Sync one WABA of 5,000 templates from a local Graph API stand-in that answers like Meta.
 
     .venv/bin/python -m bench sync
-    BENCH_PROFILE=/tmp/sync.prof .venv/bin/python -m bench sync   # also a cProfile of one run
+    BENCH_GRAPH_DELAY_MS=0 .venv/bin/python -m bench sync     # a stand-in without latency
+    BENCH_PROFILE=/tmp/sync.prof .venv/bin/python -m bench sync   # also a cProfile of one sync
 
-The stand-in serves Meta's shapes over HTTP on 127.0.0.1 from a thread of this process.
-Measured: a sync where nothing changed and one where 500 templates changed (250 paused, 250
-turned RED), wall time and queries; then the analytics refresh (500 requests of 10 templates).
+The stand-in (templates_app.graph_stand_in, served over HTTP on 127.0.0.1) runs in a process of
+its own and answers each request after BENCH_GRAPH_DELAY_MS (50 by default), so the CPU time
+measured here is ours alone. A whole sync is `run_sync` of a queued SyncRun, as the task runs
+it: every listing page, every difference applied, then Meta's counts (template analytics, 10
+templates a request). Measured: nothing changed, then 500 changed (250 paused, 250 turned RED),
+then the same 500 changed back; each with the requests the stand-in answered, wall time, our
+process's CPU time and the statements sent.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 TEMPLATES = 5_000
 CHANGED = 500
-PAGE_SIZE = 100
 TOKEN = "bench-token"
+DELAY_SECONDS = int(os.environ.get("BENCH_GRAPH_DELAY_MS", "50")) / 1000
 
 
 def run() -> None:
@@ -29,19 +37,58 @@ def run() -> None:
     _run()
 
 
-def _run() -> None:
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from organizations.models import Organization
-    from templates_app.graph import GraphClient
+def _serve(listing: dict[str, list[dict[str, Any]]], delay: float, port, answered) -> None:
+    """The stand-in's process: serve `listing` until terminated, counting the answers."""
     from templates_app.graph_stand_in import GraphStandIn
     from templates_app.management.commands.fake_graph_api import make_server
+
+    stand_in = GraphStandIn(access_token=TOKEN, templates=listing, delay=delay)
+    stand_in.daily_counts = {
+        item["id"]: [(3, 10, 9, 5)] for items in listing.values() for item in items
+    }
+    respond = stand_in.respond
+
+    def counted(**request: Any):
+        with answered.get_lock():
+            answered.value += 1
+        return respond(**request)
+
+    stand_in.respond = counted  # type: ignore[method-assign]
+    server = make_server("127.0.0.1", 0, stand_in, lambda: stand_in.templates)
+    port.value = server.server_address[1]
+    server.serve_forever()
+
+
+@contextmanager
+def stand_in_process(listing: dict[str, list[dict[str, Any]]]) -> Iterator[Any]:
+    """A Graph stand-in serving `listing` from a forked process; yields its answer counter."""
+    from django.conf import settings
+
+    context = multiprocessing.get_context("fork")
+    port, answered = context.Value("i", 0), context.Value("i", 0)
+    process = context.Process(
+        target=_serve, args=(listing, DELAY_SECONDS, port, answered), daemon=True
+    )
+    process.start()
+    while not port.value:
+        time.sleep(0.01)
+    settings.GRAPH_API_BASE_URL = f"http://127.0.0.1:{port.value}"
+    try:
+        yield answered
+    finally:
+        process.terminate()  # SIGTERM: no finalizer of the child touches our connections
+        process.join()
+
+
+def _run() -> None:
+    from django.db import connection
+
+    from bench.support import count_queries
+    from organizations.models import Organization
     from templates_app.meta.graph import components_of, graph_template
-    from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
+    from templates_app.models import BusinessAccount, PhoneNumber, SyncRun, WhatsAppTemplate
     from templates_app.services.accounts import store_access_token
-    from templates_app.services.sync import SyncTally, refresh_counts, sync_templates
+    from templates_app.services.sync import run_sync
 
     organization = Organization.objects.create(name="Bench", slug="bench-sync")
     account = BusinessAccount.objects.create(
@@ -83,45 +130,6 @@ def _run() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE templates_app_whatsapptemplate")
 
-    stand_in = GraphStandIn(access_token=TOKEN, templates={account.waba_id: listing})
-    stand_in.daily_counts = {item["id"]: [(3, 10, 9, 5)] for item in listing}
-    server = make_server("127.0.0.1", 0, stand_in, lambda: stand_in.templates)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.GRAPH_API_BASE_URL = stand_in.base_url
-    settings.GRAPH_API_PAGE_SIZE = PAGE_SIZE
-    print(
-        f"{TEMPLATES:,} templates, {TEMPLATES // PAGE_SIZE} pages of {PAGE_SIZE}, stand-in on "
-        f"{stand_in.base_url} (same process)\n"
-    )
-
-    def sync(*, capture: bool) -> tuple[float, SyncTally, int]:
-        tally = SyncTally()
-        started = time.perf_counter()
-        with GraphClient(access_token=TOKEN) as client:
-            if capture:
-                with CaptureQueriesContext(connection) as queries:
-                    sync_templates(account=account, client=client, tally=tally)
-                count = len(queries.captured_queries)
-            else:
-                sync_templates(account=account, client=client, tally=tally)
-                count = -1
-        return time.perf_counter() - started, tally, count
-
-    def report(label: str) -> None:
-        # Timed without capturing (capturing formats every statement); queries counted apart.
-        elapsed, tally, _ = sync(capture=False)
-        _, _, queries = sync(capture=True)
-        assert not tally.errors, tally.errors
-        print(f"{label}:")
-        print(
-            f"  wall {elapsed:.2f} s, {tally.pages} pages, {tally.templates_seen:,} seen, "
-            f"{tally.changes_applied} changes applied"
-        )
-        print(f"  queries on the second run of the same listing: {queries}")
-
-    # Nothing changed: timed run, then a counted run of the same listing.
-    report("Nothing changed")
-
     def change(*, status: str, quality: str) -> None:
         for n, item in enumerate(listing[:CHANGED]):
             if n % 2:
@@ -129,35 +137,36 @@ def _run() -> None:
             else:
                 item["status"] = status
 
-    # 500 changed, timed; then changed back, with the queries counted.
-    change(status="PAUSED", quality="RED")
+    def whole_sync(label: str) -> None:
+        with stand_in_process({account.waba_id: listing}) as answered:
+            run = SyncRun.objects.create(business_account=account)
+            wall, cpu = time.perf_counter(), time.process_time()
+            statements = count_queries(lambda: run_sync(run_id=run.pk))
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            requests = answered.value
+        run.refresh_from_db()
+        assert run.status == SyncRun.Status.SUCCEEDED, run.errors
+        print(
+            f"  {label:<22} {requests:>5} requests {wall:>6.2f} s wall {cpu:>6.2f} s CPU "
+            f"{statements:>6,} statements  {run.pages} pages, {run.changes_applied} applied"
+        )
+
+    print(
+        f"{TEMPLATES:,} templates; the stand-in (its own process) answers each request after "
+        f"{DELAY_SECONDS * 1000:.0f} ms.\nWhole syncs (listing, differences applied, counts):"
+    )
+    whole_sync("nothing changed")
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 
-        cProfile.runctx("sync(capture=False)", globals(), locals(), os.environ["BENCH_PROFILE"])
-        change(status="APPROVED", quality="GREEN")
-        sync(capture=False)
         change(status="PAUSED", quality="RED")
-    elapsed, tally, _ = sync(capture=False)
-    assert tally.changes_applied == CHANGED and not tally.errors, tally
+        with cProfile.Profile() as profile:
+            whole_sync("500 changed (profiled)")
+        profile.dump_stats(os.environ["BENCH_PROFILE"])
+        change(status="APPROVED", quality="GREEN")
+        whole_sync("500 changed back")
+    change(status="PAUSED", quality="RED")
+    whole_sync(f"{CHANGED} changed")
     change(status="APPROVED", quality="GREEN")
-    _, back, queries = sync(capture=True)
-    assert back.changes_applied == CHANGED and not back.errors, back
-    print(f"{CHANGED} changed ({CHANGED // 2} paused, {CHANGED // 2} turned RED):")
-    print(
-        f"  wall {elapsed:.2f} s, {tally.changes_applied} changes applied, each template in its "
-        "own transaction"
-    )
-    print(
-        f"  queries when the same {CHANGED} change back: {queries:,} "
-        f"({queries / CHANGED:.1f} per changed template)"
-    )
-
-    with GraphClient(access_token=TOKEN) as client:
-        started = time.perf_counter()
-        updated = refresh_counts(account=account, client=client)
-        elapsed = time.perf_counter() - started
-        requests = client.requests_made
-    print("Counts from template analytics (10 templates per request, as Meta allows):")
-    print(f"  wall {elapsed:.2f} s, {requests} requests, {updated:,} templates updated")
-    server.shutdown()
+    whole_sync(f"{CHANGED} changed back")
+    whole_sync("nothing changed again")

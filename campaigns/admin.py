@@ -10,7 +10,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from audit.admin import AuditedChangesMixin
 from campaigns import services
 from campaigns.models import Campaign
 from organizations.admin import OrganizationScopedAdmin, adopt_created, soft_deleted_objects
@@ -54,7 +53,7 @@ class CampaignAddForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(AuditedChangesMixin, OrganizationScopedAdmin):
+class CampaignAdmin(OrganizationScopedAdmin):
     organization_field = "organization"
     add_form = CampaignAddForm
     list_display = [

@@ -1,11 +1,13 @@
-"""Reads for the dashboard page, each scoped by organization first."""
+"""Reads for the dashboard page and the admin's health views, each scoped by organization first;
+the counts across apps that templates_app's own reads use (TEMPLATE_HEALTH_COUNTS)."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from alerts.models import Alert, NotificationDelivery
 from alerts.selectors import open_alerts_of
@@ -14,6 +16,38 @@ from campaigns.models import Campaign
 from organizations.models import Organization, User
 from templates_app.badges import quality_badge, status_badge
 from templates_app.models import QualityScore, TemplateStatus, WebhookDelivery, WhatsAppTemplate
+
+
+def open_alerts_count() -> Coalesce:
+    """Per template: its alerts nobody has resolved yet, acknowledged or not."""
+    return _count_per_template(Alert.objects.filter(status__in=Alert.OPEN_STATUSES))
+
+
+def campaigns_affected_count() -> Coalesce:
+    """Per template: the campaigns its trouble touches, ACTIVE, SCHEDULED or PAUSED by it."""
+    return _count_per_template(
+        Campaign.objects.filter(
+            Q(status__in=Campaign.SENDING_STATUSES)
+            | Q(status=Campaign.Status.PAUSED, paused_by_template=True),
+            deleted_at__isnull=True,
+        )
+    )
+
+
+def _count_per_template(rows: QuerySet) -> Coalesce:
+    """How many of `rows` point at each template, as a correlated subquery.
+
+    A subquery, not a JOIN + COUNT(DISTINCT): two relations joined together multiply each other's
+    rows, and the database counts only for the templates it returns.
+    """
+    counted = (
+        rows.filter(template=OuterRef("pk"))
+        .order_by()
+        .values("template")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def dashboard_organization(user: User, *, requested: str | None) -> Organization | None:

@@ -33,7 +33,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",  # must precede staticfiles so runserver is Daphne's
-    "django.contrib.admin",
+    "pytake.admin_site.PyTakeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -268,11 +268,22 @@ TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
 # The scheduler's own record of each job's runs.
 JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=30)
 
+# What templates_app shows of the apps that react to a template (its API's and admin's counts),
+# counted where those apps may be read: templates_app reads no other app's models.
+TEMPLATE_HEALTH_COUNTS = {
+    "open_alerts": "dashboard.selectors.open_alerts_count",
+    "campaigns_affected": "dashboard.selectors.campaigns_affected_count",
+}
+
 # Meta's Graph API, for syncing templates; tests and the demo point it at a local stand-in.
 GRAPH_API_BASE_URL = env.str("GRAPH_API_BASE_URL", default="https://graph.facebook.com")
 GRAPH_API_VERSION = env.str("GRAPH_API_VERSION", default="v23.0")
-# Templates per listing page (Meta allows up to 1000; 100 keeps each answer small).
-GRAPH_API_PAGE_SIZE = env.int("GRAPH_API_PAGE_SIZE", default=100)
+# Templates per listing page (Meta allows up to 1000): Meta's cursor hands out one page after
+# another, so fewer, larger pages are what shortens a listing.
+GRAPH_API_PAGE_SIZE = env.int("GRAPH_API_PAGE_SIZE", default=500)
+# Requests to Meta on their way at once in a sync (analytics batches, the next listing page);
+# fewer while Meta's usage headers report a limit near.
+GRAPH_MAX_CONCURRENT_REQUESTS = env.int("GRAPH_MAX_CONCURRENT_REQUESTS", default=8)
 GRAPH_API_TIMEOUT_SECONDS = env.float("GRAPH_API_TIMEOUT_SECONDS", default=10.0)
 # First wait before retrying a 5xx or a timeout; it doubles on each of the (at most 5) tries.
 GRAPH_API_BACKOFF_SECONDS = env.float("GRAPH_API_BACKOFF_SECONDS", default=1.0)

@@ -1,10 +1,14 @@
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from organizations.admin import (
@@ -15,8 +19,12 @@ from organizations.admin import (
     soft_deleted_objects,
 )
 from organizations.models import Organization
+from organizations.permissions import can_administer
+from pytake import json_depth
 from pytake.exceptions import ApplicationError
 from pytake.names import check_name
+from templates_app.attention import failure_rate, needs_attention, severity_expression
+from templates_app.badges import Badge, current_reason, quality_badge, status_badge
 from templates_app.models import (
     BusinessAccount,
     PhoneNumber,
@@ -24,6 +32,7 @@ from templates_app.models import (
     WebhookDelivery,
     WhatsAppTemplate,
 )
+from templates_app.selectors import LAST_CHANGE_AT, with_health_counts
 from templates_app.services import accounts, deliveries, sync, templates
 
 
@@ -190,24 +199,187 @@ class PhoneNumberAdmin(OrganizationScopedAdmin):
         adopt_created(obj, created)
 
 
+def badge_html(badge: Badge) -> str:
+    return format_html(
+        '<span class="health-badge health-badge--{}">{}</span>', badge.tone, badge.label
+    )
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Needs attention"), ("no", "All is well")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        condition = needs_attention(timezone.now())
+        if self.value() == "yes":
+            return queryset.filter(condition)
+        if self.value() == "no":
+            return queryset.exclude(condition)
+        return queryset
+
+
+TEMPLATE_MAIN_FIELDS = (
+    "organization",
+    "business_account",
+    "phone_number",
+    "name",
+    "language",
+    "category",
+    "status",
+    "quality_score",
+    "meta_template_id",
+)
+
+
 @admin.register(WhatsAppTemplate)
 class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
+    """The templates, most severe first, each with its reason and what it stopped.
+
+    The template's page and the health page read campaigns, alerts and the audit trail: their
+    views live in dashboard (dashboard/admin_views.py), among the admin site's URLs.
+    """
+
     organization_field = "organization"
     list_display = [
-        "name",
-        "language",
-        "category",
+        "template_name",
+        "status_badge",
+        "quality_badge",
+        "reason",
+        "failure_rate",
+        "campaigns_affected",
+        "open_alerts",
+        "last_meta_event",
+    ]
+    list_display_links = ["template_name"]
+    # The base narrows these for staff of one organization (and drops `organization`).
+    list_filter = [
+        NeedsAttentionFilter,
         "status",
         "quality_score",
+        "category",
         "business_account",
-        "updated_at",
+        "organization",
     ]
-    list_filter = ["status", "quality_score", "category", "organization"]
     search_fields = ["name", "meta_template_id"]
     list_select_related = ["business_account"]
+    change_form_template = "admin/dashboard/template_change_form.html"
+    change_list_template = "admin/dashboard/template_change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WhatsAppTemplate]:
-        return super().get_queryset(request).filter(deleted_at__isnull=True)
+        templates = super().get_queryset(request).filter(deleted_at__isnull=True)
+        return with_health_counts(templates).annotate(
+            severity=severity_expression(timezone.now()), last_change_at=LAST_CHANGE_AT
+        )
+
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
+        # The monitoring API's order: most severe first, then the oldest change, then by name.
+        # Expressions, not the annotations' names: the base admin orders before annotating.
+        severity = severity_expression(timezone.now())
+        return [severity.asc(nulls_last=True), LAST_CHANGE_AT.asc(), "name", "language"]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        # The first visit shows what needs attention, when something does; the filter can then
+        # be cleared and stays so for the session.
+        seen = "template_health_list_seen"
+        if request.method == "GET" and not request.session.get(seen):
+            request.session[seen] = True
+            attention = needs_attention(timezone.now())
+            if not request.GET and self.get_queryset(request).filter(attention).exists():
+                return HttpResponseRedirect(f"{request.path}?attention=yes")
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="template", ordering="name")
+    def template_name(self, template: WhatsAppTemplate) -> str:
+        return format_html("{} <small>({})</small>", template.name, template.language)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, template: WhatsAppTemplate) -> str:
+        return badge_html(status_badge(template.status))
+
+    @admin.display(description="quality", ordering="quality_score")
+    def quality_badge(self, template: WhatsAppTemplate) -> str:
+        return badge_html(quality_badge(template.quality_score))
+
+    @admin.display(description="why")
+    def reason(self, template: WhatsAppTemplate) -> str:
+        return current_reason(template) or "All is well"
+
+    @admin.display(description="failure rate")
+    def failure_rate(self, template: WhatsAppTemplate) -> str:
+        if not template.sent_count:
+            return "Nothing sent"
+        rate = failure_rate(sent=template.sent_count, failed=template.failed_count)
+        return f"{rate:.1%} of {template.sent_count:,}"
+
+    @admin.display(description="campaigns affected", ordering="campaigns_affected")
+    def campaigns_affected(self, template: WhatsAppTemplate) -> str:
+        url = (
+            reverse("admin:campaigns_campaign_changelist")
+            + "?"
+            + urlencode({"template__id__exact": template.pk})
+        )
+        return format_html('<a href="{}">{}</a>', url, template.campaigns_affected)
+
+    @admin.display(description="open alerts", ordering="open_alerts")
+    def open_alerts(self, template: WhatsAppTemplate) -> str:
+        url = (
+            reverse("admin:alerts_alert_changelist")
+            + "?"
+            + urlencode({"template__id__exact": template.pk, "status__in": "OPEN,ACKNOWLEDGED"})
+        )
+        return format_html('<a href="{}">{}</a>', url, template.open_alerts)
+
+    @admin.display(description="last Meta event", ordering="last_change_at")
+    def last_meta_event(self, template: WhatsAppTemplate) -> str:
+        return template.last_event_at or "None yet"
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<path:object_id>/sync/",
+                self.admin_site.admin_view(self.sync_view),
+                name="templates_app_whatsapptemplate_sync",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: WhatsAppTemplate | None = None) -> list:
+        # What a person edits first; Meta's many timestamps and details folded away below it.
+        fields = list(self.get_fields(request, obj))
+        main = [name for name in TEMPLATE_MAIN_FIELDS if name in fields]
+        details = [name for name in fields if name not in main]
+        fieldsets: list = [(None, {"fields": main})]
+        if details:
+            fieldsets.append(
+                ("What Meta told us, in detail", {"fields": details, "classes": ["collapse"]})
+            )
+        return fieldsets
+
+    def sync_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Ask Meta for the template's business account's templates, through the sync service."""
+        template = self.get_object(request, object_id)
+        if template is None:
+            return HttpResponseRedirect(reverse("admin:templates_app_whatsapptemplate_changelist"))
+        page = reverse("admin:templates_app_whatsapptemplate_change", args=[template.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page)
+        if not can_administer(request.user, template.organization_id):
+            messages.error(request, "Only an organization admin may sync with Meta.")
+            return HttpResponseRedirect(page)
+        try:
+            run = sync.request_sync(account=template.business_account)
+        except ApplicationError as error:
+            messages.warning(request, error.message)
+        else:
+            messages.success(
+                request,
+                f"Sync {run.pk} of {template.business_account} asked of Meta: "
+                "this page shows what it changes once it has run.",
+            )
+        return HttpResponseRedirect(page)
 
     def get_fields(self, request: HttpRequest, obj: WhatsAppTemplate | None = None) -> list[str]:
         if obj is None:  # submitted through PyTake: Meta rules on the rest
@@ -324,28 +496,100 @@ def _outcome_lines(outcomes: list[dict]) -> str:
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(RecordAdminMixin, admin.ModelAdmin):
-    """Meta's deliveries as received: a record, read-only but for reprocessing."""
+    """Meta's deliveries as received, a record read-only but for reprocessing: the templates
+    each was about, each attempt, and a Reprocess button. The campaigns a delivery paused are
+    read by dashboard (dashboard/admin_views.py), which shows this page."""
 
-    list_display = ["id", "received_at", "status", "fields", "waba_ids", "attempts", "short_error"]
+    list_display = ["id", "received_at", "status", "templates", "outcome", "attempts"]
     list_filter = ["status", "fields", "received_at"]
     search_fields = ["body_sha256", "waba_ids", "error"]
     date_hierarchy = "received_at"
     actions = ["reprocess"]
+    change_form_template = "admin/dashboard/delivery_change_form.html"
     fields = [
         "status",
         "received_at",
         "processed_at",
         "attempts",
-        "fields",
-        "waba_ids",
-        "body_sha256",
-        "headers",
-        "raw_body",
+        "templates_touched",
         "change_outcomes",
         "attempt_history",
+        "pretty_body",
+        "headers",
+        "body_sha256",
         "error",
     ]
     readonly_fields = fields
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<path:object_id>/reprocess/",
+                self.admin_site.admin_view(self.reprocess_view),
+                name="templates_app_webhookdelivery_reprocess",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _template_ids(self, delivery: WebhookDelivery) -> list[str]:
+        return list(
+            dict.fromkeys(o["template_id"] for o in delivery.outcomes or [] if o.get("template_id"))
+        )
+
+    def _templates(self, delivery: WebhookDelivery) -> list[WhatsAppTemplate]:
+        return list(WhatsAppTemplate.objects.filter(pk__in=self._template_ids(delivery)))
+
+    @admin.display(description="templates")
+    def templates(self, delivery: WebhookDelivery) -> str:
+        return ", ".join(str(template) for template in self._templates(delivery)) or "None"
+
+    @admin.display(description="outcome")
+    def outcome(self, delivery: WebhookDelivery) -> str:
+        results = [o["result"] for o in delivery.outcomes or []]
+        if not results:
+            return delivery.get_status_display()
+        counts = {result: results.count(result) for result in dict.fromkeys(results)}
+        return ", ".join(f"{count} {result}" for result, count in counts.items())
+
+    @admin.display(description="templates it touched")
+    def templates_touched(self, delivery: WebhookDelivery) -> str:
+        return (
+            format_html_join(
+                ", ",
+                '<a href="{}">{}</a>',
+                (
+                    (reverse("admin:templates_app_whatsapptemplate_change", args=[t.pk]), str(t))
+                    for t in self._templates(delivery)
+                ),
+            )
+            or "None"
+        )
+
+    @admin.display(description="body")
+    def pretty_body(self, delivery: WebhookDelivery) -> str:
+        # Any stored body is shown: one nested too deep to indent safely, as it came.
+        try:
+            parsed = json_depth.loads(delivery.body_text)
+            text = json.dumps(parsed, indent=2, ensure_ascii=False)
+        except ValueError:
+            text = delivery.body_text
+        return format_html('<pre class="delivery-body">{}</pre>', text)
+
+    def reprocess_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        delivery = self.get_object(request, object_id)
+        if delivery is None or not self.has_view_permission(request, delivery):
+            return HttpResponseRedirect(reverse("admin:templates_app_webhookdelivery_changelist"))
+        if request.method == "POST":
+            result = deliveries.process_delivery(delivery=delivery, force=True)
+            if result.status == WebhookDelivery.Status.FAILED:
+                messages.error(request, f"Delivery {result.pk} failed again: see its error below.")
+            else:
+                messages.success(
+                    request, f"Delivery {result.pk} reprocessed: {result.get_status_display()}."
+                )
+        return HttpResponseRedirect(
+            reverse("admin:templates_app_webhookdelivery_change", args=[delivery.pk])
+        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         # Deliveries mix every organization's WABAs: only superusers see them.
@@ -353,14 +597,6 @@ class WebhookDeliveryAdmin(RecordAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_superuser
-
-    @admin.display(description="error")
-    def short_error(self, delivery: WebhookDelivery) -> str:
-        return delivery.error.strip().splitlines()[-1][:120] if delivery.error else ""
-
-    @admin.display(description="body")
-    def raw_body(self, delivery: WebhookDelivery) -> str:
-        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", delivery.body_text)
 
     @admin.display(description="where each change stands")
     def change_outcomes(self, delivery: WebhookDelivery) -> str:

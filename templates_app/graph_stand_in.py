@@ -3,7 +3,9 @@
 It serves `GET /{version}/{waba_id}`, `GET /{version}/{waba_id}/message_templates` (pages of
 `limit`, linked by `paging.next` or, when `cursors_only`, by `paging.cursors.after` alone) and
 `GET /{version}/{waba_id}/template_analytics`. `fail_next` queues answers served before the
-real ones (errors, rate limits, delays), one per request. `manage.py fake_graph_api` serves it
+real ones (errors, rate limits, delays), one per request; `delay` is Meta's latency, paid by
+every request; `usage` goes out as Meta's rate-limit usage headers; `most_in_flight` is the
+most requests it was answering at once. `manage.py fake_graph_api` serves it
 over HTTP for the demo; the tests plug it into a local server of their own.
 """
 
@@ -13,7 +15,7 @@ import json
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -28,6 +30,8 @@ class Answer:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # Served only to a request whose path ends so (e.g. "message_templates"); "" to any.
+    path_end: str = ""
 
 
 @dataclass
@@ -44,6 +48,12 @@ class GraphStandIn:
     token_in_next: bool = True
     queued: list[Answer] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    # Seconds every answer takes, as Meta's own latency does.
+    delay: float = 0.0
+    # Sent with every answer: X-App-Usage and X-Business-Use-Case-Usage at this percentage.
+    usage: int | None = None
+    in_flight: int = 0
+    most_in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def fail_next(self, *answers: Answer) -> None:
@@ -51,10 +61,32 @@ class GraphStandIn:
             self.queued.extend(answers)
 
     def respond(self, *, path: str, query: Mapping[str, list[str]], authorization: str) -> Answer:
-        """The answer to one GET."""
+        """The answer to one GET, after `delay`, with the usage headers when `usage` is set."""
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+            answer = self._answer(path=path, query=query, authorization=authorization)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+        if self.usage is None:
+            return answer
+        own = {name.lower() for name in answer.headers}
+        usage = {k: v for k, v in usage_headers(self.usage).items() if k.lower() not in own}
+        return replace(answer, headers={**usage, **answer.headers})
+
+    def _answer(self, *, path: str, query: Mapping[str, list[str]], authorization: str) -> Answer:
         with self._lock:
             self.requests.append(path + ("?" + urlencode(query, doseq=True) if query else ""))
-            queued = self.queued.pop(0) if self.queued else None
+            queued = next(
+                (answer for answer in self.queued if path.rstrip("/").endswith(answer.path_end)),
+                None,
+            )
+            if queued is not None:
+                self.queued.remove(queued)
         if queued is not None:
             if queued.delay:
                 time.sleep(queued.delay)
@@ -140,6 +172,16 @@ def rate_limited(*, retry_after: int = 0, code: int = 80008) -> Answer:
         ),
         headers={"Retry-After": str(retry_after), "x-business-use-case-usage": json.dumps(usage)},
     )
+
+
+def usage_headers(percent: int) -> dict[str, str]:
+    """Meta's rate-limit usage headers with every figure at `percent` of its limit."""
+    figures = {"call_count": percent, "total_cputime": percent, "total_time": percent}
+    business = {"type": "whatsapp_bm", **figures, "estimated_time_to_regain_access": 0}
+    return {
+        "X-App-Usage": json.dumps(figures),
+        "X-Business-Use-Case-Usage": json.dumps({"1": [business]}),
+    }
 
 
 def server_error() -> Answer:

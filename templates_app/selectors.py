@@ -4,28 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import (
     Avg,
     Case,
     Count,
+    Expression,
     F,
     FloatField,
     IntegerField,
-    Model,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, NullIf
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from organizations.models import User
 from organizations.permissions import scope_to_organization
@@ -112,14 +111,14 @@ def template_list(user: User) -> QuerySet[WhatsAppTemplate]:
 def with_open_alerts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsAppTemplate]:
     """Annotate `open_alerts`: how many of each template's alerts are unresolved, in the same
     query (a subquery per template returned, no GROUP BY)."""
-    return templates.annotate(open_alerts=_count_related("alerts", _open_alerts()))
+    return templates.annotate(open_alerts=_health_count("open_alerts"))
 
 
 def with_health_counts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsAppTemplate]:
     """Annotate `open_alerts` and `campaigns_affected` (campaigns ACTIVE, SCHEDULED, or PAUSED
     by the template), each a subquery per template returned."""
     return with_open_alerts(templates).annotate(
-        campaigns_affected=_count_related("campaigns", _affected_campaigns())
+        campaigns_affected=_health_count("campaigns_affected")
     )
 
 
@@ -232,44 +231,11 @@ def _phrase_or_none(code: str) -> str | None:
     return reason_phrase(code) or None
 
 
-# The campaigns and alerts that point at a template are other apps' models. templates_app does
-# not import them (they react to it, not the reverse): it reaches them through the reverse
-# relations Django gives the template, and reads their status names from the related model itself,
-# so a renamed status fails loudly here instead of silently counting nothing.
-@cache
-def _related_model(relation: str) -> type[Model]:
-    return WhatsAppTemplate._meta.get_field(relation).related_model
-
-
-def _affected_campaigns() -> Q:
-    """Campaigns the template's trouble touches: ACTIVE, SCHEDULED, or PAUSED because of it."""
-    campaign = _related_model("campaigns")
-    return Q(deleted_at__isnull=True) & (
-        Q(status__in=campaign.SENDING_STATUSES)
-        | Q(status=campaign.Status.PAUSED, paused_by_template=True)
-    )
-
-
-def _open_alerts() -> Q:
-    """Alerts nobody has resolved yet, acknowledged or not."""
-    return Q(status__in=_related_model("alerts").OPEN_STATUSES)
-
-
-def _count_related(relation: str, condition: Q) -> Coalesce:
-    """How many rows of `relation` meet `condition`, per template, as a correlated subquery.
-
-    A subquery, not a JOIN + COUNT(DISTINCT): two relations joined together multiply each other's
-    rows, and the database counts only for the templates it returns.
-    """
-    related = _related_model(relation)
-    counted = (
-        related.objects.filter(condition, template=OuterRef("pk"))
-        .order_by()
-        .values("template")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+def _health_count(name: str) -> Expression:
+    """A per-template count of rows of the apps that react to templates (`open_alerts`,
+    `campaigns_affected`): templates_app reads no other app's models, so the project names the
+    expression that counts them in TEMPLATE_HEALTH_COUNTS."""
+    return import_string(settings.TEMPLATE_HEALTH_COUNTS[name])()
 
 
 def quality_summary(*, organization_id: UUID) -> dict[str, Any]:

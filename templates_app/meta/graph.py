@@ -386,6 +386,37 @@ def error_body(
     return {"error": error}
 
 
+# The figures Meta's usage headers give, each a percentage of its limit.
+USAGE_FIGURES = ("call_count", "total_cputime", "total_time")
+
+
+def usage_percent(*, app_usage: str | None, business_use_case_usage: str | None) -> float | None:
+    """The highest figure of Meta's rate-limit usage headers, in percent of its limit.
+
+    `X-App-Usage` is `{"call_count": 28, "total_time": 25, "total_cputime": 25}`;
+    `X-Business-Use-Case-Usage` is `{"<business id>": [{"type": ..., "call_count": ...,
+    "total_cputime": ..., "total_time": ..., "estimated_time_to_regain_access": ...}]}`.
+    None when neither header says anything readable.
+    """
+    entries: list[Any] = []
+    app = _json(app_usage) if app_usage else None
+    if isinstance(app, Mapping):
+        entries.append(app)
+    business = _json(business_use_case_usage) if business_use_case_usage else None
+    if isinstance(business, Mapping):
+        for by_type in business.values():
+            if isinstance(by_type, list):
+                entries.extend(by_type)
+    figures = [
+        float(entry[name])
+        for entry in entries
+        if isinstance(entry, Mapping)
+        for name in USAGE_FIGURES
+        if isinstance(entry.get(name), int | float) and not isinstance(entry.get(name), bool)
+    ]
+    return max(figures) if figures else None
+
+
 def without_access_token(url: str) -> str:
     """`url` without an `access_token` query parameter: the token travels in a header only."""
     parts = urlsplit(url)

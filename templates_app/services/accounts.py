@@ -14,7 +14,7 @@ from pytake.crypto import encrypt_secret, reencrypt_secret
 from pytake.exceptions import ApplicationError, ConflictError
 from pytake.names import check_name
 from templates_app.changes import AccountEventKind, BusinessAccountEvent, react_to_account_events
-from templates_app.graph import GraphClient, GraphError, GraphTokenInvalid, GraphUnavailable
+from templates_app.graph_client import GraphClient, GraphError, GraphTokenInvalid, GraphUnavailable
 from templates_app.models import BusinessAccount
 
 # Meta's WABA ids: up to 32 digits (the column's width).

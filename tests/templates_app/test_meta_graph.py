@@ -9,6 +9,7 @@ from templates_app.meta.graph import (
     parse_analytics_page,
     parse_error,
     parse_template_page,
+    usage_percent,
     without_access_token,
 )
 
@@ -108,3 +109,23 @@ def test_next_links_lose_the_access_token_meta_puts_in_them():
     assert without_access_token(url) == (
         "https://graph.facebook.com/v23.0/1/message_templates?limit=100&after=Q"
     )
+
+
+def test_usage_percent_is_the_highest_figure_of_either_usage_header():
+    assert (
+        usage_percent(
+            app_usage='{"call_count": 28, "total_time": 25, "total_cputime": 12}',
+            business_use_case_usage=(
+                '{"102290129340398": [{"type": "whatsapp_bm", "call_count": 4, '
+                '"total_cputime": 61, "total_time": 9, "estimated_time_to_regain_access": 0}]}'
+            ),
+        )
+        == 61
+    )
+    assert usage_percent(app_usage='{"call_count": 7}', business_use_case_usage=None) == 7
+
+
+def test_usage_percent_of_missing_or_unreadable_headers_is_none():
+    assert usage_percent(app_usage=None, business_use_case_usage=None) is None
+    assert usage_percent(app_usage="not json", business_use_case_usage='{"1": "x"}') is None
+    assert usage_percent(app_usage='{"call_count": true}', business_use_case_usage=None) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -258,7 +259,11 @@ def test_template_missing_from_a_partial_listing_is_not_deleted(
     first, second, unlisted = in_sync(), in_sync(), in_sync()
     graph.templates[synced_account.waba_id] = [listed(first), listed(second, quality="RED")]
     # The first page is served; the second fails on every try: the listing stops half way.
-    graph.fail_next(Answer(0), *[server_error() for _ in range(5)])
+    listing = "message_templates"
+    graph.fail_next(
+        Answer(0, path_end=listing),
+        *[replace(server_error(), path_end=listing) for _ in range(5)],
+    )
 
     run = sync_now(synced_account)
 
@@ -511,7 +516,7 @@ def test_counts_come_from_meta_analytics_and_failures_only_from_settled_days(
 def test_unchanged_listing_costs_one_query_per_page(
     synced_account, graph, in_sync, settings, django_assert_max_num_queries
 ):
-    from templates_app.graph import GraphClient
+    from templates_app.graph_client import GraphClient
     from templates_app.services.sync import SyncTally, sync_templates
     from tests.graph import GRAPH_TOKEN
 

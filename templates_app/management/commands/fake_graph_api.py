@@ -94,13 +94,23 @@ def make_server(
     host: str, port: int, stand_in: GraphStandIn, load: Callable[[], dict[str, Any]]
 ) -> ThreadingHTTPServer:
     """An HTTP server answering from `stand_in`, its templates reloaded by `load` each time."""
-    server = ThreadingHTTPServer((host, port), _handler(stand_in, load))
+    server = _Server((host, port), _handler(stand_in, load))
     stand_in.base_url = f"http://{host}:{server.server_address[1]}"
     return server
 
 
+class _Server(ThreadingHTTPServer):
+    # A client asking many things at once must not find the listen queue full.
+    request_queue_size = 128
+
+
 def _handler(stand_in: GraphStandIn, load) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as Meta's servers: a client reuses its connections.
+        protocol_version = "HTTP/1.1"
+        # Headers and body are two writes: Nagle's algorithm would hold the body for an ACK.
+        disable_nagle_algorithm = True
+
         def do_GET(self) -> None:
             try:
                 stand_in.templates = load()

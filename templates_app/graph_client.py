@@ -4,6 +4,11 @@ The access token travels only in the Authorization header (never in a URL, a log
 error message). 5xx answers and timeouts are retried with a doubling backoff; rate limits
 (codes 4, 80008, 613 and HTTP 429) wait as long as Meta asks, if that is not too long; at most
 `max_tries` requests in all. Code 190 (token expired or revoked) is never retried.
+
+Many requests can be on their way at once (analytics batches, the next listing page): the
+client runs them on at most GRAPH_MAX_CONCURRENT_REQUESTS worker threads, and fewer while
+Meta's usage headers (X-App-Usage, X-Business-Use-Case-Usage) say a limit is near. The worker
+threads only speak HTTP and parse Meta's answers: the database stays with the caller's thread.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 from django.conf import settings
@@ -31,10 +38,13 @@ from templates_app.meta.graph import (
     parse_error,
     parse_template_page,
     parse_waba,
+    usage_percent,
     without_access_token,
 )
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MAX_TRIES = 5
 PAGE_SIZE = 100
@@ -42,6 +52,11 @@ PAGE_SIZE = 100
 ANALYTICS_BATCH = 10
 # A listing longer than this many pages is taken for a paging loop (a cursor that never ends).
 MAX_PAGES = 10_000
+# Meta's usage (percent of a limit) from which requests go at half the concurrency, one at a
+# time, and one at a time with a pause of `backoff` seconds before each.
+HALF_SPEED_FROM = 50.0
+ONE_AT_A_TIME_FROM = 75.0
+PAUSED_FROM = 90.0
 
 
 class GraphError(Exception):
@@ -94,6 +109,43 @@ class GraphUnavailable(GraphError):
     """Meta answered 5xx, or did not answer in time, on every try."""
 
 
+class RequestGate:
+    """At most `limit` requests in flight; fewer as Meta's reported usage nears its limits."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.usage = 0.0
+        self._in_flight = 0
+        self._changed = threading.Condition()
+
+    def allowed(self) -> int:
+        if self.usage >= ONE_AT_A_TIME_FROM:
+            return 1
+        if self.usage >= HALF_SPEED_FROM:
+            return max(1, self.limit // 2)
+        return self.limit
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: self._in_flight < self.allowed())
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._in_flight -= 1
+                self._changed.notify_all()
+
+    def observe(self, usage: float | None) -> None:
+        """Meta's latest usage figure; an answer without one leaves the last in force."""
+        if usage is None:
+            return
+        with self._changed:
+            self.usage = usage
+            self._changed.notify_all()
+
+
 class GraphClient:
     """One access token's view of the Graph API. Use as a context manager."""
 
@@ -107,6 +159,7 @@ class GraphClient:
         backoff: float | None = None,
         max_wait: float | None = None,
         max_tries: int = MAX_TRIES,
+        max_concurrent: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         base = (base_url or settings.GRAPH_API_BASE_URL).rstrip("/")
@@ -116,6 +169,13 @@ class GraphClient:
         self.max_tries = max_tries
         self.sleep = sleep
         self.requests_made = 0
+        self.max_concurrent = max(
+            1,
+            settings.GRAPH_MAX_CONCURRENT_REQUESTS if max_concurrent is None else max_concurrent,
+        )
+        self.gate = RequestGate(self.max_concurrent)
+        self._counting = threading.Lock()
+        self._workers: ThreadPoolExecutor | None = None
         self._http = httpx.Client(
             timeout=settings.GRAPH_API_TIMEOUT_SECONDS if timeout is None else timeout,
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
@@ -129,7 +189,18 @@ class GraphClient:
         self.close()
 
     def close(self) -> None:
+        if self._workers is not None:
+            # What nobody will read is not asked; a request under way is let finish.
+            self._workers.shutdown(wait=True, cancel_futures=True)
         self._http.close()
+
+    def submit(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+        """Run `work` (requests to Meta, never the database) on one of the client's threads."""
+        if self._workers is None:
+            self._workers = ThreadPoolExecutor(
+                max_workers=self.max_concurrent, thread_name_prefix="graph"
+            )
+        return self._workers.submit(work, *args, **kwargs)
 
     # --- Meta's endpoints ------------------------------------------------------------------
 
@@ -163,26 +234,70 @@ class GraphClient:
             )
         )
 
+    def template_pages_ahead(
+        self, waba_id: str, *, limit: int = PAGE_SIZE
+    ) -> Iterator[tuple[datetime, TemplatePage]]:
+        """`template_pages`, each with the time it was asked for, the next page asked for on a
+        worker thread while the caller handles this one (Meta's cursor allows no more)."""
+        pages = self.template_pages(waba_id, limit=limit)
+
+        def ask() -> tuple[datetime, TemplatePage | None]:
+            asked_at = timezone.now()
+            return asked_at, next(pages, None)
+
+        pending = self.submit(ask)
+        try:
+            while True:
+                asked_at, page = pending.result()
+                if page is None:
+                    return
+                pending = self.submit(ask)
+                yield asked_at, page
+        finally:
+            pending.cancel()
+
     def template_analytics(
         self, waba_id: str, *, template_ids: Iterable[str], start: datetime, end: datetime
     ) -> list[AnalyticsPoint]:
         """Daily SENT, DELIVERED and READ counts of the templates between `start` and `end`."""
+        return gather_points(
+            self.ask_template_analytics(waba_id, template_ids=template_ids, start=start, end=end)
+        )
+
+    def ask_template_analytics(
+        self, waba_id: str, *, template_ids: Iterable[str], start: datetime, end: datetime
+    ) -> list[Future[list[AnalyticsPoint]]]:
+        """`template_analytics` asked for on the worker threads, one request per batch of
+        templates Meta allows; `gather_points` waits for the answers."""
         ids = list(template_ids)
+        return [
+            self.submit(
+                self._analytics_batch,
+                waba_id,
+                ids[offset : offset + ANALYTICS_BATCH],
+                start=start,
+                end=end,
+            )
+            for offset in range(0, len(ids), ANALYTICS_BATCH)
+        ]
+
+    def _analytics_batch(
+        self, waba_id: str, template_ids: list[str], *, start: datetime, end: datetime
+    ) -> list[AnalyticsPoint]:
+        url: str | None = f"{self.api_root}/{waba_id}/template_analytics"
+        params: dict[str, Any] | None = {
+            "start": int(start.timestamp()),
+            "end": int(end.timestamp()),
+            "granularity": "DAILY",
+            "metric_types": json.dumps(["SENT", "DELIVERED", "READ"]),
+            "template_ids": json.dumps(template_ids),
+        }
         points: list[AnalyticsPoint] = []
-        for offset in range(0, len(ids), ANALYTICS_BATCH):
-            url: str | None = f"{self.api_root}/{waba_id}/template_analytics"
-            params: dict[str, Any] | None = {
-                "start": int(start.timestamp()),
-                "end": int(end.timestamp()),
-                "granularity": "DAILY",
-                "metric_types": json.dumps(["SENT", "DELIVERED", "READ"]),
-                "template_ids": json.dumps(ids[offset : offset + ANALYTICS_BATCH]),
-            }
-            while url is not None:
-                page = parse_analytics_page(self.get(url, params=params))
-                points.extend(page.points)
-                url = without_access_token(page.next_url) if page.next_url else None
-                params = None
+        while url is not None:
+            page = parse_analytics_page(self.get(url, params=params))
+            points.extend(page.points)
+            url = without_access_token(page.next_url) if page.next_url else None
+            params = None
         return points
 
     # --- one request, with Meta's errors and retries ---------------------------------------
@@ -191,9 +306,19 @@ class GraphClient:
         """GET a Graph URL and return its JSON; raises a GraphError subclass when it cannot."""
         failure: GraphError | None = None
         for attempt in range(1, self.max_tries + 1):
-            self.requests_made += 1
+            if self.gate.usage >= PAUSED_FROM:
+                self.sleep(self.backoff)  # Meta's limit is near: leave it room to recover.
+            with self._counting:
+                self.requests_made += 1
             try:
-                response = self._http.get(url, params=params)
+                with self.gate.slot():
+                    response = self._http.get(url, params=params)
+                self.gate.observe(
+                    usage_percent(
+                        app_usage=response.headers.get("x-app-usage"),
+                        business_use_case_usage=response.headers.get("x-business-use-case-usage"),
+                    )
+                )
             except httpx.TimeoutException:
                 failure = GraphUnavailable(_info("Meta's Graph API did not answer in time"))
                 wait = self._backoff(attempt)
@@ -241,6 +366,20 @@ class GraphClient:
 
     def _backoff(self, attempt: int) -> float:
         return self.backoff * 2 ** (attempt - 1)
+
+
+def gather_points(asked: Sequence[Future[list[AnalyticsPoint]]]) -> list[AnalyticsPoint]:
+    """The points of every request asked, in the order asked. When one failed, the rest are
+    called off and the error of the first (in that order) that failed is raised."""
+    done, _ = wait(asked, return_when=FIRST_EXCEPTION)
+    if any(future.exception() is not None for future in done):
+        for future in asked:
+            future.cancel()
+        wait(asked)
+        for future in asked:
+            if not future.cancelled() and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+    return [point for future in asked for point in future.result()]
 
 
 def _info(message: str) -> GraphErrorInfo:
