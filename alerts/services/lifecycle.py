@@ -167,6 +167,39 @@ def _escalate(alert: Alert, lesser: list[Alert]) -> None:
         alert.save(update_fields=["data"])
 
 
+def mark_resolved(
+    alert: Alert,
+    *,
+    at: datetime,
+    resolution: str,
+    actor: User | None,
+    actor_type: str,
+    escalated_to: Alert | None = None,
+    event_at: datetime | None = None,
+    delivery_id: int | None = None,
+) -> audit.Entry:
+    """Resolve `alert` in memory (the caller saves it); returns its audit entry."""
+    entry = audit.Entry(
+        organization_id=alert.organization_id,
+        actor_type=actor_type,
+        actor_id=actor.pk if actor is not None else None,
+        action=audit.Action.ALERT_RESOLVED,
+        target_type=audit.TargetType.ALERT,
+        target_id=str(alert.pk),
+        target_name=alert.title,
+        changes={"status": [alert.status, Alert.Status.RESOLVED], "kind": alert.kind},
+        reason=resolution,
+        event_at=event_at,
+        delivery_id=delivery_id,
+    )
+    alert.status = Alert.Status.RESOLVED
+    alert.resolved_at = at
+    alert.resolved_by = actor
+    alert.resolution = resolution
+    alert.escalated_to = escalated_to
+    return entry
+
+
 @transaction.atomic(savepoint=False)
 def _resolve(
     alerts: Iterable[Alert],
@@ -184,25 +217,17 @@ def _resolve(
     resolved = list(alerts)
     for alert in resolved:
         entries.append(
-            audit.Entry(
-                organization_id=alert.organization_id,
+            mark_resolved(
+                alert,
+                at=now,
+                resolution=resolution,
+                actor=actor,
                 actor_type=actor_type,
-                actor_id=actor.pk if actor is not None else None,
-                action=audit.Action.ALERT_RESOLVED,
-                target_type=audit.TargetType.ALERT,
-                target_id=str(alert.pk),
-                target_name=alert.title,
-                changes={"status": [alert.status, Alert.Status.RESOLVED], "kind": alert.kind},
-                reason=resolution,
+                escalated_to=escalated_to,
                 event_at=event_at,
                 delivery_id=delivery_id,
             )
         )
-        alert.status = Alert.Status.RESOLVED
-        alert.resolved_at = now
-        alert.resolved_by = actor
-        alert.resolution = resolution
-        alert.escalated_to = escalated_to
         alert.save(
             update_fields=["status", "resolved_at", "resolved_by", "resolution", "escalated_to"]
         )
@@ -461,28 +486,17 @@ class TemplateAlerts:
         event_at: datetime | None = None,
         delivery_id: int | None = None,
     ) -> None:
-        self._context.audit_entries.append(
-            Effect(
-                position,
-                audit.Entry(
-                    organization_id=alert.organization_id,
-                    actor_type=actor_type,
-                    action=audit.Action.ALERT_RESOLVED,
-                    target_type=audit.TargetType.ALERT,
-                    target_id=str(alert.pk),
-                    target_name=alert.title,
-                    changes={"status": [alert.status, Alert.Status.RESOLVED], "kind": alert.kind},
-                    reason=resolution,
-                    event_at=event_at,
-                    delivery_id=delivery_id,
-                ),
-            )
+        entry = mark_resolved(
+            alert,
+            at=self._now,
+            resolution=resolution,
+            actor=None,
+            actor_type=actor_type,
+            escalated_to=escalated_to,
+            event_at=event_at,
+            delivery_id=delivery_id,
         )
-        alert.status = Alert.Status.RESOLVED
-        alert.resolved_at = self._now
-        alert.resolved_by = None
-        alert.resolution = resolution
-        alert.escalated_to = escalated_to
+        self._context.audit_entries.append(Effect(position, entry))
         del self._open[(alert.template_id, alert.kind)]
         self._touched(alert)
         self._announce(position, alert, MessageType.ALERT_RESOLVED)
