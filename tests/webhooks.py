@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,26 +51,26 @@ def signed_post(
     return client.post(WEBHOOK_URL, data=raw, content_type="application/json", headers=headers)
 
 
-def post_concurrently(bodies: list[bytes], *, timeout: float = 60) -> list[Any]:
-    """POST every body from its own thread, all released at once; the responses in body order.
+def at_once(requests: list[Callable[[], Any]], *, timeout: float = 60) -> list[Any]:
+    """Every request from its own thread, all released together; the responses in order.
 
     Each thread has its own database connection, closed when it is done: run it from a test
     marked `django_db(transaction=True)`, on PostgreSQL where requests really run side by side.
     """
-    start = threading.Barrier(len(bodies))
-    responses: list[Any] = [None] * len(bodies)
+    start = threading.Barrier(len(requests))
+    responses: list[Any] = [None] * len(requests)
     errors: list[BaseException] = []
 
-    def send(index: int, body: bytes) -> None:
+    def send(index: int, request: Callable[[], Any]) -> None:
         try:
             start.wait(timeout=timeout)
-            responses[index] = signed_post(Client(), body)
+            responses[index] = request()
         except BaseException as exc:  # reported by the test thread
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=send, args=item) for item in enumerate(bodies)]
+    threads = [threading.Thread(target=send, args=item) for item in enumerate(requests)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -76,6 +78,11 @@ def post_concurrently(bodies: list[bytes], *, timeout: float = 60) -> list[Any]:
     assert not errors, errors
     assert all(not thread.is_alive() for thread in threads)
     return responses
+
+
+def post_concurrently(bodies: list[bytes], *, timeout: float = 60) -> list[Any]:
+    """POST every body signed, from its own thread, all at once; the responses in body order."""
+    return at_once([partial(signed_post, Client(), body) for body in bodies], timeout=timeout)
 
 
 def _named(template: Any) -> dict[str, Any]:

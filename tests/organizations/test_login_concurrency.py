@@ -6,19 +6,18 @@ threads do; on PostgreSQL + Redis, where the counters are shared as in productio
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
 from tests import factories
 from tests.organizations.hashers import SlowPasswordHasher
+from tests.webhooks import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -43,31 +42,6 @@ def token(username: str, password: str, ip: str = "203.0.113.7") -> Any:
 
 def admin_login(username: str, password: str) -> Any:
     return Client().post(ADMIN_LOGIN_URL, {"username": username, "password": password})
-
-
-def at_once(requests: list[Callable[[], Any]], *, timeout: float = 60) -> list[Any]:
-    """Every request from its own thread, all released together; the responses in order."""
-    start = threading.Barrier(len(requests))
-    responses: list[Any] = [None] * len(requests)
-    errors: list[BaseException] = []
-
-    def send(index: int, request: Callable[[], Any]) -> None:
-        try:
-            start.wait(timeout=timeout)
-            responses[index] = request()
-        except BaseException as exc:  # reported by the test thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=item) for item in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout * 2)
-    assert not errors, errors
-    assert all(not thread.is_alive() for thread in threads)
-    return responses
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
