@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import UUID
+
 from django.db.models import QuerySet
 
 from alerts.models import Alert, NotificationChannel
@@ -22,3 +26,13 @@ def open_alerts_of(template: WhatsAppTemplate) -> QuerySet[Alert]:
 def channels_for(user: User) -> QuerySet[NotificationChannel]:
     """The user's organization's notification channels."""
     return scope_to_organization(NotificationChannel.objects.all(), user)
+
+
+def alerts_raised_between(
+    *, template_ids: Iterable[UUID], start: datetime, end: datetime
+) -> QuerySet[Alert]:
+    """Alerts of these templates opened from `start` to `end`: what a delivery applied in that
+    window raised (an alert records no delivery of its own)."""
+    return Alert.objects.filter(
+        template_id__in=list(template_ids), created_at__gte=start, created_at__lte=end
+    )
