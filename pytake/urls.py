@@ -37,8 +37,12 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include(api_v1)),
     path("api/v1", ApiRootView.as_view()),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    *with_optional_slash(
+        [
+            path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+            path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+        ]
+    ),
     # Any other /api/ URL answers JSON, with DEBUG on too (Django's debug page is HTML).
     re_path(r"^api/", api_not_found),
 ]
