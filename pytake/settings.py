@@ -305,6 +305,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Each route once, in its slashed form; the twin without the slash answers the same.
     "PREPROCESSING_HOOKS": ["pytake.api.openapi.documented_routes_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "pytake.api.openapi.optional_query_values_may_be_empty",
+    ],
     # Several models name a field `status` or `severity`: each set of choices gets its own name;
     # an alert's severity and a channel's minimum severity are one choice set.
     "ENUM_NAME_OVERRIDES": {

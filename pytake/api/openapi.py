@@ -74,3 +74,14 @@ class ApiAutoSchema(AutoSchema):
 def documented_routes_only(endpoints: list[tuple]) -> list[tuple]:
     """The schema lists each route once, in its slashed form (pytake/api/routes.py)."""
     return [endpoint for endpoint in endpoints if endpoint[0].endswith("/")]
+
+
+def optional_query_values_may_be_empty(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """`?organization=` is `organization` left out: Django's forms and DRF's serializers read an
+    empty optional query value as absent, and the schema says so."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result
