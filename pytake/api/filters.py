@@ -31,9 +31,11 @@ class CaseInsensitiveChoicesMixin:
             if error.code != "invalid_choice":
                 raise
             chosen = error.params.get("value", value) if error.params else value
+            # The value goes in as a parameter: a `%` in it is text, not a format.
             raise ValidationError(
-                f"{chosen} is not one of the valid values: {', '.join(self.valid_values())}.",
+                "%(value)s is not one of the valid values: %(valid)s.",
                 code="invalid_choice",
+                params={"value": chosen, "valid": ", ".join(self.valid_values())},
             ) from error
 
 

@@ -53,14 +53,17 @@ class ApiAutoSchema(AutoSchema):
     def _default_errors(self) -> dict[str, OpenApiResponse]:
         errors: dict[str, OpenApiResponse] = {}
         view = self.view
-        reads_body = self.method in WRITE_METHODS and self.get_request_serializer() is not None
-        reads_query = bool(self._get_filter_parameters() or self._get_pagination_parameters())
-        if reads_body or reads_query or self.get_override_parameters():
-            errors["400"] = BAD_REQUEST
         public = any(
             permission is AllowAny or getattr(permission, "__name__", "") == "AllowAny"
             for permission in getattr(view, "permission_classes", ())
         )
+        reads_body = self.method in WRITE_METHODS and self.get_request_serializer() is not None
+        # A public view's own parameters (the webhook's handshake) are answered by that view.
+        reads_query = bool(self._get_filter_parameters() or self._get_pagination_parameters()) or (
+            bool(self.get_override_parameters()) and not public
+        )
+        if reads_body or reads_query:
+            errors["400"] = BAD_REQUEST
         if not public:
             errors["401"] = DEFAULT_ERRORS["401"]
             errors["403"] = DEFAULT_ERRORS["403"]
