@@ -49,11 +49,19 @@ class MultipleChoiceField(CaseInsensitiveChoicesMixin, fields.MultipleChoiceFiel
         return [self.canonical(item) for item in super().to_python(value)]
 
 
-class ChoiceFilter(django_filters.ChoiceFilter):
+class AnyCaseHelpMixin:
+    """Says so in the schema: the enum lists the canonical spelling only."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["help_text"] = f"{kwargs.get('help_text', '')} Any letter case.".strip()
+        super().__init__(*args, **kwargs)
+
+
+class ChoiceFilter(AnyCaseHelpMixin, django_filters.ChoiceFilter):
     field_class = ChoiceField
 
 
-class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+class MultipleChoiceFilter(AnyCaseHelpMixin, django_filters.MultipleChoiceFilter):
     field_class = MultipleChoiceField
 
 
@@ -72,7 +80,7 @@ class TypedChoiceField(CaseInsensitiveChoicesMixin, fields.ChoiceField):
         return self.coerce(value) if value not in ("", None) else value
 
 
-class TypedChoiceFilter(django_filters.TypedChoiceFilter):
+class TypedChoiceFilter(AnyCaseHelpMixin, django_filters.TypedChoiceFilter):
     field_class = TypedChoiceField
 
 
