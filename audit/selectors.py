@@ -124,16 +124,3 @@ def _uuids(values: Iterable[str]) -> list[UUID]:
         except ValueError:
             continue  # not a template of ours: its name stays the entry's
     return uuids
-
-
-def campaigns_paused_by_delivery(*, delivery_id: int) -> int:
-    """How many campaigns one webhook delivery paused, as the audit trail recorded it."""
-    return AuditLog.objects.filter(delivery_id=delivery_id, action=Action.CAMPAIGN_PAUSED).count()
-
-
-def templates_changed_by_delivery(*, delivery_id: int) -> list[UUID]:
-    """The templates one webhook delivery changed, as the audit trail recorded them."""
-    target_ids = AuditLog.objects.filter(
-        delivery_id=delivery_id, target_type=TargetType.TEMPLATE
-    ).values_list("target_id", flat=True)
-    return _uuids(set(target_ids))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hmac
 import logging
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -22,7 +24,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts import selectors as alerts_selectors
-from audit import selectors as audit_selectors
 from templates_app import tasks
 from templates_app.meta import (
     SIGNATURE_HEADER,
@@ -70,19 +71,20 @@ NOTHING_DONE = {"changes": 0, "campaigns_paused": 0, "alerts_raised": 0}
 
 
 def _effects(delivery: WebhookDelivery) -> dict[str, int]:
-    if delivery.status != WebhookDelivery.Status.PROCESSED or delivery.processed_at is None:
+    applied = [
+        outcome for outcome in delivery.outcomes or [] if outcome.get("result") == Result.APPLIED
+    ]
+    if delivery.status != WebhookDelivery.Status.PROCESSED or not applied:
         return NOTHING_DONE
-    # Read from what applying it left: its outcomes, and the rows that name it.
-    changes = sum(1 for outcome in delivery.outcomes if outcome.get("result") == Result.APPLIED)
-    templates = audit_selectors.templates_changed_by_delivery(delivery_id=delivery.pk)
-    alerts = alerts_selectors.alerts_raised_between(
-        template_ids=templates, start=delivery.received_at, end=delivery.processed_at
+    # Read from what applying it left: its outcomes, and the rows that name it or its templates.
+    templates = {UUID(outcome["template_id"]) for outcome in applied if outcome.get("template_id")}
+    effects = alerts_selectors.delivery_effects(
+        delivery_id=delivery.pk,
+        template_ids=templates,
+        start=delivery.received_at,
+        end=delivery.processed_at or timezone.now(),
     )
-    return {
-        "changes": changes,
-        "campaigns_paused": audit_selectors.campaigns_paused_by_delivery(delivery_id=delivery.pk),
-        "alerts_raised": alerts.count(),
-    }
+    return {"changes": len(applied), **effects}
 
 
 def _error(message: str, status_code: int) -> Response:
