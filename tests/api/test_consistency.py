@@ -297,10 +297,12 @@ def test_template_campaign_and_audit_filters_accept_any_letter_case(
     templates = member_client.get(
         "/api/v1/whatsapp/templates/", {"status": ["paused", "Disabled"], "quality": "red"}
     )
+    attention = member_client.get("/api/v1/whatsapp/templates/", {"needs_attention": "TRUE"})
     campaigns = member_client.get("/api/v1/campaigns/", {"status": "paused"})
     audit = admin_client.get("/api/v1/audit/", {"actor_type": "META"})
 
     assert [row["id"] for row in templates.json()["results"]] == [str(paused.pk)]
+    assert [row["id"] for row in attention.json()["results"]] == [str(paused.pk)]
     assert [row["id"] for row in campaigns.json()["results"]] == [str(campaign.pk)]
     assert audit.status_code == 200
 
