@@ -49,7 +49,7 @@ run: demo
 # Sends a signed Meta-shaped event to the server `make run` started: make webhook EVENT=REINSTATED
 webhook: $(VENV)/.runtime-installed
 	$(PY) manage.py send_test_webhook $(EVENT) $(TEMPLATE) $(if $(filter QUALITY,$(EVENT)),--quality $(QUALITY)) \
-	    --url http://$(HOST):$(PORT)/api/v1/whatsapp/webhook
+	    --url http://$(HOST):$(PORT)/api/v1/whatsapp/webhook/
 
 # A local stand-in for Meta's Graph API, serving the demo's templates (see README).
 graph: demo

@@ -300,7 +300,7 @@ FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "pytake.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -312,7 +312,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "pytake.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "pytake.api.openapi.ApiAutoSchema",
     "EXCEPTION_HANDLER": "pytake.api.exceptions.exception_handler",
 }
 
@@ -344,6 +344,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Each route once, in its slashed form; the twin without the slash answers the same.
+    "PREPROCESSING_HOOKS": ["pytake.api.openapi.documented_routes_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "pytake.api.openapi.optional_query_values_may_be_empty",
+    ],
     # Several models name a field `status` or `severity`: each set of choices gets its own name;
     # an alert's severity and a channel's minimum severity are one choice set.
     "ENUM_NAME_OVERRIDES": {

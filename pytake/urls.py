@@ -6,22 +6,26 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from organizations.api.views import LogoutAllView, LogoutView, ObtainTokenView
 from organizations.views import admin_login, admin_password_change, login
+from pytake.api.routes import with_optional_slash
 from pytake.api.views import ApiRootView, api_not_found
 
-api_v1 = [
-    path("", ApiRootView.as_view(), name="api-root"),
-    path("auth/token", ObtainTokenView.as_view(), name="auth-token"),
-    path("auth/logout", LogoutView.as_view(), name="auth-logout"),
-    path("auth/logout-all", LogoutAllView.as_view(), name="auth-logout-all"),
-    path("organizations/", include("organizations.api.urls")),
-    path("whatsapp/", include("templates_app.api.urls")),
-    path("whatsapp/", include("audit.api.template_urls")),
-    path("whatsapp/", include("alerts.api.template_urls")),
-    path("campaigns/", include("campaigns.api.urls")),
-    path("audit/", include("audit.api.urls")),
-    path("alerts/", include("alerts.api.urls")),
-    path("notifications/", include("alerts.api.notification_urls")),
-]
+# Every route ends with `/`; the same URL without it is answered too (pytake/api/routes.py).
+api_v1 = with_optional_slash(
+    [
+        path("", ApiRootView.as_view(), name="api-root"),
+        path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+        path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+        path("auth/logout-all/", LogoutAllView.as_view(), name="auth-logout-all"),
+        path("organizations/", include("organizations.api.urls")),
+        path("whatsapp/", include("templates_app.api.urls")),
+        path("whatsapp/", include("audit.api.template_urls")),
+        path("whatsapp/", include("alerts.api.template_urls")),
+        path("campaigns/", include("campaigns.api.urls")),
+        path("audit/", include("audit.api.urls")),
+        path("alerts/", include("alerts.api.urls")),
+        path("notifications/", include("alerts.api.notification_urls")),
+    ]
+)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard:index"), name="home"),
@@ -33,8 +37,13 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1", ApiRootView.as_view()),
+    *with_optional_slash(
+        [
+            path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+            path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+        ]
+    ),
     # Any other /api/ URL answers JSON, with DEBUG on too (Django's debug page is HTML).
     re_path(r"^api/", api_not_found),
 ]

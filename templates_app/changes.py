@@ -147,6 +147,18 @@ class ReactionContext:
     new_alert_ids: list[str] = field(default_factory=list)
 
 
+# What a unit of work's reactions did, as a delivery's answer and history count it.
+EFFECTS = ("campaigns_paused", "alerts_raised")
+
+
+def effects_of(context: ReactionContext) -> dict[str, int]:
+    """How many campaigns the reactions paused and how many alerts they raised."""
+    return {
+        "campaigns_paused": len({pk for ids in context.campaigns_paused.values() for pk in ids}),
+        "alerts_raised": len(context.new_alert_ids),
+    }
+
+
 TemplateReaction = Callable[[Sequence[TemplateChange], ReactionContext], None]
 AccountReaction = Callable[[Sequence[BusinessAccountEvent], ReactionContext], None]
 

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from templates_app import tasks
+from templates_app.changes import EFFECTS
 from templates_app.meta import (
     SIGNATURE_HEADER,
     MetaPayloadError,
@@ -30,6 +31,7 @@ from templates_app.meta import (
 )
 from templates_app.models import WebhookDelivery
 from templates_app.services import deliveries
+from templates_app.services.state_machine import Result
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +42,42 @@ ACCEPTED = inline_serializer(
         "delivery": serializers.IntegerField(
             allow_null=True, help_text="null for an ignored field when WEBHOOK_KEEP_IGNORED=false"
         ),
-        "status": serializers.CharField(),
+        "status": serializers.CharField(
+            help_text="processed, ignored (nothing PyTake follows), or received (queued for a "
+            "worker: the counts are then 0)"
+        ),
+        "changes": serializers.IntegerField(
+            help_text="Changes of the delivery applied to a template (status, quality, category, "
+            "components...)."
+        ),
+        "campaigns_paused": serializers.IntegerField(help_text="Campaigns the delivery paused."),
+        "alerts_raised": serializers.IntegerField(
+            help_text="Alerts opened for the templates it changed."
+        ),
     },
 )
+
+
+def _answer(delivery: WebhookDelivery | None) -> Response:
+    """What Meta (and a person replaying a delivery) reads: the delivery and what it did."""
+    if delivery is None:
+        return Response({"delivery": None, "status": "ignored", **NOTHING_DONE})
+    return Response({"delivery": delivery.pk, "status": delivery.status, **_effects(delivery)})
+
+
+NOTHING_DONE = {"changes": 0, "campaigns_paused": 0, "alerts_raised": 0}
+
+
+def _effects(delivery: WebhookDelivery) -> dict[str, int]:
+    """What the delivery did: its changes applied, and what the reactions to them did, as its
+    latest attempt recorded it (a copy Meta sends again is answered with the original's)."""
+    applied = [
+        outcome for outcome in delivery.outcomes or [] if outcome.get("result") == Result.APPLIED
+    ]
+    if delivery.status != WebhookDelivery.Status.PROCESSED or not applied:
+        return NOTHING_DONE
+    attempt = (delivery.history or [{}])[-1]
+    return {"changes": len(applied), **{name: attempt.get(name, 0) for name in EFFECTS}}
 
 
 def _error(message: str, status_code: int) -> Response:
@@ -140,7 +175,7 @@ class WhatsAppWebhookView(APIView):
             )
             if kept is not None:
                 _log_outcome(kept)
-            return Response({"delivery": kept.pk if kept else None, "status": "ignored"})
+            return _answer(kept)
         if settings.WEBHOOK_PROCESSING == "async":
             # Acknowledged once stored: Meta's retries are not needed for what a worker applies.
             with transaction.atomic():
@@ -150,7 +185,7 @@ class WhatsAppWebhookView(APIView):
             logger.info(
                 "Webhook delivery %s: %s", delivery.pk, delivery.get_status_display().lower()
             )
-            return Response({"delivery": delivery.pk, "status": delivery.status})
+            return _answer(delivery)
         delivery = deliveries.store_and_process(body=body, headers=request.headers, parsed=parsed)
         _log_outcome(delivery)
         if delivery.status == WebhookDelivery.Status.FAILED:
@@ -159,4 +194,4 @@ class WhatsAppWebhookView(APIView):
                 f"Delivery {delivery.pk} could not be processed; it is kept for retry.",
                 status.HTTP_500_INTERNAL_SERVER_ERROR,
             )
-        return Response({"delivery": delivery.pk, "status": delivery.status})
+        return _answer(delivery)

@@ -14,7 +14,7 @@ def test_openapi_schema_is_served(member_client):
     schema = response.json()
     assert schema["info"]["title"] == "PyTake template health API"
     for path in (
-        "/api/v1/auth/token",
+        "/api/v1/auth/token/",
         "/api/v1/organizations/",
         "/api/v1/organizations/{id}/users/",
         "/api/v1/whatsapp/accounts/",

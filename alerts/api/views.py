@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -22,7 +28,8 @@ from alerts.models import Alert, NotificationChannel, NotificationDelivery
 from alerts.services import channels, lifecycle
 from organizations.permissions import IsOrgAdmin, acting_organization
 from pytake.api.exceptions import service_field_errors
-from templates_app.selectors import phone_numbers_for, templates_of_number
+from templates_app.models import WhatsAppTemplate
+from templates_app.selectors import phone_numbers_for, template_list, templates_of_number
 
 CONFLICT = OpenApiResponse(
     inline_serializer(
@@ -92,12 +99,9 @@ class TemplateAcknowledgeAlertView(APIView):
             404: OpenApiResponse(description="No such template, or it has no open alert."),
         },
     )
-    def post(self, request: Request, number_id: str, template_id: str) -> Response:
+    def post(self, request: Request, template_id: str, number_id: str | None = None) -> Response:
         """Acknowledge every open alert of a template of this number's business account."""
-        phone_number = get_object_or_404(phone_numbers_for(request.user), pk=number_id)
-        template = get_object_or_404(
-            templates_of_number(request.user, phone_number=phone_number), pk=template_id
-        )
+        template = get_object_or_404(self.templates(number_id), pk=template_id)
         alerts = lifecycle.acknowledge_template_alerts(template=template, actor=request.user)
         if not alerts:
             return Response(
@@ -112,7 +116,36 @@ class TemplateAcknowledgeAlertView(APIView):
         }
         return Response(TemplateAlertAcknowledgedSerializer(data).data)
 
+    def templates(self, number_id: str | None) -> QuerySet[WhatsAppTemplate]:
+        if number_id is None:
+            return template_list(self.request.user)
+        phone_number = get_object_or_404(phone_numbers_for(self.request.user), pk=number_id)
+        return templates_of_number(self.request.user, phone_number=phone_number)
 
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="v1_whatsapp_organization_template_acknowledge_alert_create",
+        description="Acknowledge every open alert of a template of the organization.",
+    )
+)
+class OrganizationTemplateAcknowledgeAlertView(TemplateAcknowledgeAlertView):
+    """The same action without a number: /whatsapp/templates/{template_id}/acknowledge-alert/."""
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="List notification channels",
+        description="The organization's notification channels; URLs and secrets are never shown.",
+    ),
+    post=extend_schema(
+        summary="Create a notification channel",
+        description=(
+            "An org admin adds an email, Slack or webhook channel; its URL and secret are write-"
+            "only and stored encrypted."
+        ),
+    ),
+)
 @extend_schema(tags=["notifications"])
 class ChannelListCreateView(generics.ListCreateAPIView):
     """The organization's notification channels; URLs and secrets are never shown."""
@@ -130,6 +163,20 @@ class ChannelListCreateView(generics.ListCreateAPIView):
             )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="Read a notification channel",
+        description="One channel of the organization; its URL and secret are never shown.",
+    ),
+    patch=extend_schema(
+        summary="Change a notification channel",
+        description="Changes the fields given; a URL or secret given replaces the stored one.",
+    ),
+    delete=extend_schema(
+        summary="Delete a notification channel",
+        description="The channel stops receiving news; what it was sent stays in its history.",
+    ),
+)
 @extend_schema(tags=["notifications"])
 class ChannelDetailView(generics.RetrieveUpdateDestroyAPIView):
     serializer_class = NotificationChannelSerializer

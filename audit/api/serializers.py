@@ -1,3 +1,5 @@
+from typing import Any
+
 from rest_framework import serializers
 
 from audit.models import AuditLog
@@ -45,7 +47,14 @@ class HistoryRowSerializer(serializers.Serializer):
     previous_status = serializers.CharField(allow_null=True)
     new_status = serializers.CharField(allow_null=True)
     quality_score = serializers.CharField(allow_null=True)
-    reason = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(
+        allow_blank=True, help_text='Why, in words; "" when none was given (never null).'
+    )
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["reason"] = data["reason"] or ""
+        return data
 
 
 class StatusHistorySerializer(serializers.Serializer):

@@ -3,10 +3,11 @@ from django.db.models import QuerySet
 
 from campaigns import selectors
 from campaigns.models import Campaign
+from pytake.api import filters
 
 
 class CampaignFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Campaign.Status.choices)
+    status = filters.ChoiceFilter(choices=Campaign.Status.choices)
     template = django_filters.UUIDFilter(field_name="template_id")
     resumable = django_filters.BooleanFilter(
         method="filter_resumable", help_text="Paused, with a template Meta would send again."

@@ -6,10 +6,13 @@ from campaigns.api.views import (
     CampaignPauseView,
     CampaignResumeView,
 )
+from pytake.api.routes import with_optional_slash
 
-urlpatterns = [
-    path("", CampaignListCreateView.as_view(), name="campaign-list"),
-    path("<uuid:pk>/", CampaignDetailView.as_view(), name="campaign-detail"),
-    path("<uuid:pk>/pause", CampaignPauseView.as_view(), name="campaign-pause"),
-    path("<uuid:pk>/resume", CampaignResumeView.as_view(), name="campaign-resume"),
-]
+urlpatterns = with_optional_slash(
+    [
+        path("", CampaignListCreateView.as_view(), name="campaign-list"),
+        path("<uuid:pk>/", CampaignDetailView.as_view(), name="campaign-detail"),
+        path("<uuid:pk>/pause/", CampaignPauseView.as_view(), name="campaign-pause"),
+        path("<uuid:pk>/resume/", CampaignResumeView.as_view(), name="campaign-resume"),
+    ]
+)

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +38,19 @@ CONFLICT = OpenApiResponse(
 )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="List campaigns",
+        description=(
+            "The organization's campaigns, with filters by status, template and whether they can "
+            "resume."
+        ),
+    ),
+    post=extend_schema(
+        summary="Create a campaign",
+        description="An org admin creates a campaign on one of the organization's templates.",
+    ),
+)
 @extend_schema(tags=["campaigns"])
 class CampaignListCreateView(generics.ListAPIView):
     serializer_class = CampaignSerializer
@@ -52,6 +70,14 @@ class CampaignListCreateView(generics.ListAPIView):
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="Read a campaign",
+        description=(
+            "One campaign of the organization, with its template and why it is paused, if it is."
+        ),
+    ),
+)
 @extend_schema(tags=["campaigns"])
 class CampaignDetailView(generics.RetrieveAPIView):
     serializer_class = CampaignSerializer

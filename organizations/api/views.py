@@ -1,7 +1,6 @@
 from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from knox.auth import TokenAuthentication
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.generics import ListCreateAPIView
@@ -20,6 +19,7 @@ from organizations.api.serializers import (
 )
 from organizations.models import User
 from organizations.permissions import IsSuperAdmin, can_administer
+from pytake.api.authentication import TokenAuthentication
 
 
 class ObtainTokenView(APIView):
@@ -82,6 +82,18 @@ class LogoutAllView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="List organizations",
+        description=(
+            "The organizations the caller can see: their own, or every one for a super admin."
+        ),
+    ),
+    post=extend_schema(
+        summary="Create an organization",
+        description="A super admin creates an organization; its users are added under `users/`.",
+    ),
+)
 @extend_schema(tags=["organizations"])
 class OrganizationListCreateView(ListCreateAPIView):
     serializer_class = OrganizationSerializer
@@ -98,6 +110,18 @@ class OrganizationListCreateView(ListCreateAPIView):
         serializer.instance = services.create_organization(**serializer.validated_data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="List an organization's users",
+        description="The users of one organization, for its org admin or a super admin.",
+    ),
+    post=extend_schema(
+        summary="Create a user in an organization",
+        description=(
+            "Its org admin or a super admin adds a user with a role; the password is write-only."
+        ),
+    ),
+)
 @extend_schema(tags=["organizations"])
 class OrganizationUserListCreateView(ListCreateAPIView):
     """Users of one organization; super_admin or that organization's org_admin creates them."""

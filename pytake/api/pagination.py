@@ -39,3 +39,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
         except pagination.NotFound as exc:
             # A page past the last one: DRF says 404, but it is a number out of range.
             raise ValidationError({"page": [str(exc.detail)]}) from exc
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        """DRF's parameters, with the bounds that are checked above."""
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.page_query_param: {"minimum": 1, "maximum": MAX_PAGE_NUMBER},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"] = {**parameter["schema"], **bounds.get(parameter["name"], {})}
+        return parameters

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from rest_framework.request import Request
 
 from organizations.selectors import organizations_visible_to
+from pytake.api import filters
 from templates_app import selectors
 from templates_app.models import QualityScore, TemplateCategory, TemplateStatus, WhatsAppTemplate
 
@@ -32,25 +33,25 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 class TemplateFilter(django_filters.FilterSet):
     # distinct=False: a template's own columns, no join that could repeat it.
-    status = django_filters.MultipleChoiceFilter(
+    status = filters.MultipleChoiceFilter(
         distinct=False,
         choices=TemplateStatus.choices,
         help_text="Repeatable: ?status=PAUSED&status=DISABLED",
     )
-    quality = django_filters.MultipleChoiceFilter(
+    quality = filters.MultipleChoiceFilter(
         distinct=False,
         field_name="quality_score",
         choices=QualityScore.choices,
         help_text="Repeatable.",
     )
-    category = django_filters.ChoiceFilter(choices=TemplateCategory.choices)
+    category = filters.ChoiceFilter(choices=TemplateCategory.choices)
     business_account = django_filters.ModelChoiceFilter(
         queryset=_accounts, help_text="A business account of the organization, by id."
     )
     organization = django_filters.ModelChoiceFilter(
         queryset=_organizations, help_text="For a super admin: one organization's templates."
     )
-    needs_attention = django_filters.TypedChoiceFilter(
+    needs_attention = filters.TypedChoiceFilter(
         choices=BOOLEAN_CHOICES,
         coerce=lambda value: value == "true",
         method="filter_needs_attention",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from organizations.permissions import viewed_organization_id
@@ -102,7 +104,11 @@ class TemplateCreateSerializer(serializers.Serializer):
 
 
 class TemplateSerializer(serializers.ModelSerializer):
-    phone_number = serializers.PrimaryKeyRelatedField(read_only=True)
+    phone_number = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The number it was created on; null for a template learned from Meta.",
+    )
     business_account = serializers.PrimaryKeyRelatedField(read_only=True)
     last_event_at = serializers.DateTimeField(read_only=True, allow_null=True)
     open_alerts = serializers.IntegerField(
@@ -209,20 +215,32 @@ class CriticalTemplateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TemplateStatus.choices)
     quality_score = serializers.ChoiceField(choices=QualityScore.choices)
     disabled_reason = serializers.CharField(
-        allow_null=True, help_text="Meta's reason for a disable, in words; null when it gave none."
+        allow_blank=True,
+        help_text='Meta\'s reason for a disable, in words; "" when it gave none (no reason is '
+        "ever null).",
     )
     disabled_at = serializers.DateTimeField(allow_null=True)
     paused_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField(help_text="Why, as a sentence: its status or its quality.")
     sent_count = serializers.IntegerField()
     failed_count = serializers.IntegerField()
-    failure_rate = serializers.FloatField(help_text="failed / sent, 3 places; 0.0 if none sent.")
+    failure_rate = serializers.FloatField(
+        allow_null=True, help_text="failed / sent, 3 places; null when nothing was sent."
+    )
     campaigns_affected = serializers.IntegerField(
         help_text="Its campaigns that are ACTIVE or SCHEDULED, or PAUSED because of it."
     )
     open_alerts = serializers.IntegerField(help_text="Its alerts not yet resolved.")
     action_required = serializers.CharField()
     last_event_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # One convention across the API: no reason is "", nothing sent is a null rate.
+        data["disabled_reason"] = data["disabled_reason"] or ""
+        if not data["sent_count"]:
+            data["failure_rate"] = None
+        return data
 
 
 class CriticalTemplatesSerializer(serializers.Serializer):
@@ -247,7 +265,19 @@ class QualityCountsSerializer(serializers.Serializer):
     paused = serializers.IntegerField()
     flagged = serializers.IntegerField()
     quality_distribution = QualityDistributionSerializer()
-    avg_success_rate = serializers.FloatField()
-    avg_failure_rate = serializers.FloatField()
+    avg_success_rate = serializers.FloatField(
+        allow_null=True, help_text="1 - avg_failure_rate; null when nothing was sent."
+    )
+    avg_failure_rate = serializers.FloatField(
+        allow_null=True,
+        help_text="The mean of failed / sent over the templates that sent; null when none did.",
+    )
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not data["total_messages_sent"]:
+            data["avg_success_rate"] = data["avg_failure_rate"] = None
+        return data
+
     total_messages_sent = serializers.IntegerField()
     total_messages_failed = serializers.IntegerField()

@@ -39,6 +39,14 @@ from templates_app.services import accounts, sync
 from templates_app.services import templates as services
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="List business accounts",
+        description=(
+            "The organization's WhatsApp Business Accounts (WABAs); access tokens are never shown."
+        ),
+    ),
+)
 @extend_schema(tags=["whatsapp"])
 class BusinessAccountListCreateView(generics.ListCreateAPIView):
     serializer_class = BusinessAccountSerializer
@@ -48,6 +56,7 @@ class BusinessAccountListCreateView(generics.ListCreateAPIView):
         return selectors.business_accounts_for(self.request.user)
 
     @extend_schema(
+        summary="Register a business account",
         request=BusinessAccountCreateSerializer,
         responses={
             201: BusinessAccountSerializer,
@@ -91,6 +100,7 @@ class BusinessAccountSyncView(BusinessAccountMixin, APIView):
     permission_classes = [IsOrgAdmin]
 
     @extend_schema(
+        summary="Sync an account's templates with Meta now",
         request=None,
         responses={
             202: SyncRunSerializer,
@@ -125,6 +135,19 @@ class SyncRunListView(BusinessAccountMixin, generics.ListAPIView):
         return selectors.sync_runs_of(self.get_account())
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="List phone numbers",
+        description=(
+            "The phone numbers of the organization's business accounts, each with PyTake's id "
+            "used in `/whatsapp/{number_id}/...`."
+        ),
+    ),
+    post=extend_schema(
+        summary="Add a phone number",
+        description="An org admin adds a number to one of the organization's business accounts.",
+    ),
+)
 @extend_schema(tags=["whatsapp"])
 class PhoneNumberListCreateView(generics.ListCreateAPIView):
     serializer_class = PhoneNumberSerializer
@@ -224,8 +247,13 @@ class TemplateListCreateView(PhoneNumberMixin, generics.ListAPIView):
     def get_queryset(self):
         return self.get_templates()
 
-    @extend_schema(request=TemplateCreateSerializer, responses={201: TemplateSerializer})
+    @extend_schema(
+        summary="Create a template on a number",
+        request=TemplateCreateSerializer,
+        responses={201: TemplateSerializer},
+    )
     def post(self, request: Request, *args, **kwargs) -> Response:
+        """Records a template of the number's business account that PyTake should watch."""
         phone_number = self.get_phone_number()
         serializer = TemplateCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -40,6 +40,7 @@ def prove_ownership(*, waba_id: str, access_token: str) -> OwnershipProof:
 
     Slow I/O: call it outside any transaction, before the write it allows.
     """
+    check_access_token(access_token)
     try:
         with GraphClient(access_token=access_token, max_tries=2) as client:
             seen = client.waba_id_seen(waba_id)
@@ -61,6 +62,15 @@ def prove_ownership(*, waba_id: str, access_token: str) -> OwnershipProof:
     if seen != waba_id:
         raise _cannot_see(waba_id)
     return OwnershipProof(waba_id=waba_id, access_token=access_token)
+
+
+def check_access_token(access_token: str) -> str:
+    """`access_token` unchanged if it could be a Meta token (printable ASCII, which an HTTP
+    header can carry), else ApplicationError (400)."""
+    if not (access_token.isascii() and access_token.isprintable()):
+        message = "An access token holds only printable ASCII characters."
+        raise ApplicationError(message, extra={"access_token": [message]})
+    return access_token
 
 
 def _cannot_see(waba_id: str) -> ApplicationError:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import traceback
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -28,7 +29,7 @@ from django.utils import timezone
 
 from pytake import log_context, metrics
 from pytake.db import insert_unless_conflicting
-from templates_app.changes import react_to_template_changes
+from templates_app.changes import EFFECTS, effects_of, react_to_template_changes
 from templates_app.meta import (
     SIGNATURE_HEADER,
     IgnoredChange,
@@ -244,14 +245,14 @@ def _apply(
     delivery: WebhookDelivery, parsed: ParsedDelivery, *, settled: set[str], isolated: bool
 ) -> None:
     """Apply the changes not yet settled and record the attempt, in the caller's transaction."""
-    outcomes, errors = _apply_changes(
+    outcomes, errors, effects = _apply_changes(
         delivery,
         parsed,
         [change for change in parsed.events if change.position not in settled],
         isolated=isolated,
     )
     _request_syncs(outcomes)
-    _record_attempt(delivery, parsed, outcomes, errors)
+    _record_attempt(delivery, parsed, outcomes, errors, effects=effects)
 
 
 def _request_syncs(outcomes: list[ChangeOutcome]) -> None:
@@ -286,12 +287,18 @@ def _record_attempt(
     parsed: ParsedDelivery,
     outcomes: list[ChangeOutcome],
     errors: list[str],
+    *,
+    effects: Mapping[str, int] | None = None,
 ) -> None:
     delivery.outcomes = _merge(delivery.outcomes, outcomes, order=parsed.events)
     delivery.waba_ids = _joined(change.waba_id for change in parsed.events)
     delivery.fields = _joined(outcome["field"] for outcome in delivery.outcomes)
     _finish_attempt(
-        delivery, _status_of(delivery.outcomes), outcomes=outcomes, error="\n".join(errors)
+        delivery,
+        _status_of(delivery.outcomes),
+        outcomes=outcomes,
+        error="\n".join(errors),
+        effects=effects,
     )
 
 
@@ -332,9 +339,9 @@ def _apply_changes(
     changes: Sequence[TemplateEvent | IgnoredChange],
     *,
     isolated: bool,
-) -> tuple[list[ChangeOutcome], list[str]]:
-    """Apply the changes; returns the outcomes, in the delivery's order, and the errors of
-    failed ones.
+) -> tuple[list[ChangeOutcome], list[str], dict[str, int]]:
+    """Apply the changes; returns the outcomes, in the delivery's order, the errors of failed
+    ones, and what the reactions did (`changes.effects_of`, summed over the units of work).
 
     Not `isolated`, the events are applied as a set and the reaction list runs once for all
     their changes; a failure is raised as `_ChangeFailed`, for the caller to roll everything
@@ -345,6 +352,7 @@ def _apply_changes(
     templates = TemplateFinder.lock_for(events)
     by_position: dict[str, ChangeOutcome] = {}
     errors: list[str] = []
+    effects: Counter[str] = Counter()
 
     def organization_of(*among: TemplateEvent) -> Any:
         # What is logged while changes apply names their organization, when they have one.
@@ -362,7 +370,7 @@ def _apply_changes(
                     delivery_id=delivery.pk,
                     templates=templates,
                 )
-                react_to_template_changes(applied.changes)
+                effects.update(effects_of(react_to_template_changes(applied.changes)))
         except Exception as exc:
             blamed = events[0] if len(events) == 1 else None
             failed = ChangeOutcome(
@@ -384,7 +392,7 @@ def _apply_changes(
                         delivery_id=delivery.pk,
                         templates=templates,
                     )
-                    react_to_template_changes(applied.changes)
+                    effects.update(effects_of(react_to_template_changes(applied.changes)))
                 by_position[event.position] = applied.outcomes[0]
             except Exception as exc:
                 logger.exception("Change %s of delivery %s failed", event.position, delivery.pk)
@@ -401,7 +409,7 @@ def _apply_changes(
             outcomes.append(_ignored_outcome(change))
         else:
             outcomes.append(by_position[change.position])
-    return outcomes, errors
+    return outcomes, errors, dict(effects)
 
 
 def _ignored_outcome(change: IgnoredChange) -> ChangeOutcome:
@@ -439,6 +447,7 @@ def _finish_attempt(
     *,
     outcomes: list[ChangeOutcome],
     error: str,
+    effects: Mapping[str, int] | None = None,
 ) -> None:
     """Record one attempt: the delivery's status now, and a line appended to its history."""
     now = timezone.now()
@@ -448,7 +457,7 @@ def _finish_attempt(
     delivery.processed_at = now
     delivery.history = [
         *(delivery.history or []),
-        _attempt(delivery.attempts, now, status, outcomes, error=error),
+        _attempt(delivery.attempts, now, status, outcomes, error=error, effects=effects),
     ]
     delivery.save(update_fields=ATTEMPT_FIELDS)
     if status == WebhookDelivery.Status.PROCESSED:
@@ -462,14 +471,17 @@ def _attempt(
     outcomes: list[ChangeOutcome],
     *,
     error: str,
+    effects: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """One line of a delivery's history."""
+    """One line of a delivery's history, with what its reactions did (`EFFECTS`)."""
     return {
         "attempt": number,
         "at": at.isoformat(),
         "status": str(status),
         "outcomes": [outcome.as_json() for outcome in outcomes],
         "error": error,
+        **dict.fromkeys(EFFECTS, 0),
+        **(effects or {}),
     }
 
 

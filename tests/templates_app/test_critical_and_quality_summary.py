@@ -161,38 +161,38 @@ def test_critical_lists_by_severity_with_a_reason_and_an_action_each(member_clie
             "locked",
             "Locked by Meta: it cannot be edited or sent for now",
             "Wait for Meta to unlock the template; it cannot be edited or sent meanwhile",
-            None,
+            "",
         ),
         (
             "limit",
             "Over Meta's limit of templates for this business account",
             "Delete unused templates of this business account to get under Meta's limit",
-            None,
+            "",
         ),
-        ("red", "Quality rated low (red)", "Review template quality metrics and resubmit", None),
+        ("red", "Quality rated low (red)", "Review template quality metrics and resubmit", ""),
         (
             "paused",
             "Paused for low quality (first pause, 3 hours)",
             "Wait for Meta to lift the pause; improve the content to avoid a disable",
-            None,
+            "",
         ),
         (
             "rejected",
             "Rejected by Meta: scam",
             "Fix what Meta rejected and submit the template again",
-            None,
+            "",
         ),
         (
             "flagged",
             "Flagged by Meta for low quality; it will be disabled if quality does not improve",
             "Improve the template's quality now, or Meta will disable it",
-            None,
+            "",
         ),
         (
             "pending_overdue",
             "Waiting for Meta's review for more than 48 hours",
             "Contact Meta support: review is overdue",
-            None,
+            "",
         ),
     ]
     for row in body["critical_templates"]:
@@ -229,7 +229,7 @@ def test_quality_red_outranks_a_pause(member_client, account, frozen_now):
 
 @pytest.mark.parametrize(
     ("sent", "failed", "rate"),
-    [(0, 0, 0.0), (0, 5, 0.0), (40, 40, 1.0), (3, 1, 0.333), (3, 2, 0.667), (1000, 1, 0.001)],
+    [(0, 0, None), (0, 5, None), (40, 40, 1.0), (3, 1, 0.333), (3, 2, 0.667), (1000, 1, 0.001)],
 )
 def test_failure_rate_is_failed_over_sent_to_three_places(
     member_client, account, frozen_now, sent, failed, rate
@@ -443,20 +443,20 @@ def test_quality_summary_of_an_organization_without_templates_is_all_zero(admin_
         "paused": 0,
         "flagged": 0,
         "quality_distribution": {"GREEN": 0, "YELLOW": 0, "RED": 0, "UNKNOWN": 0},
-        "avg_success_rate": 0.0,
-        "avg_failure_rate": 0.0,
+        "avg_success_rate": None,
+        "avg_failure_rate": None,
         "total_messages_sent": 0,
         "total_messages_failed": 0,
     }
     assert body["recent_quality_changes"] == []
 
 
-def test_averages_are_zero_when_no_template_sent(admin_client, account, frozen_now):
+def test_averages_are_null_when_no_template_sent(admin_client, account, frozen_now):
     make(account, "quiet", "APPROVED", "GREEN", sent_count=0)
 
     summary = admin_client.get(SUMMARY_URL).json()["quality_summary"]
 
-    assert (summary["avg_success_rate"], summary["avg_failure_rate"]) == (0.0, 0.0)
+    assert (summary["avg_success_rate"], summary["avg_failure_rate"]) == (None, None)
 
 
 def test_averages_when_every_message_failed(admin_client, account, frozen_now):

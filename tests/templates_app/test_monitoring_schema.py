@@ -9,9 +9,9 @@ pytestmark = pytest.mark.django_db
 DOCUMENTED = {
     "/api/v1/whatsapp/templates/": {"200", "400", "401"},
     "/api/v1/whatsapp/templates/{template_id}/": {"200", "401", "404"},
-    "/api/v1/whatsapp/templates/{template_id}/status-history": {"200", "400", "401", "404"},
-    "/api/v1/whatsapp/templates/critical": {"200", "400", "401", "404"},
-    "/api/v1/whatsapp/templates/quality-summary": {"200", "400", "401", "403", "404"},
+    "/api/v1/whatsapp/templates/{template_id}/status-history/": {"200", "400", "401", "404"},
+    "/api/v1/whatsapp/templates/critical/": {"200", "400", "401", "404"},
+    "/api/v1/whatsapp/templates/quality-summary/": {"200", "400", "401", "403", "404"},
     "/api/v1/whatsapp/{number_id}/templates/": {"200", "401", "404"},
 }
 

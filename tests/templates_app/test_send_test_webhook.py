@@ -19,6 +19,7 @@ from templates_app.meta import (
     signature_is_valid,
 )
 from templates_app.models import TemplateStatus, WebhookDelivery
+from tests import factories
 from tests.conftest import PAYLOADS_TEMPLATE_ID, PAYLOADS_WABA_ID
 from tests.webhooks import TEST_APP_SECRET, WEBHOOK_URL
 
@@ -165,3 +166,49 @@ def test_command_changes_the_quality_on_a_running_server(
 
     order_update.refresh_from_db()
     assert order_update.quality_score == "RED"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "args", [("FOO", "order_update"), ("QUALITY", "order_update", "--quality", "PURPLE")]
+)
+def test_an_unknown_choice_is_refused_with_the_choices_in_words(
+    webhook_settings, order_update, httpserver: HTTPServer, args
+):
+    with pytest.raises(CommandError) as refused:
+        send_test_webhook(*args, "--url", httpserver.url_for(WEBHOOK_URL))
+
+    message = str(refused.value)
+    assert "<" not in message and "StatusEvent" not in message, message
+    assert "PAUSED, DISABLED" in message or "GREEN, YELLOW, RED" in message, message
+    assert httpserver.log == []
+
+
+@pytest.mark.django_db
+def test_an_event_in_lower_case_is_sent(webhook_settings, order_update, fake_meta_endpoint):
+    send_test_webhook("paused", "order_update", "--url", fake_meta_endpoint.url_for(WEBHOOK_URL))
+
+    (event,) = parse_delivery_body(captured_request(fake_meta_endpoint).get_data()).events
+    assert event.event is StatusEvent.PAUSED
+
+
+@pytest.mark.django_db
+def test_an_unknown_template_lists_those_that_exist(
+    webhook_settings, order_update, httpserver: HTTPServer
+):
+    with pytest.raises(CommandError, match=r"Templates here: order_update \(en_US\)\."):
+        send_test_webhook("PAUSED", "order_updat", "--url", httpserver.url_for(WEBHOOK_URL))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_says_what_the_delivery_did(live_server, webhook_settings, order_update):
+    factories.CampaignFactory(template=order_update)
+    factories.CampaignFactory(template=order_update)
+
+    output = send_test_webhook("DISABLED", "order_update", "--url", live_server.url + WEBHOOK_URL)
+
+    delivery = WebhookDelivery.objects.get()
+    assert (
+        f"Delivery {delivery.pk} processed: 1 change applied, 2 campaigns paused, "
+        "1 alert raised." in output
+    )

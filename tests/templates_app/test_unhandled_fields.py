@@ -33,7 +33,13 @@ def test_a_delivery_of_unhandled_fields_is_kept_as_ignored_in_one_statement(
 
     assert len(statements(queries)) == INSERT_OR_FIND
     delivery = WebhookDelivery.objects.get()
-    assert response.json() == {"delivery": delivery.pk, "status": "ignored"}
+    assert response.json() == {
+        "delivery": delivery.pk,
+        "status": "ignored",
+        "changes": 0,
+        "campaigns_paused": 0,
+        "alerts_raised": 0,
+    }
     assert bytes(delivery.body) == body
     assert (delivery.status, delivery.attempts) == (WebhookDelivery.Status.IGNORED, 1)
     assert [a["status"] for a in delivery.history] == ["ignored"]
@@ -56,6 +62,12 @@ def test_unhandled_fields_are_not_kept_at_all_when_the_operator_says_so(client, 
         response = signed_post(client, payload_bytes("messages_field_ignored.json"))
 
     assert response.status_code == 200
-    assert response.json() == {"delivery": None, "status": "ignored"}
+    assert response.json() == {
+        "delivery": None,
+        "status": "ignored",
+        "changes": 0,
+        "campaigns_paused": 0,
+        "alerts_raised": 0,
+    }
     assert statements(queries) == []
     assert not WebhookDelivery.objects.exists()

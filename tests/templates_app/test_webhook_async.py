@@ -51,7 +51,13 @@ def test_delivery_is_acknowledged_stored_and_left_for_the_worker(
 
     assert response.status_code == 200
     delivery = WebhookDelivery.objects.get()
-    assert response.json() == {"delivery": delivery.pk, "status": "received"}
+    assert response.json() == {
+        "delivery": delivery.pk,
+        "status": "received",
+        "changes": 0,
+        "campaigns_paused": 0,
+        "alerts_raised": 0,
+    }
     order_update.refresh_from_db()
     assert order_update.status == TemplateStatus.APPROVED
     assert "1 received" in backlog()

@@ -70,11 +70,11 @@ def test_handshake_is_forbidden_when_no_verify_token_is_configured(
     assert handshake(client, token=sent_token).status_code == 403
 
 
-def test_webhook_url_has_no_trailing_slash(client, webhook_settings):
+def test_webhook_url_answers_with_and_without_its_trailing_slash(client, webhook_settings):
     query = {"hub.mode": "subscribe", "hub.verify_token": TEST_VERIFY_TOKEN, "hub.challenge": "1"}
 
     assert client.get("/api/v1/whatsapp/webhook", query).content == b"1"
-    assert client.get("/api/v1/whatsapp/webhook/", query).status_code == 404
+    assert client.get("/api/v1/whatsapp/webhook/", query).content == b"1"
 
 
 # --- POST: signature ------------------------------------------------------------------------------
@@ -281,7 +281,13 @@ def test_delivery_is_stored_with_its_exact_bytes_headers_and_hash(
 
     assert response.status_code == 200
     delivery = WebhookDelivery.objects.get()
-    assert response.json() == {"delivery": delivery.pk, "status": "processed"}
+    assert response.json() == {
+        "delivery": delivery.pk,
+        "status": "processed",
+        "changes": 1,
+        "campaigns_paused": 0,
+        "alerts_raised": 1,
+    }
     assert bytes(delivery.body) == body
     assert delivery.body_sha256 == hashlib.sha256(body).hexdigest()
     assert delivery.headers[SIGNATURE_HEADER] == sign(body, app_secret=TEST_APP_SECRET)
@@ -383,7 +389,13 @@ def test_redelivery_of_a_failed_delivery_processes_it_again(
 
     assert response.status_code == 200
     delivery = WebhookDelivery.objects.get()
-    assert response.json() == {"delivery": delivery.pk, "status": "processed"}
+    assert response.json() == {
+        "delivery": delivery.pk,
+        "status": "processed",
+        "changes": 1,
+        "campaigns_paused": 0,
+        "alerts_raised": 1,
+    }
     assert delivery.status == WebhookDelivery.Status.PROCESSED
     assert delivery.attempts == 2
     assert delivery.error == ""

@@ -16,6 +16,13 @@ from templates_app.meta import (
 from templates_app.models import WhatsAppTemplate
 
 QUALITY = "QUALITY"
+EVENTS = [*(event.value for event in StatusEvent), QUALITY]
+QUALITIES = [quality.value for quality in QualityScore]
+
+
+def one_of(values: list[str]) -> str:
+    """`A, B or C`: choices as a person reads them."""
+    return f"{', '.join(values[:-1])} or {values[-1]}" if len(values) > 1 else values[0]
 
 
 class Command(BaseCommand):
@@ -26,9 +33,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("event", choices=[*StatusEvent, QUALITY], metavar="EVENT")
+        # Checked in handle(): argparse would list the choices as Python reprs.
+        parser.add_argument("event", metavar="EVENT", help=f"{one_of(EVENTS)}.")
         parser.add_argument("template_name", metavar="TEMPLATE_NAME")
-        parser.add_argument("--quality", choices=list(QualityScore), default=None)
+        parser.add_argument("--quality", default=None, help=f"{one_of(QUALITIES)}.")
         parser.add_argument("--reason", default="NONE", help="Meta's reason (status events).")
         parser.add_argument("--language", default=None, help="When the name has several.")
         parser.add_argument("--url", default="http://127.0.0.1:8000/api/v1/whatsapp/webhook")
@@ -37,6 +45,13 @@ class Command(BaseCommand):
         app_secret = settings.WHATSAPP_WEBHOOK_APP_SECRET
         if not app_secret:
             raise CommandError("WHATSAPP_WEBHOOK_APP_SECRET is not set: nothing to sign with.")
+        event = event.upper()
+        if event not in EVENTS:
+            raise CommandError(f"Unknown EVENT {event}: use {one_of(EVENTS)}.")
+        if quality is not None:
+            quality = quality.upper()
+            if quality not in QUALITIES:
+                raise CommandError(f"Unknown --quality {quality}: use {one_of(QUALITIES)}.")
         if (event == QUALITY) != (quality is not None):
             raise CommandError("Use --quality with EVENT QUALITY, and only then.")
         template = self._template(template_name, options["language"])
@@ -70,6 +85,21 @@ class Command(BaseCommand):
         self.stdout.write(f"{response.status_code} {response.text}")
         if response.is_error:
             raise CommandError(f"The server answered {response.status_code}.")
+        self.stdout.write(self._what_it_did(response))
+
+    def _what_it_did(self, response: httpx.Response) -> str:
+        try:
+            answer = response.json()
+            counts = [answer[key] for key in ("changes", "campaigns_paused", "alerts_raised")]
+        except (ValueError, KeyError, TypeError):
+            return "The server did not say what it did."
+        changes, paused, alerts = counts
+        return (
+            f"Delivery {answer.get('delivery')} {answer.get('status')}: "
+            f"{changes} {'change' if changes == 1 else 'changes'} applied, "
+            f"{paused} {'campaign' if paused == 1 else 'campaigns'} paused, "
+            f"{alerts} {'alert' if alerts == 1 else 'alerts'} raised."
+        )
 
     def _template(self, name: str, language: str | None) -> WhatsAppTemplate:
         templates = WhatsAppTemplate.objects.filter(name=name, deleted_at__isnull=True)
@@ -77,7 +107,18 @@ class Command(BaseCommand):
             templates = templates.filter(language=language)
         matches = list(templates.select_related("business_account")[:2])
         if not matches:
-            raise CommandError(f"No template named {name!r}.")
+            raise CommandError(f"No template named {name!r}. {self._existing_templates()}")
         if len(matches) > 1:
             raise CommandError(f"Several templates are named {name!r}: add --language.")
         return matches[0]
+
+    def _existing_templates(self) -> str:
+        existing = [
+            f"{template.name} ({template.language})"
+            for template in WhatsAppTemplate.objects.filter(deleted_at__isnull=True).order_by(
+                "name", "language"
+            )[:50]
+        ]
+        if not existing:
+            return "This database has no template yet: `make demo` creates the demo's."
+        return f"Templates here: {', '.join(existing)}."
