@@ -24,12 +24,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 T0 = 1_800_000_000
 
-# The answer's counts, once a change was applied: the campaigns it paused and the alerts it
-# raised, read in one statement after the commit.
-ANSWER_COUNTS = 1
 # In one transaction: INSERT … ON CONFLICT DO NOTHING RETURNING the delivery (the new row is
 # its lock); lock the templates it names with their business accounts; UPDATE the template;
-# UPDATE the delivery with its outcome. Nothing was applied: the answer counts nothing.
+# UPDATE the delivery with its outcome (and what its reactions did, the answer's counts).
 CHANGES_ONLY_ITS_TEMPLATE = 4
 # INSERT that finds the copy, and a read of it (without its body).
 REDELIVERY = 2
