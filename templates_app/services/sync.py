@@ -335,8 +335,9 @@ def apply_differences(
             what=f"{len(found)} differences of account {account.waba_id}",
         )
         if applied is not None:
-            tally.changes_applied += applied[0]
-            tally.templates_created += applied[1]
+            changes_applied, templates_created = applied
+            tally.changes_applied += changes_applied
+            tally.templates_created += templates_created
             return
     for difference in found:
         listed = difference.listed
