@@ -5,22 +5,27 @@ compared), compares each page with ours in one query and applies every differenc
 with source `sync` through the one state machine (`state_machine.apply_events`) and the reaction
 list, so campaigns, audit, alerts and live updates react exactly as to a webhook. Each
 observation is dated by the time of its request: a webhook with a newer event time still wins.
-Each template is applied in its own transaction, so what was applied stays applied and what
-failed is retried by the next sync. Only a complete listing marks the templates it lacks as
-deleted. Counts come from Meta's template analytics, asked for a few templates a request as each
-page arrives, several requests at once (GraphClient bounds them), and written once the listing
-is done. Fetching and comparing (`compare_page`) stay apart from applying (`apply_differences`);
-only the caller's thread touches the database.
+Each page's differences are one unit of work in one transaction, as a delivery's changes are:
+its templates locked together, each changed template written once, the reaction list run once
+for all their changes. If the set raises, each template is applied again in its own
+transaction, so what was applied stays applied and what failed is retried by the next sync.
+Only a complete listing marks the templates it lacks as deleted, in the same way. Counts come
+from Meta's template analytics, asked for a few templates a request as each page arrives,
+several requests at once (GraphClient bounds them), and written once the listing is done.
+Fetching and comparing (`compare_page`) stay apart from applying (`apply_differences`); only the
+caller's thread touches the database.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -28,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from pytake.crypto import SecretUnreadable, decrypt_secret
+from pytake.db import insert_many
 from pytake.exceptions import ApplicationError, ConflictError
 from templates_app.changes import ChangeSource, react_to_template_changes
 from templates_app.graph_client import (
@@ -47,6 +53,8 @@ from templates_app.services.accounts import mark_token_invalid
 from templates_app.services.templates import canonical_language
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 COUNTS_WINDOW = timedelta(days=30)
 # A message not delivered yet may still be: only days older than this count as failures.
@@ -312,21 +320,80 @@ def apply_differences(
     asked_at: datetime,
     tally: SyncTally,
 ) -> None:
-    """Apply each difference, a template at a time in its own transaction: one that fails is
-    counted as an error and retried by the next sync, without undoing the others."""
+    """Apply a page's differences as one unit of work, in one transaction: the templates Meta
+    lists that we lack created together, every event folded by one `apply_events` over the
+    templates locked together, one run of the reaction list for all their changes.
+
+    If applying them as a set raises, it is rolled back and each template is applied again in a
+    transaction of its own: one that fails is counted as an error and retried by the next sync,
+    without undoing the others.
+    """
+    found = list(found)
+    if len(found) > 1:
+        applied = _as_one_unit(
+            lambda: _apply_as_set(account, found, asked_at=asked_at),
+            what=f"{len(found)} differences of account {account.waba_id}",
+        )
+        if applied is not None:
+            changes_applied, templates_created = applied
+            tally.changes_applied += changes_applied
+            tally.templates_created += templates_created
+            return
     for difference in found:
         listed = difference.listed
         try:
             if difference.template is None:
-                _create_from_meta(account, listed, asked_at=asked_at, tally=tally)
+                tally.changes_applied += _create_from_meta(account, listed, asked_at=asked_at)
+                tally.templates_created += 1
             else:
-                _reconcile(difference.template, difference, asked_at=asked_at, tally=tally)
+                tally.changes_applied += _reconcile(
+                    difference.template, difference, asked_at=asked_at
+                )
         except Exception as exc:
             logger.exception("Sync of template %s failed", listed.meta_template_id)
             tally.errors.append(
                 f"Template {listed.name} ({listed.language}), Meta id {listed.meta_template_id}: "
                 f"{type(exc).__name__}: {exc}. The next sync retries it."
             )
+
+
+def _as_one_unit(apply: Callable[[], T], *, what: str) -> T | None:
+    """`apply()` in one transaction; None when it raised, everything it wrote rolled back, for
+    the caller to apply its items one at a time (which records each one's error)."""
+    try:
+        with transaction.atomic():
+            return apply()
+    except Exception as exc:
+        logger.warning(
+            "Applying %s as a set failed (%s: %s); applying them one at a time",
+            what,
+            type(exc).__name__,
+            exc,
+        )
+        return None
+
+
+def _apply_as_set(
+    account: BusinessAccount, found: list[TemplateDifference], *, asked_at: datetime
+) -> tuple[int, int]:
+    """The page's differences as one unit of work, in the caller's transaction; returns the
+    changes applied and the templates created."""
+    created = _create_all_from_meta(
+        account,
+        [difference.listed for difference in found if difference.template is None],
+        asked_at=asked_at,
+    )
+    events: list[TemplateEvent] = []
+    for difference in found:
+        listed, template = difference.listed, difference.template
+        if template is None:
+            new = created[listed.meta_template_id]
+            events += differences(new, listed, waba_id=account.waba_id, asked_at=asked_at)
+            continue
+        if not template.meta_template_id:
+            _learn_meta_id(template, listed)
+        events += difference.events
+    return _apply(events, asked_at=asked_at), len(created)
 
 
 def _name_key(listed: GraphTemplate) -> tuple[str, str]:
@@ -401,101 +468,138 @@ def _comparable(components: object) -> dict:
     return {key: value for key, value in components.items() if value not in (None, "", [])}
 
 
-def _reconcile(
-    template: WhatsAppTemplate,
-    difference: TemplateDifference,
-    *,
-    asked_at: datetime,
-    tally: SyncTally,
-) -> None:
-    with transaction.atomic():
-        if not template.meta_template_id:
-            # Found by name: it learns Meta's id, so the next sync finds it by id.
-            WhatsAppTemplate.objects.filter(pk=template.pk, meta_template_id__isnull=True).update(
-                meta_template_id=difference.listed.meta_template_id
-            )
-        _apply(difference.events, asked_at=asked_at, tally=tally)
-
-
-def _apply(found: Iterable[TemplateEvent], *, asked_at: datetime, tally: SyncTally) -> None:
-    found = list(found)
-    if not found:
-        return
-    # A template's differences are one unit of work, applied as a delivery's are.
-    applied = state_machine.apply_events(found, received_at=asked_at, source=ChangeSource.SYNC)
-    react_to_template_changes(applied.changes)
-    tally.changes_applied += sum(
-        outcome.result is state_machine.Result.APPLIED for outcome in applied.outcomes
+def _learn_meta_id(template: WhatsAppTemplate, listed: GraphTemplate) -> None:
+    """Found by name: it learns Meta's id, so the next sync finds it by id."""
+    WhatsAppTemplate.objects.filter(pk=template.pk, meta_template_id__isnull=True).update(
+        meta_template_id=listed.meta_template_id
     )
 
 
-def _create_from_meta(
-    account: BusinessAccount, listed: GraphTemplate, *, asked_at: datetime, tally: SyncTally
-) -> None:
-    """A template Meta lists that we lack: created as PENDING, then brought to Meta's state
-    through the state machine (as a webhook's creating event does), so the reactions hear of it."""
+def _reconcile(
+    template: WhatsAppTemplate, difference: TemplateDifference, *, asked_at: datetime
+) -> int:
+    """One found template's differences in a transaction of their own; the changes applied."""
     with transaction.atomic():
-        # Meta lets a deleted template's name be used again, under a new id, as the state
-        # machine does.
-        WhatsAppTemplate.objects.filter(
-            business_account=account,
-            deleted_at__isnull=True,
-            status=TemplateStatus.DELETED,
-            name=listed.name,
-            language__iexact=canonical_language(listed.language),
-        ).update(deleted_at=asked_at)
-        numbers = list(account.phone_numbers.all()[:2])
-        template = WhatsAppTemplate.objects.create(
-            organization_id=account.organization_id,
-            business_account=account,
-            # A WABA with one number sends from it; with several, nobody knows which.
-            phone_number=numbers[0] if len(numbers) == 1 else None,
-            meta_template_id=listed.meta_template_id,
-            name=listed.name,
-            language=canonical_language(listed.language),
-            category=listed.category,
-            pending_since=asked_at,
-        )
-        _apply(
+        if not template.meta_template_id:
+            _learn_meta_id(template, difference.listed)
+        return _apply(difference.events, asked_at=asked_at)
+
+
+def _apply(found: Iterable[TemplateEvent], *, asked_at: datetime) -> int:
+    """Events as one unit of work, as a delivery's are: their templates locked together, folded
+    by the state machine, then the reaction list once for all their changes. Returns the
+    changes applied."""
+    found = list(found)
+    if not found:
+        return 0
+    applied = state_machine.apply_events(
+        found,
+        received_at=asked_at,
+        source=ChangeSource.SYNC,
+        templates=state_machine.TemplateFinder.lock_for(found),
+    )
+    react_to_template_changes(applied.changes)
+    return sum(outcome.result is state_machine.Result.APPLIED for outcome in applied.outcomes)
+
+
+def _create_from_meta(
+    account: BusinessAccount, listed: GraphTemplate, *, asked_at: datetime
+) -> int:
+    """A template Meta lists that we lack, in a transaction of its own; the changes applied."""
+    with transaction.atomic():
+        [template] = _create_all_from_meta(account, [listed], asked_at=asked_at).values()
+        return _apply(
             differences(template, listed, waba_id=account.waba_id, asked_at=asked_at),
             asked_at=asked_at,
-            tally=tally,
         )
-    tally.templates_created += 1
+
+
+def _create_all_from_meta(
+    account: BusinessAccount, listed: list[GraphTemplate], *, asked_at: datetime
+) -> dict[str, WhatsAppTemplate]:
+    """Templates Meta lists that we lack, created together as PENDING, by Meta id. The caller
+    brings each to Meta's state through the state machine (as a webhook's creating event does),
+    so the reactions hear of it."""
+    if not listed:
+        return {}
+    # Meta lets a deleted template's name be used again, under a new id, as the state machine
+    # does.
+    namesakes = Q()
+    for item in listed:
+        namesakes |= Q(name=item.name, language__iexact=canonical_language(item.language))
+    WhatsAppTemplate.objects.filter(
+        namesakes,
+        business_account=account,
+        deleted_at__isnull=True,
+        status=TemplateStatus.DELETED,
+    ).update(deleted_at=asked_at)
+    numbers = list(account.phone_numbers.all()[:2])
+    created = insert_many(
+        [
+            WhatsAppTemplate(
+                organization_id=account.organization_id,
+                business_account=account,
+                # A WABA with one number sends from it; with several, nobody knows which.
+                phone_number=numbers[0] if len(numbers) == 1 else None,
+                meta_template_id=item.meta_template_id,
+                name=item.name,
+                language=canonical_language(item.language),
+                category=item.category,
+                pending_since=asked_at,
+            )
+            for item in listed
+        ]
+    )
+    return {template.meta_template_id: template for template in created}
 
 
 def _mark_gone(
     account: BusinessAccount, *, seen: set[str], asked_at: datetime, tally: SyncTally
 ) -> None:
-    """Templates Meta numbered that a complete listing no longer holds: Meta deleted them."""
+    """Templates Meta numbered that a complete listing no longer holds: Meta deleted them.
+
+    Marked deleted a page's worth at a time, each batch one unit of work as a page's
+    differences are; if a batch raises, each of its templates is marked in its own transaction.
+    """
     live = WhatsAppTemplate.objects.filter(
         business_account=account, deleted_at__isnull=True, meta_template_id__isnull=False
     ).exclude(status=TemplateStatus.DELETED)
     gone = [
-        (meta_id, name, language)
-        for meta_id, name, language in live.values_list("meta_template_id", "name", "language")
-        if meta_id not in seen
-    ]
-    for meta_id, name, language in gone:
-        event = StatusUpdate(
+        StatusUpdate(
             waba_id=account.waba_id,
             template=TemplateRef(meta_id, name, language),
             occurred_at=asked_at,
             position=f"graph:{meta_id}",
             event=StatusEvent.DELETED,
         )
-        try:
-            with transaction.atomic():
-                outcome = state_machine.apply_template_event(
-                    event=event, received_at=asked_at, source=ChangeSource.SYNC
+        for meta_id, name, language in live.values_list("meta_template_id", "name", "language")
+        if meta_id not in seen
+    ]
+    batch = settings.GRAPH_API_PAGE_SIZE
+    for offset in range(0, len(gone), batch):
+        events = gone[offset : offset + batch]
+        if len(events) > 1:
+            deleted = _as_one_unit(
+                partial(_apply, events, asked_at=asked_at),
+                what=f"{len(events)} deletions of account {account.waba_id}",
+            )
+            if deleted is not None:
+                tally.changes_applied += deleted
+                tally.templates_deleted += deleted
+                continue
+        for event in events:
+            ref = event.template
+            try:
+                with transaction.atomic():
+                    deleted = _apply([event], asked_at=asked_at)
+            except Exception as exc:
+                logger.exception("Marking template %s deleted failed", ref.meta_template_id)
+                tally.errors.append(
+                    f"Template {ref.name} ({ref.language}), Meta id {ref.meta_template_id}: {exc}"
                 )
-        except Exception as exc:
-            logger.exception("Marking template %s deleted failed", meta_id)
-            tally.errors.append(f"Template {name} ({language}), Meta id {meta_id}: {exc}")
-            continue
-        if outcome.result is state_machine.Result.APPLIED:
-            tally.changes_applied += 1
-            tally.templates_deleted += 1
+                continue
+            tally.changes_applied += deleted
+            tally.templates_deleted += deleted
 
 
 # --- counts -------------------------------------------------------------------------------------
