@@ -26,6 +26,14 @@ class Alert(models.Model):
         TEMPLATE_PENDING_TOO_LONG = "TEMPLATE_PENDING_TOO_LONG", "Pending too long"
         ACCOUNT_TOKEN_INVALID = "ACCOUNT_TOKEN_INVALID", "Meta access token no longer works"
         ACCOUNT_RELEASED = "ACCOUNT_RELEASED", "Business account claimed by its owner"
+        ACCOUNT_DISABLED = "ACCOUNT_DISABLED", "Business account disabled"
+        ACCOUNT_DISABLE_SCHEDULED = "ACCOUNT_DISABLE_SCHEDULED", "Business account to be disabled"
+        ACCOUNT_RESTRICTED = "ACCOUNT_RESTRICTED", "Business account restricted from messaging"
+        ACCOUNT_VIOLATION = "ACCOUNT_VIOLATION", "Policy violation on the business account"
+        ACCOUNT_DISCONNECTED = "ACCOUNT_DISCONNECTED", "Business account disconnected"
+        ACCOUNT_META_ALERT = "ACCOUNT_META_ALERT", "Meta's alert about the account"
+        NUMBER_FLAGGED = "NUMBER_FLAGGED", "Phone number flagged"
+        NUMBER_LIMIT_LOWERED = "NUMBER_LIMIT_LOWERED", "Phone number's limit lowered"
 
     class Severity(models.TextChoices):
         INFO = "INFO"
