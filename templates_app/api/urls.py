@@ -1,5 +1,6 @@
 from django.urls import path
 
+from templates_app.api.health import BusinessAccountHealthView, OrganizationHealthView
 from templates_app.api.views import (
     BusinessAccountListCreateView,
     BusinessAccountSyncView,
@@ -22,6 +23,12 @@ urlpatterns = [
         name="business-account-sync",
     ),
     path("accounts/<uuid:account_id>/syncs/", SyncRunListView.as_view(), name="sync-run-list"),
+    path(
+        "accounts/<uuid:account_id>/health",
+        BusinessAccountHealthView.as_view(),
+        name="business-account-health",
+    ),
+    path("health", OrganizationHealthView.as_view(), name="organization-health"),
     path("numbers/", PhoneNumberListCreateView.as_view(), name="phone-number-list"),
     path("templates/", OrganizationTemplateListView.as_view(), name="organization-template-list"),
     path("templates/critical", CriticalTemplatesView.as_view(), name="critical-templates"),
