@@ -56,6 +56,8 @@ class BusinessAccount(models.Model):
     # [{"restriction_type": "RESTRICTED_BIZ_INITIATED_MESSAGING", "expires_at": iso or null}]
     restrictions = models.JSONField(default=list, blank=True, editable=False)
     restrictions_event_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The last expiry of a restriction from starting conversations in force (none: none is).
+    restricted_from_starting_until = models.DateTimeField(null=True, blank=True, editable=False)
     # [{"violation_type": "SCAM", "at": iso}], newest last.
     violations = models.JSONField(default=list, blank=True, editable=False)
     connection_state = models.CharField(
@@ -68,6 +70,8 @@ class BusinessAccount(models.Model):
     # Meta's own answer to "can it send?" (GET /{waba_id}?fields=health_status), as read.
     health_status = models.JSONField(default=dict, blank=True, editable=False)
     health_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Meta's last answer was BLOCKED (a column of its own: lists filter on it).
+    health_blocked = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -121,6 +125,7 @@ class PhoneNumber(models.Model):
     name_event_at = models.DateTimeField(null=True, blank=True, editable=False)
     health_status = models.JSONField(default=dict, blank=True, editable=False)
     health_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    health_blocked = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["display_phone_number"]

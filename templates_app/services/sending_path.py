@@ -95,6 +95,20 @@ def active_restrictions(account: BusinessAccount, *, now: datetime) -> list[dict
     ]
 
 
+# A restriction Meta gave no expiry: in force until Meta lifts it.
+NO_EXPIRY = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def restricted_until(restrictions: list[dict[str, Any]]) -> datetime | None:
+    """When the last restriction from starting conversations ends; None: none is in force."""
+    ends = [
+        datetime.fromisoformat(item["expires_at"]) if item.get("expires_at") else NO_EXPIRY
+        for item in restrictions
+        if item["restriction_type"] in STOPS_CAMPAIGNS
+    ]
+    return max(ends, default=None)
+
+
 def campaign_blockers(account: BusinessAccount, *, now: datetime) -> list[str]:
     """Why campaigns cannot send through the account, in sentences; none: they can."""
     reasons = []
@@ -447,6 +461,7 @@ def _fold_account_update(
             for item in event.restrictions
         ]
         account.restrictions_event_at = at
+        account.restricted_from_starting_until = restricted_until(account.restrictions)
         locked.dirty.add(account)
         if account.restrictions == previous:
             return []
@@ -527,6 +542,7 @@ def _fold_account_update(
 
 
 ACCOUNT_FIELDS = [
+    "restricted_from_starting_until",
     "review_decision",
     "review_event_at",
     "ban_state",
@@ -590,7 +606,8 @@ def end_expired_restrictions(*, now: datetime | None = None) -> list[SendingPath
             blocked_before = bool(campaign_blockers(account, now=datetime.min.replace(tzinfo=UTC)))
             ended = [item for item in current if item not in kept]
             account.restrictions = kept
-            account.save(update_fields=["restrictions"])
+            account.restricted_from_starting_until = restricted_until(kept)
+            account.save(update_fields=["restrictions", "restricted_from_starting_until"])
             blocked = bool(campaign_blockers(account, now=now))
             words = " ".join(
                 f"The restriction {RESTRICTION_WORDS.get(item['restriction_type'], '')} ended "

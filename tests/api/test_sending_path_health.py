@@ -96,6 +96,7 @@ def test_meta_blocked_answer_is_quoted_with_its_possible_solution(admin_client, 
             {"entity_type": "SOMETHING_NEW", "id": "1", "can_send_message": "AVAILABLE"},
         ],
     }
+    account.health_blocked = True
     account.save()
 
     answer = admin_client.get(f"/api/v1/whatsapp/accounts/{account.pk}/health").json()
@@ -126,3 +127,50 @@ def test_the_health_endpoints_are_documented(admin_client):
     assert "/api/v1/whatsapp/health" in schema["paths"]
     assert "/api/v1/whatsapp/accounts/{account_id}/health" in schema["paths"]
     assert "AccountHealth" in schema["components"]["schemas"]
+
+
+def test_a_template_of_a_disabled_account_is_critical_with_the_reason(
+    client, admin_client, webhook_settings, demo_number
+):
+    template = factories.WhatsAppTemplateFactory(phone_number=demo_number, name="order_update")
+    healthy = factories.WhatsAppTemplateFactory(name="elsewhere")
+    assert admin_client.get("/api/v1/whatsapp/templates/critical").json()["total_critical"] == 0
+
+    signed_post(client, payload_bytes("account_disabled.json"))
+
+    answer = admin_client.get("/api/v1/whatsapp/templates/critical").json()
+    assert answer["total_critical"] == 1
+    [row] = answer["critical_templates"]
+    assert row["id"] == str(template.pk)
+    assert row["reason"] == "It cannot send. Meta disabled this business account."
+    assert row["action_required"].startswith("See its business account's health")
+    assert str(healthy.pk) not in str(answer)
+
+
+def test_a_template_of_a_blocked_number_is_critical(admin_client, demo_number):
+    factories.WhatsAppTemplateFactory(phone_number=demo_number)
+    demo_number.health_status = {
+        "can_send_message": "BLOCKED",
+        "entities": [
+            {
+                "entity_type": "PHONE_NUMBER",
+                "id": demo_number.phone_number_id,
+                "can_send_message": "BLOCKED",
+                "errors": [
+                    {
+                        "error_code": 131031,
+                        "error_description": "The number is locked.",
+                        "possible_solution": "Verify the number again.",
+                    }
+                ],
+            }
+        ],
+    }
+    demo_number.health_blocked = True
+    demo_number.save()
+
+    [row] = admin_client.get("/api/v1/whatsapp/templates/critical").json()["critical_templates"]
+
+    assert row["reason"] == (
+        "It cannot send. Meta says the phone number cannot send: The number is locked."
+    )
