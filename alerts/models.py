@@ -34,6 +34,8 @@ class Alert(models.Model):
         ACCOUNT_META_ALERT = "ACCOUNT_META_ALERT", "Meta's alert about the account"
         NUMBER_FLAGGED = "NUMBER_FLAGGED", "Phone number flagged"
         NUMBER_LIMIT_LOWERED = "NUMBER_LIMIT_LOWERED", "Phone number's limit lowered"
+        HEALTH_BLOCKED = "HEALTH_BLOCKED", "Meta's health check: the account cannot send"
+        NUMBER_HEALTH_BLOCKED = "NUMBER_HEALTH_BLOCKED", "Meta's health check: a number cannot send"
 
     class Severity(models.TextChoices):
         INFO = "INFO"

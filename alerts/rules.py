@@ -184,6 +184,7 @@ SENDING_PATH_RAISES: dict[tuple[str, str], tuple[Kind, Severity]] = {
     ("account_connection", "PARTNER_REMOVED"): (Kind.ACCOUNT_DISCONNECTED, Severity.CRITICAL),
     ("number_quality", "FLAGGED"): (Kind.NUMBER_FLAGGED, Severity.WARNING),
     ("number_quality", "DOWNGRADE"): (Kind.NUMBER_LIMIT_LOWERED, Severity.WARNING),
+    ("meta_health", "BLOCKED"): (Kind.HEALTH_BLOCKED, Severity.CRITICAL),
 }
 # Keyed the same way: the kinds of open alerts the news resolves.
 SENDING_PATH_RESOLVES: dict[tuple[str, str], frozenset[str]] = {
@@ -194,6 +195,8 @@ SENDING_PATH_RESOLVES: dict[tuple[str, str], frozenset[str]] = {
     ("number_quality", "UPGRADE"): frozenset({Kind.NUMBER_LIMIT_LOWERED}),
     ("account_restriction", "RESTRICTION_LIFTED"): frozenset({Kind.ACCOUNT_RESTRICTED}),
     ("account_restriction", "RESTRICTION_EXPIRED"): frozenset({Kind.ACCOUNT_RESTRICTED}),
+    ("meta_health", "AVAILABLE"): frozenset({Kind.HEALTH_BLOCKED}),
+    ("meta_health", "LIMITED"): frozenset({Kind.HEALTH_BLOCKED}),
 }
 MESSAGING_RESTRICTIONS = frozenset(
     {"RESTRICTED_BIZ_INITIATED_MESSAGING", "RESTRICTED_CUSTOMER_INITIATED_MESSAGING"}
@@ -221,6 +224,10 @@ def sending_path_consequences(change: Any) -> list[Raise | Resolve]:
             return [Resolve(frozenset({Kind.ACCOUNT_META_ALERT}))]
         severity = META_SEVERITIES.get(change.details.get("alert_severity", ""), Severity.INFO)
         return [Raise(Rule(Kind.ACCOUNT_META_ALERT, severity, change.sentence))]
+    if change.kind == "meta_health" and change.phone_number is not None:
+        if change.what_happened == "BLOCKED":
+            return [Raise(Rule(Kind.NUMBER_HEALTH_BLOCKED, Severity.CRITICAL, change.sentence))]
+        return [Resolve(frozenset({Kind.NUMBER_HEALTH_BLOCKED}))]
     raised = SENDING_PATH_RAISES.get(key)
     if raised is not None:
         return [Raise(Rule(raised[0], raised[1], change.sentence))]

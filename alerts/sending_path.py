@@ -34,7 +34,7 @@ def react(changes: Sequence[SendingPathChange], context: ReactionContext) -> Non
                         else None,
                         "event": change.what_happened,
                         "reason": change.sentence,
-                        **{key: str(value) for key, value in change.details.items()},
+                        **{key: _json_ready(value) for key, value in change.details.items()},
                     },
                     seen_at=change.occurred_at,
                 )
@@ -53,6 +53,12 @@ def react(changes: Sequence[SendingPathChange], context: ReactionContext) -> Non
                         event_at=change.occurred_at,
                         delivery_id=change.delivery_id,
                     )
+
+
+def _json_ready(value: object) -> object:
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
+        return value
+    return str(value)
 
 
 def _title(

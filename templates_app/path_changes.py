@@ -31,6 +31,7 @@ class PathChangeKind(StrEnum):
     ACCOUNT_REVIEW = "account_review"
     ACCOUNT_CAPABILITY = "account_capability"  # daily conversations, numbers per account
     META_ALERT = "meta_alert"  # account_alerts: Meta's own words
+    META_HEALTH = "meta_health"  # Meta's health check: BLOCKED, LIMITED or AVAILABLE again
 
 
 class SendingEffect(StrEnum):

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from templates_app.changes import ChangeSource
+from templates_app.graph_client import GraphError, GraphRateLimited, GraphTokenInvalid
+from templates_app.meta.health import HealthStatus, PhoneNumberSnapshot
 from templates_app.meta.sending_path import (
     AccountAlert,
     AccountReviewUpdate,
@@ -114,6 +116,8 @@ def campaign_blockers(account: BusinessAccount, *, now: datetime) -> list[str]:
     reasons = []
     if account.ban_state == "DISABLE":
         reasons.append("Meta disabled this business account.")
+    if account.health_blocked:
+        reasons.append("Meta's health check says this account cannot send.")
     if account.connection_state == "PARTNER_REMOVED":
         reasons.append("Meta removed this app's access to the business account.")
     elif account.connection_state == "ACCOUNT_OFFBOARDED":
@@ -631,4 +635,191 @@ def end_expired_restrictions(*, now: datetime | None = None) -> list[SendingPath
                 )
             )
         react_to_sending_path_changes(changes)
+    return changes
+
+
+# --- Meta's own answer, read by the sync --------------------------------------------------------
+
+
+def health_sentence(health: HealthStatus, whose: str) -> str:
+    """Meta's verdict on `whose`, quoting its errors and what it suggests."""
+    if not health.blocked and health.can_send_message != "LIMITED":
+        return f"Meta's health check says {whose} can send again."
+    how = "cannot send" if health.blocked else "can only partly send"
+    said = [
+        error.error_description
+        for entity in health.entities
+        for error in entity.errors
+        if error.error_description
+    ]
+    said += [info for entity in health.entities for info in entity.additional_info]
+    sentence = f"Meta's health check says {whose} {how}"
+    sentence += f": {' '.join(said)}" if said else "."
+    solutions = health.possible_solutions()
+    if solutions:
+        sentence += f" Meta suggests: {' '.join(solutions)}"
+    return sentence
+
+
+def refresh_sending_path_health(*, account: BusinessAccount, client: Any) -> list[str]:
+    """Ask Meta whether the account and each of its numbers can send, keep the answers, and
+    run the reaction list for what changed. Returns notes on what Meta sent unreadable.
+
+    The questions go out first, outside any transaction; the answers are applied together.
+    Raises GraphError when Meta does not answer.
+    """
+    asked_at = timezone.now()
+    account_health = client.health_status(account.waba_id)
+    numbers = list(account.phone_numbers.order_by("pk"))
+    notes = [f"health of {account.waba_id}: {note}" for note in account_health.warnings]
+    snapshots: dict[Any, PhoneNumberSnapshot] = {}
+    for number in numbers:
+        try:
+            snapshots[number.pk] = client.phone_number(number.phone_number_id)
+        except (GraphTokenInvalid, GraphRateLimited):
+            raise
+        except GraphError as exc:
+            # One number Meta does not show this token is not the account's failure.
+            notes.append(f"number {number.phone_number_id} could not be read: {exc}")
+    with transaction.atomic():
+        locked = BusinessAccount.objects.select_for_update().get(pk=account.pk)
+        now = timezone.now()
+        blocked_before = bool(campaign_blockers(locked, now=now))
+        changes: list[SendingPathChange] = []
+        previous = (locked.health_status or {}).get("can_send_message", "")
+        locked.health_status = account_health.as_json()
+        locked.health_blocked = account_health.blocked
+        locked.health_checked_at = asked_at
+        locked.save(update_fields=["health_status", "health_blocked", "health_checked_at"])
+        blocked = bool(campaign_blockers(locked, now=now))
+        if _is_news(previous, account_health.can_send_message):
+            changes.append(
+                SendingPathChange(
+                    account=locked,
+                    kind=PathChangeKind.META_HEALTH,
+                    what_happened=account_health.can_send_message,
+                    previous=previous,
+                    new=account_health.can_send_message,
+                    sentence=health_sentence(account_health, "this account"),
+                    occurred_at=asked_at,
+                    source=ChangeSource.SYNC,
+                    sending=SendingEffect.STOPS
+                    if blocked and not blocked_before
+                    else SendingEffect.ALLOWS
+                    if blocked_before and not blocked
+                    else SendingEffect.NONE,
+                    details={"possible_solutions": account_health.possible_solutions()},
+                )
+            )
+        for number in (
+            PhoneNumber.objects.select_for_update()
+            .filter(pk__in=[number.pk for number in numbers])
+            .order_by("pk")
+        ):
+            snapshot = snapshots.get(number.pk)
+            if snapshot is None:
+                continue
+            if snapshot.health is not None:
+                notes += [
+                    f"health of {number.phone_number_id}: {n}" for n in snapshot.health.warnings
+                ]
+            changes += _apply_snapshot(locked, number, snapshot, asked_at=asked_at)
+        react_to_sending_path_changes(changes)
+    for note in notes:
+        logger.warning("Meta's health answer for %s: %s", account.waba_id, note)
+    return notes
+
+
+def _is_news(previous: str, now: str) -> bool:
+    """A changed answer is news; the first answer only when it is not AVAILABLE."""
+    return bool(now) and now != previous and (bool(previous) or now != "AVAILABLE")
+
+
+def _apply_snapshot(
+    account: BusinessAccount, number: PhoneNumber, snapshot: Any, *, asked_at: datetime
+) -> list[SendingPathChange]:
+    changes: list[SendingPathChange] = []
+    shown = number.display_phone_number
+
+    def change(**values: Any) -> None:
+        changes.append(
+            SendingPathChange(
+                account=account,
+                phone_number=number,
+                occurred_at=asked_at,
+                source=ChangeSource.SYNC,
+                **values,
+            )
+        )
+
+    if snapshot.quality_rating and snapshot.quality_rating != number.quality_rating:
+        previous = number.quality_rating
+        number.quality_rating = snapshot.quality_rating
+        number.quality_changed_at = asked_at
+        change(
+            kind=PathChangeKind.NUMBER_QUALITY,
+            what_happened=f"QUALITY_{snapshot.quality_rating}",
+            previous=previous,
+            new=snapshot.quality_rating,
+            sentence=f"Meta rates number {shown}'s quality {snapshot.quality_rating.lower()}.",
+        )
+    # A webhook dated after this answer was asked for knows better.
+    newer_news = number.quality_event_at is not None and number.quality_event_at > asked_at
+    if snapshot.status and snapshot.status != number.status and not newer_news:
+        previous = number.status
+        number.status = snapshot.status
+        number.status_changed_at = asked_at
+        number.quality_event_at = asked_at
+        happened = snapshot.status
+        if previous == "FLAGGED" and snapshot.status == "CONNECTED":
+            happened = "UNFLAGGED"
+        change(
+            kind=PathChangeKind.NUMBER_QUALITY,
+            what_happened=happened,
+            previous=previous,
+            new=snapshot.status,
+            sentence=(
+                f"Meta flagged number {shown} for low quality: fix the number's quality within "
+                "7 days or its messaging limit drops."
+                if happened == "FLAGGED"
+                else f"Meta reports number {shown} as {snapshot.status.lower()}."
+            ),
+        )
+    if snapshot.messaging_limit_tier and snapshot.messaging_limit_tier != number.messaging_limit:
+        number.messaging_limit = snapshot.messaging_limit_tier
+        number.limit_changed_at = asked_at
+    if snapshot.throughput_level:
+        number.throughput_level = snapshot.throughput_level
+    if snapshot.name_status:
+        number.name_status = snapshot.name_status
+    if snapshot.health is not None:
+        previous = (number.health_status or {}).get("can_send_message", "")
+        number.health_status = snapshot.health.as_json()
+        number.health_blocked = snapshot.health.blocked
+        number.health_checked_at = asked_at
+        if _is_news(previous, snapshot.health.can_send_message):
+            change(
+                kind=PathChangeKind.META_HEALTH,
+                what_happened=snapshot.health.can_send_message,
+                previous=previous,
+                new=snapshot.health.can_send_message,
+                sentence=health_sentence(snapshot.health, f"number {shown}"),
+                details={"possible_solutions": snapshot.health.possible_solutions()},
+            )
+    number.save(
+        update_fields=[
+            "quality_rating",
+            "quality_changed_at",
+            "status",
+            "status_changed_at",
+            "quality_event_at",
+            "messaging_limit",
+            "limit_changed_at",
+            "throughput_level",
+            "name_status",
+            "health_status",
+            "health_blocked",
+            "health_checked_at",
+        ]
+    )
     return changes
