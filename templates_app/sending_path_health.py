@@ -261,3 +261,14 @@ def organization_health(accounts: Iterable[BusinessAccount]) -> dict[str, Any]:
         "accounts": rows,
         "timestamp": now.isoformat(),
     }
+
+
+def sending_path_of(*, organization_id: Any) -> list[dict[str, Any]]:
+    """The organization's live business accounts, each with its numbers and verdicts."""
+    now = timezone.now()
+    accounts = (
+        BusinessAccount.objects.filter(organization_id=organization_id, released_at__isnull=True)
+        .prefetch_related("phone_numbers")
+        .order_by("name", "pk")
+    )
+    return [account_health(account, now=now) for account in accounts]
