@@ -348,3 +348,96 @@ def phone_digits(number: str) -> str:
 
 def utc_midnight(value: date) -> datetime:
     return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+# --- bodies in Meta's format, for the demo and the tests ------------------------------------
+
+
+def path_change_body(
+    *, waba_id: str, field: str, value: Mapping[str, Any], occurred_at: int
+) -> dict:
+    """One change of the sending path's fields, enveloped as Meta sends it."""
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": waba_id,
+                "time": occurred_at,
+                "changes": [{"field": field, "value": dict(value)}],
+            }
+        ],
+    }
+
+
+def demo_path_body(event: str, *, waba_id: str, display_phone_number: str, now: int) -> dict:
+    """The demo's events (`make webhook EVENT=…`) for the account and its first number."""
+    digits = phone_digits(display_phone_number)
+    week = 7 * 24 * 3600
+    values: dict[str, tuple[str, dict[str, Any]]] = {
+        "FLAGGED_NUMBER": (
+            PathField.PHONE_QUALITY,
+            {"display_phone_number": digits, "event": "FLAGGED", "current_limit": "TIER_10K"},
+        ),
+        "UNFLAGGED_NUMBER": (
+            PathField.PHONE_QUALITY,
+            {"display_phone_number": digits, "event": "UNFLAGGED", "current_limit": "TIER_10K"},
+        ),
+        "DOWNGRADED_NUMBER": (
+            PathField.PHONE_QUALITY,
+            {
+                "display_phone_number": digits,
+                "event": "DOWNGRADE",
+                "current_limit": "TIER_2K",
+                "old_limit": "TIER_10K",
+            },
+        ),
+        "RESTRICTED": (
+            PathField.ACCOUNT_UPDATE,
+            {
+                "event": "ACCOUNT_RESTRICTION",
+                "restriction_info": [
+                    {
+                        "restriction_type": "RESTRICTED_BIZ_INITIATED_MESSAGING",
+                        "expiration": now + week,
+                    }
+                ],
+            },
+        ),
+        "LIFT_RESTRICTION": (
+            PathField.ACCOUNT_UPDATE,
+            {"event": "ACCOUNT_RESTRICTION", "restriction_info": []},
+        ),
+        "DISABLE_ACCOUNT": (
+            PathField.ACCOUNT_UPDATE,
+            {
+                "event": "DISABLED_UPDATE",
+                "ban_info": {
+                    "waba_ban_state": ["DISABLE"],
+                    "waba_ban_date": datetime.fromtimestamp(now, tz=UTC).date().isoformat(),
+                },
+            },
+        ),
+        "REINSTATE_ACCOUNT": (
+            PathField.ACCOUNT_UPDATE,
+            {
+                "event": "DISABLED_UPDATE",
+                "ban_info": {
+                    "waba_ban_state": ["REINSTATE"],
+                    "waba_ban_date": datetime.fromtimestamp(now, tz=UTC).date().isoformat(),
+                },
+            },
+        ),
+    }
+    field_name, value = values[event]
+    return path_change_body(waba_id=waba_id, field=field_name, value=value, occurred_at=now)
+
+
+DEMO_PATH_EVENTS = (
+    "FLAGGED_NUMBER",
+    "UNFLAGGED_NUMBER",
+    "DOWNGRADED_NUMBER",
+    "RESTRICTED",
+    "LIFT_RESTRICTION",
+    "DISABLE_ACCOUNT",
+    "REINSTATE_ACCOUNT",
+)
