@@ -360,3 +360,18 @@ def test_another_organizations_account_news_never_reaches_this_one(
         organization=other_organization, type="sending_path.changed"
     )
     assert json.dumps(frames.first().payload)
+
+
+@time_machine.travel(DURING_RESTRICTION, tick=False)
+def test_a_person_cannot_resume_a_campaign_while_its_account_is_restricted(
+    client, admin_client, webhook_settings, template
+):
+    campaign = factories.CampaignFactory(template=template)
+    post(client, "account_restriction.json")
+
+    response = admin_client.post(f"/api/v1/campaigns/{campaign.pk}/resume")
+
+    assert response.status_code == 409
+    assert "Meta restricted this account from starting conversations" in response.json()["detail"]
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.PAUSED
