@@ -375,3 +375,23 @@ def test_a_person_cannot_resume_a_campaign_while_its_account_is_restricted(
     assert "Meta restricted this account from starting conversations" in response.json()["detail"]
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.PAUSED
+
+
+def test_a_disabled_account_is_emailed_to_the_organizations_channel(
+    client,
+    webhook_settings,
+    meta_waba,
+    organization,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    factories.NotificationChannelFactory(organization=organization, recipients=["ops@example.com"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, "account_disabled.json")
+
+    [email] = mailoutbox
+    assert email.subject == (
+        f"[Critical] {meta_waba.name}: Meta disabled this account on 20 Dec 2026."
+    )
+    assert email.to == ["ops@example.com"]
