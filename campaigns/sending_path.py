@@ -1,10 +1,10 @@
 """Campaigns follow their business account: a restriction from starting conversations, a
-disabled or disconnected account pauses every campaign sending through it; the end of it resumes
-those that opted in (`auto_resume`), as a template's return does.
+disabled, disconnected or BLOCKED account pauses every campaign sending through it; the end of
+it resumes those that opted in (`auto_resume`), as a template's return does.
 
 One `UPDATE … RETURNING` per account and direction; a campaign paused by its account is marked
-`paused_by_account`, so a template's return never resumes it, nor an account's return one that
-its template or a person paused.
+`paused_by_account`. A campaign Meta paused (by its template or its account) resumes only once
+both can send again, whichever comes back last; one a person paused waits for a person.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from audit import services as audit
@@ -62,10 +62,11 @@ def resume_campaigns_of_account(account: Any) -> list[tuple[Any, ...]]:
     """Resume the campaigns the account paused that opted in, unless their template is blocked;
     returns (id, name, template, status resumed to) of each."""
     now = timezone.now()
+    # Paused by Meta (the account, or a template since made sendable), and not by a person.
     resuming = Campaign.objects.filter(
+        Q(paused_by_account=True) | Q(paused_by_template=True),
         template__business_account=account,
         status=Campaign.Status.PAUSED,
-        paused_by_account=True,
         auto_resume=True,
         status_before_pause__in=Campaign.SENDING_STATUSES,
         deleted_at__isnull=True,
@@ -76,6 +77,7 @@ def resume_campaigns_of_account(account: Any) -> list[tuple[Any, ...]]:
             "status": F("status_before_pause"),
             "status_before_pause": "",
             "paused_by_account": False,
+            "paused_by_template": False,
             "pause_reason": "",
             "paused_at": None,
             "updated_at": now,

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Case, CharField, F, Value, When
+from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils import timezone
 
 from audit import services as audit
@@ -23,7 +23,7 @@ from pytake.exceptions import ApplicationError, ConflictError
 from pytake.names import check_name
 from templates_app.changes import TemplateChange
 from templates_app.models import WhatsAppTemplate
-from templates_app.services.sending_path import campaign_blockers
+from templates_app.services.sending_path import account_cannot_send, campaign_blockers
 
 
 @transaction.atomic
@@ -350,20 +350,23 @@ def resume_campaigns_of_templates(reasons: Mapping[UUID, str]) -> list[Moved]:
     if not reasons:
         return []
     now = timezone.now()
+    # Paused by Meta (the template, or its account), and not by a person; an account that
+    # still cannot send keeps them (its own return resumes them).
     resuming = Campaign.objects.filter(
+        Q(paused_by_template=True) | Q(paused_by_account=True),
         template_id__in=list(reasons),
         status=Campaign.Status.PAUSED,
-        paused_by_template=True,
         auto_resume=True,
         status_before_pause__in=Campaign.SENDING_STATUSES,
         deleted_at__isnull=True,
-    )
+    ).exclude(account_cannot_send(now, prefix="template__business_account__"))
     rows = update_returning(
         resuming,
         {
             "status": F("status_before_pause"),
             "status_before_pause": "",
             "paused_by_template": False,
+            "paused_by_account": False,
             "pause_reason": "",
             "paused_at": None,
             "updated_at": now,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from templates_app.changes import ChangeSource
@@ -109,6 +110,16 @@ def restricted_until(restrictions: list[dict[str, Any]]) -> datetime | None:
         if item["restriction_type"] in STOPS_CAMPAIGNS
     ]
     return max(ends, default=None)
+
+
+def account_cannot_send(now: datetime, *, prefix: str = "") -> Q:
+    """`campaign_blockers` in SQL: the account (through `prefix`) stops campaigns now."""
+    return (
+        Q(**{f"{prefix}ban_state": "DISABLE"})
+        | Q(**{f"{prefix}connection_state__in": sorted(DISCONNECTED)})
+        | Q(**{f"{prefix}restricted_from_starting_until__gt": now})
+        | Q(**{f"{prefix}health_blocked": True})
+    )
 
 
 def campaign_blockers(account: BusinessAccount, *, now: datetime) -> list[str]:

@@ -395,3 +395,24 @@ def test_a_disabled_account_is_emailed_to_the_organizations_channel(
         f"[Critical] {meta_waba.name}: Meta disabled this account on 20 Dec 2026."
     )
     assert email.to == ["ops@example.com"]
+
+
+def test_a_campaign_resumes_only_once_its_template_and_its_account_can_send(
+    client, webhook_settings, order_update
+):
+    campaign = factories.CampaignFactory(template=order_update, auto_resume=True)
+    lifted = payload("account_restriction.json")
+    lifted["entry"][0]["time"] = 1764900000
+    lifted["entry"][0]["changes"][0]["value"]["restriction_info"] = []
+    with time_machine.travel(DURING_RESTRICTION, tick=False):
+        post(client, "status_paused.json")  # the template paused: the campaign with it
+        post(client, "account_restriction.json")
+        post(client, "status_reinstated.json")  # the template back, the account still not
+        campaign.refresh_from_db()
+        assert campaign.status == Campaign.Status.PAUSED
+
+        signed_post(client, lifted)  # the account back too
+
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.ACTIVE
+    assert not (campaign.paused_by_template or campaign.paused_by_account)
