@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from alerts.models import Alert
 from audit.models import AuditLog
@@ -416,3 +418,25 @@ def test_a_campaign_resumes_only_once_its_template_and_its_account_can_send(
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.ACTIVE
     assert not (campaign.paused_by_template or campaign.paused_by_account)
+
+
+@time_machine.travel(DURING_RESTRICTION, tick=False)
+def test_a_restriction_costs_the_same_few_statements_whatever_the_campaigns(
+    client, webhook_settings, demo_number
+):
+    for _ in range(40):
+        template = factories.WhatsAppTemplateFactory(phone_number=demo_number)
+        factories.CampaignFactory(template=template)
+
+    with CaptureQueriesContext(connection) as queries:
+        post(client, "account_restriction.json")
+
+    statements = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].split()[0] not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
+    ]
+    # Stored, the account locked, updated, 40 campaigns paused, the alert, the audit entries,
+    # the live messages, the outcome recorded.
+    assert len(statements) <= 12
+    assert Campaign.objects.filter(status=Campaign.Status.PAUSED).count() == 40
