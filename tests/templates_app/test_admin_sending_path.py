@@ -65,3 +65,22 @@ def test_account_and_number_pages_show_metas_verdict_read_only(
     number = PhoneNumber.objects.get(pk=number.pk)
     assert (number.status, number.messaging_limit) == ("FLAGGED", "TIER_10K")
     assert BusinessAccount.objects.get(pk=meta_waba.pk).restrictions
+
+
+def test_the_admins_health_page_says_whether_each_account_and_number_can_send(
+    client, webhook_settings, super_admin, organization, meta_waba
+):
+    factories.PhoneNumberFactory(business_account=meta_waba, display_phone_number="+1 555 000 1111")
+    signed_post(client, payload_bytes("phone_quality_flagged.json"))
+    site = Client()
+    site.force_login(super_admin)
+
+    page = site.get(
+        "/admin/templates_app/whatsapptemplate/health/", {"organization": organization.pk}
+    ).content.decode()
+
+    assert "Sending path: can it send?" in page
+    assert (
+        "+1 555 000 1111: limited, flagged, 10,000 conversations a day. Meta flagged number "
+        "+1 555 000 1111 for low quality." in page
+    )
