@@ -5,7 +5,7 @@ from django.db import models
 
 from alerts.fields import EncryptedTextField
 from organizations.models import Organization
-from templates_app.models import BusinessAccount, WhatsAppTemplate
+from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
 
 
 class Alert(models.Model):
@@ -60,6 +60,10 @@ class Alert(models.Model):
     business_account = models.ForeignKey(
         BusinessAccount, on_delete=models.PROTECT, related_name="alerts", null=True, blank=True
     )
+    # Set, with its account, for an alert about one phone number (flagged, its limit lowered).
+    phone_number = models.ForeignKey(
+        PhoneNumber, on_delete=models.PROTECT, related_name="alerts", null=True, blank=True
+    )
     kind = models.CharField(max_length=50, choices=Kind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices)
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
@@ -113,8 +117,17 @@ class Alert(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["business_account", "kind"],
-                condition=models.Q(status__in=["OPEN", "ACKNOWLEDGED"], template__isnull=True),
+                condition=models.Q(
+                    status__in=["OPEN", "ACKNOWLEDGED"],
+                    template__isnull=True,
+                    phone_number__isnull=True,
+                ),
                 name="alert_one_open_per_account_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["phone_number", "kind"],
+                condition=models.Q(status__in=["OPEN", "ACKNOWLEDGED"], template__isnull=True),
+                name="alert_one_open_per_number_kind",
             ),
             # About a template, or about an account itself: never neither.
             models.CheckConstraint(

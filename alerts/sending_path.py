@@ -22,6 +22,7 @@ def react(changes: Sequence[SendingPathChange], context: ReactionContext) -> Non
                 # raise_alert sends the live message and queues the notification itself.
                 raise_alert(
                     business_account=account,
+                    phone_number=change.phone_number,
                     kind=rule.kind,
                     severity=rule.severity,
                     title=title[:300],
@@ -40,7 +41,12 @@ def react(changes: Sequence[SendingPathChange], context: ReactionContext) -> Non
                 )
             else:
                 open_alerts = _locked_open(
-                    {"template": None, "business_account": account}, kinds=consequence.kinds
+                    {
+                        "template": None,
+                        "business_account": account,
+                        "phone_number": change.phone_number,
+                    },
+                    kinds=consequence.kinds,
                 )
                 if open_alerts:
                     _resolve(

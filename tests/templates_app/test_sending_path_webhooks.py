@@ -440,3 +440,20 @@ def test_a_restriction_costs_the_same_few_statements_whatever_the_campaigns(
     # the live messages, the outcome recorded.
     assert len(statements) <= 12
     assert Campaign.objects.filter(status=Campaign.Status.PAUSED).count() == 40
+
+
+def test_each_number_has_its_own_alert(client, webhook_settings, demo_number, meta_waba):
+    other = factories.PhoneNumberFactory(
+        business_account=meta_waba, display_phone_number="+1 555 000 2222"
+    )
+    post(client, "phone_quality_flagged.json")
+    other_flagged = payload("phone_quality_flagged.json")
+    other_flagged["entry"][0]["changes"][0]["value"]["display_phone_number"] = "15550002222"
+    signed_post(client, other_flagged)
+
+    post(client, "phone_quality_unflagged.json")  # the first number only
+
+    alerts = dict(
+        Alert.objects.filter(kind=Alert.Kind.NUMBER_FLAGGED).values_list("phone_number", "status")
+    )
+    assert alerts == {demo_number.pk: Alert.Status.RESOLVED, other.pk: Alert.Status.OPEN}
