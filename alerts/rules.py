@@ -172,7 +172,7 @@ def template_change_data(change: TemplateChange, *, campaigns_paused: int) -> di
 
 
 # --- phone numbers and business accounts ------------------------------------------------------
-# An account's alerts are one open alert per account and kind; a number's name the number.
+# One open alert per account and kind, and per number and kind for a number's news.
 
 ESCALATES[Kind.ACCOUNT_DISABLED] = frozenset({Kind.ACCOUNT_DISABLE_SCHEDULED})
 

@@ -147,6 +147,7 @@ def alert_message(alert: Alert, message_type: MessageType) -> LiveMessage:
             "alert_id": alert.pk,
             "template_id": alert.template_id,
             "business_account_id": alert.business_account_id,
+            "phone_number_id": alert.phone_number_id,
             "kind": alert.kind,
             "severity": alert.severity,
             "status": alert.status,
