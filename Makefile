@@ -51,9 +51,11 @@ webhook: $(VENV)/.runtime-installed
 	$(PY) manage.py send_test_webhook $(EVENT) $(TEMPLATE) $(if $(filter QUALITY,$(EVENT)),--quality $(QUALITY)) \
 	    --url http://$(HOST):$(PORT)/api/v1/whatsapp/webhook/
 
-# A local stand-in for Meta's Graph API, serving the demo's templates (see README).
+# A local stand-in for Meta's Graph API, serving the demo's templates (see README);
+# BLOCK="<waba or number id> …" makes Meta's health check answer BLOCKED for them.
 graph: demo
-	$(PY) manage.py fake_graph_api --port $(GRAPH_PORT) --store-token $(if $(FILE),--file $(FILE))
+	$(PY) manage.py fake_graph_api --port $(GRAPH_PORT) --store-token $(if $(FILE),--file $(FILE)) \
+	    $(foreach id,$(BLOCK),--block $(id))
 
 test: $(VENV)/.dev-installed
 	$(PY) manage.py makemigrations --check --dry-run

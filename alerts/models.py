@@ -5,7 +5,7 @@ from django.db import models
 
 from alerts.fields import EncryptedTextField
 from organizations.models import Organization
-from templates_app.models import BusinessAccount, WhatsAppTemplate
+from templates_app.models import BusinessAccount, PhoneNumber, WhatsAppTemplate
 
 
 class Alert(models.Model):
@@ -26,6 +26,16 @@ class Alert(models.Model):
         TEMPLATE_PENDING_TOO_LONG = "TEMPLATE_PENDING_TOO_LONG", "Pending too long"
         ACCOUNT_TOKEN_INVALID = "ACCOUNT_TOKEN_INVALID", "Meta access token no longer works"
         ACCOUNT_RELEASED = "ACCOUNT_RELEASED", "Business account claimed by its owner"
+        ACCOUNT_DISABLED = "ACCOUNT_DISABLED", "Business account disabled"
+        ACCOUNT_DISABLE_SCHEDULED = "ACCOUNT_DISABLE_SCHEDULED", "Business account to be disabled"
+        ACCOUNT_RESTRICTED = "ACCOUNT_RESTRICTED", "Business account restricted from messaging"
+        ACCOUNT_VIOLATION = "ACCOUNT_VIOLATION", "Policy violation on the business account"
+        ACCOUNT_DISCONNECTED = "ACCOUNT_DISCONNECTED", "Business account disconnected"
+        ACCOUNT_META_ALERT = "ACCOUNT_META_ALERT", "Meta's alert about the account"
+        NUMBER_FLAGGED = "NUMBER_FLAGGED", "Phone number flagged"
+        NUMBER_LIMIT_LOWERED = "NUMBER_LIMIT_LOWERED", "Phone number's limit lowered"
+        HEALTH_BLOCKED = "HEALTH_BLOCKED", "Meta's health check: the account cannot send"
+        NUMBER_HEALTH_BLOCKED = "NUMBER_HEALTH_BLOCKED", "Meta's health check: a number cannot send"
 
     class Severity(models.TextChoices):
         INFO = "INFO"
@@ -49,6 +59,10 @@ class Alert(models.Model):
     # Set for an alert about the account itself (no template).
     business_account = models.ForeignKey(
         BusinessAccount, on_delete=models.PROTECT, related_name="alerts", null=True, blank=True
+    )
+    # Set, with its account, for an alert about one phone number (flagged, its limit lowered).
+    phone_number = models.ForeignKey(
+        PhoneNumber, on_delete=models.PROTECT, related_name="alerts", null=True, blank=True
     )
     kind = models.CharField(max_length=50, choices=Kind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices)
@@ -103,8 +117,17 @@ class Alert(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["business_account", "kind"],
-                condition=models.Q(status__in=["OPEN", "ACKNOWLEDGED"], template__isnull=True),
+                condition=models.Q(
+                    status__in=["OPEN", "ACKNOWLEDGED"],
+                    template__isnull=True,
+                    phone_number__isnull=True,
+                ),
                 name="alert_one_open_per_account_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["phone_number", "kind"],
+                condition=models.Q(status__in=["OPEN", "ACKNOWLEDGED"], template__isnull=True),
+                name="alert_one_open_per_number_kind",
             ),
             # About a template, or about an account itself: never neither.
             models.CheckConstraint(

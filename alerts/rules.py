@@ -169,3 +169,67 @@ def template_change_data(change: TemplateChange, *, campaigns_paused: int) -> di
     if change.kind == ChangeKind.CORRECT_CATEGORY:
         data["correct_category"] = change.new
     return data
+
+
+# --- phone numbers and business accounts ------------------------------------------------------
+# One open alert per account and kind, and per number and kind for a number's news.
+
+ESCALATES[Kind.ACCOUNT_DISABLED] = frozenset({Kind.ACCOUNT_DISABLE_SCHEDULED})
+
+# Keyed by (kind of change, Meta's event): the alert raised.
+SENDING_PATH_RAISES: dict[tuple[str, str], tuple[Kind, Severity]] = {
+    ("account_ban", "DISABLE"): (Kind.ACCOUNT_DISABLED, Severity.CRITICAL),
+    ("account_ban", "SCHEDULE_FOR_DISABLE"): (Kind.ACCOUNT_DISABLE_SCHEDULED, Severity.WARNING),
+    ("account_violation", "ACCOUNT_VIOLATION"): (Kind.ACCOUNT_VIOLATION, Severity.CRITICAL),
+    ("account_connection", "PARTNER_REMOVED"): (Kind.ACCOUNT_DISCONNECTED, Severity.CRITICAL),
+    ("number_quality", "FLAGGED"): (Kind.NUMBER_FLAGGED, Severity.WARNING),
+    ("number_quality", "DOWNGRADE"): (Kind.NUMBER_LIMIT_LOWERED, Severity.WARNING),
+    ("meta_health", "BLOCKED"): (Kind.HEALTH_BLOCKED, Severity.CRITICAL),
+}
+# Keyed the same way: the kinds of open alerts the news resolves.
+SENDING_PATH_RESOLVES: dict[tuple[str, str], frozenset[str]] = {
+    ("account_ban", "REINSTATE"): frozenset(
+        {Kind.ACCOUNT_DISABLED, Kind.ACCOUNT_DISABLE_SCHEDULED}
+    ),
+    ("number_quality", "UNFLAGGED"): frozenset({Kind.NUMBER_FLAGGED}),
+    ("number_quality", "UPGRADE"): frozenset({Kind.NUMBER_LIMIT_LOWERED}),
+    ("account_restriction", "RESTRICTION_LIFTED"): frozenset({Kind.ACCOUNT_RESTRICTED}),
+    ("account_restriction", "RESTRICTION_EXPIRED"): frozenset({Kind.ACCOUNT_RESTRICTED}),
+    ("meta_health", "AVAILABLE"): frozenset({Kind.HEALTH_BLOCKED}),
+    ("meta_health", "LIMITED"): frozenset({Kind.HEALTH_BLOCKED}),
+}
+MESSAGING_RESTRICTIONS = frozenset(
+    {"RESTRICTED_BIZ_INITIATED_MESSAGING", "RESTRICTED_CUSTOMER_INITIATED_MESSAGING"}
+)
+META_SEVERITIES = {
+    "CRITICAL": Severity.CRITICAL,
+    "HIGH": Severity.CRITICAL,
+    "WARNING": Severity.WARNING,
+    "MEDIUM": Severity.WARNING,
+}
+
+
+def sending_path_consequences(change: Any) -> list[Raise | Resolve]:
+    """What a number's or account's change (`SendingPathChange`) raises or resolves."""
+    key = (str(change.kind), change.what_happened)
+    if change.kind == "account_restriction":
+        restricted = set(change.new.split(",")) & MESSAGING_RESTRICTIONS if change.new else set()
+        if restricted and change.what_happened == "RESTRICTED":
+            return [Raise(Rule(Kind.ACCOUNT_RESTRICTED, Severity.CRITICAL, change.sentence))]
+        if not restricted:
+            return [Resolve(frozenset({Kind.ACCOUNT_RESTRICTED}))]
+        return []
+    if change.kind == "meta_alert":
+        if change.details.get("alert_status") == "RESOLVED":
+            return [Resolve(frozenset({Kind.ACCOUNT_META_ALERT}))]
+        severity = META_SEVERITIES.get(change.details.get("alert_severity", ""), Severity.INFO)
+        return [Raise(Rule(Kind.ACCOUNT_META_ALERT, severity, change.sentence))]
+    if change.kind == "meta_health" and change.phone_number is not None:
+        if change.what_happened == "BLOCKED":
+            return [Raise(Rule(Kind.NUMBER_HEALTH_BLOCKED, Severity.CRITICAL, change.sentence))]
+        return [Resolve(frozenset({Kind.NUMBER_HEALTH_BLOCKED}))]
+    raised = SENDING_PATH_RAISES.get(key)
+    if raised is not None:
+        return [Raise(Rule(raised[0], raised[1], change.sentence))]
+    resolved = SENDING_PATH_RESOLVES.get(key)
+    return [Resolve(resolved)] if resolved else []

@@ -52,6 +52,8 @@ class Action(StrEnum):
     ACCOUNT_TOKEN_INVALID = "business_account.token_invalid"
     ACCOUNT_CLAIMED = "business_account.claimed"
     ACCOUNT_RELEASED = "business_account.released"
+    ACCOUNT_SENDING_PATH_CHANGED = "business_account.meta_news"
+    NUMBER_SENDING_PATH_CHANGED = "phone_number.meta_news"
 
 
 class TargetType(StrEnum):
@@ -59,6 +61,7 @@ class TargetType(StrEnum):
     CAMPAIGN = "campaign"
     ALERT = "alert"
     BUSINESS_ACCOUNT = "business_account"
+    PHONE_NUMBER = "phone_number"
 
 
 # Meta's events on a template, the ones its status history shows.
@@ -345,4 +348,27 @@ def _change_messages(log_entry: LogEntry) -> list[dict[str, Any]]:
         [message for message in messages if isinstance(message, dict)]
         if isinstance(messages, list)
         else []
+    )
+
+
+def sending_path_entry(change: Any) -> Entry:
+    """A number's or account's news (`SendingPathChange`), in Meta's event and a sentence."""
+    number = change.phone_number
+    expired = change.what_happened == "RESTRICTION_EXPIRED"
+    return Entry(
+        organization_id=change.account.organization_id,
+        actor_type=AuditLog.ActorType.SYSTEM if expired else AuditLog.ActorType(change.source),
+        action=Action.NUMBER_SENDING_PATH_CHANGED
+        if number is not None
+        else Action.ACCOUNT_SENDING_PATH_CHANGED,
+        target_type=TargetType.PHONE_NUMBER if number is not None else TargetType.BUSINESS_ACCOUNT,
+        target_id=str(number.pk if number is not None else change.account.pk),
+        target_name=str(number if number is not None else change.account),
+        changes={
+            "event": change.what_happened,
+            str(change.kind): [change.previous, change.new],
+        },
+        reason=change.sentence,
+        event_at=change.occurred_at,
+        delivery_id=change.delivery_id,
     )

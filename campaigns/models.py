@@ -32,6 +32,10 @@ class Campaign(models.Model):
     paused_by_template = models.BooleanField(
         default=False, help_text="Paused because Meta blocked its template, not by a person."
     )
+    paused_by_account = models.BooleanField(
+        default=False,
+        help_text="Paused because Meta restricted or disabled its business account.",
+    )
     status_before_pause = models.CharField(max_length=10, choices=Status.choices, blank=True)
     auto_resume = models.BooleanField(
         default=False, help_text="Resume by itself when Meta reinstates the template."

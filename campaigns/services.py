@@ -11,7 +11,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Case, CharField, F, Value, When
+from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils import timezone
 
 from audit import services as audit
@@ -23,6 +23,7 @@ from pytake.exceptions import ApplicationError, ConflictError
 from pytake.names import check_name
 from templates_app.changes import TemplateChange
 from templates_app.models import WhatsAppTemplate
+from templates_app.services.sending_path import account_cannot_send, campaign_blockers
 
 
 @transaction.atomic
@@ -101,7 +102,12 @@ def resume_campaign(campaign: Campaign, *, actor: User | None, reason: str = "")
 
     Refused (409) while the template is blocked: Meta would not send it.
     """
-    template = WhatsAppTemplate.objects.select_for_update().get(pk=campaign.template_id)
+    template = (
+        # The template's row only: its account is read, not locked.
+        WhatsAppTemplate.objects.select_for_update(of=("self",))
+        .select_related("business_account")
+        .get(pk=campaign.template_id)
+    )
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     _refuse_deleted(campaign)
     if campaign.status != Campaign.Status.PAUSED:
@@ -120,10 +126,20 @@ def resume_campaign(campaign: Campaign, *, actor: User | None, reason: str = "")
                 "template_status": template.status,
             },
         )
+    blockers = campaign_blockers(template.business_account, now=timezone.now())
+    if blockers:
+        raise ConflictError(
+            f"Campaign {campaign.name} stays paused: {' '.join(blockers)}",
+            extra={
+                "campaign": str(campaign.pk),
+                "business_account": str(template.business_account_id),
+            },
+        )
     new_status = _status_to_resume(campaign)
     campaign.status = new_status
     campaign.status_before_pause = ""
     campaign.paused_by_template = False
+    campaign.paused_by_account = False
     campaign.pause_reason = ""
     campaign.paused_at = None
     _save_pause_state(
@@ -147,6 +163,7 @@ PAUSE_STATE_FIELDS = [
     "status",
     "status_before_pause",
     "paused_by_template",
+    "paused_by_account",
     "pause_reason",
     "paused_at",
     "updated_at",
@@ -333,20 +350,23 @@ def resume_campaigns_of_templates(reasons: Mapping[UUID, str]) -> list[Moved]:
     if not reasons:
         return []
     now = timezone.now()
+    # Paused by Meta (the template, or its account), and not by a person; an account that
+    # still cannot send keeps them (its own return resumes them).
     resuming = Campaign.objects.filter(
+        Q(paused_by_template=True) | Q(paused_by_account=True),
         template_id__in=list(reasons),
         status=Campaign.Status.PAUSED,
-        paused_by_template=True,
         auto_resume=True,
         status_before_pause__in=Campaign.SENDING_STATUSES,
         deleted_at__isnull=True,
-    )
+    ).exclude(account_cannot_send(now, prefix="template__business_account__"))
     rows = update_returning(
         resuming,
         {
             "status": F("status_before_pause"),
             "status_before_pause": "",
             "paused_by_template": False,
+            "paused_by_account": False,
             "pause_reason": "",
             "paused_at": None,
             "updated_at": now,

@@ -34,6 +34,7 @@ from templates_app.admin import badge_html
 from templates_app.attention import ACTION_REQUIRED, Severity, needs_attention
 from templates_app.badges import current_reason, quality_badge, status_badge
 from templates_app.models import WebhookDelivery, WhatsAppTemplate
+from templates_app.sending_path_health import sending_path_of
 
 HISTORY_PAGE_SIZE = 10
 ADMIN_PAUSE_REASON = "Paused in the admin, from the template's page."
@@ -216,6 +217,7 @@ class HealthViews:
                         }
                         for template in critical[:20]
                     ],
+                    "sending_path": sending_path_of(organization_id=organization.pk),
                     "latest_alerts": selectors.latest_alerts(organization=organization),
                     "failed_deliveries": selectors.latest_failed_deliveries(
                         organization=organization

@@ -15,6 +15,7 @@ from organizations.models import Organization
 from organizations.permissions import can_administer
 from templates_app.badges import badge_vocabulary
 from templates_app.selectors import critical_templates
+from templates_app.sending_path_health import sending_path_of
 
 # The page lists this many critical templates; the admin's health list has them all.
 CRITICAL_LIMIT = 50
@@ -29,6 +30,10 @@ def _critical(organization: Organization) -> dict[str, Any]:
     return {"critical": critical.templates, "total_critical": critical.total}
 
 
+def _sending_path(organization: Organization) -> dict[str, Any]:
+    return {"sending_path": sending_path_of(organization_id=organization.pk)}
+
+
 def _alerts(organization: Organization) -> dict[str, Any]:
     return {"alerts": selectors.unresolved_alerts(organization=organization)}
 
@@ -39,6 +44,7 @@ def _campaigns(organization: Organization) -> dict[str, Any]:
 
 # Each section of the page: what it shows, rendered by dashboard/sections/<name>.html.
 SECTIONS: dict[str, Callable[[Organization], dict[str, Any]]] = {
+    "sending_path": _sending_path,
     "critical": _critical,
     "templates": _templates,
     "alerts": _alerts,

@@ -45,6 +45,7 @@ class MessageType(StrEnum):
     ALERT_UPDATED = "alert.updated"
     ALERT_ACKNOWLEDGED = "alert.acknowledged"
     ALERT_RESOLVED = "alert.resolved"
+    SENDING_PATH_CHANGED = "sending_path.changed"
 
 
 # The keys every frame carries; a payload may not use them.

@@ -66,3 +66,40 @@ def template_change_message(change: TemplateChange) -> LiveMessage | None:
         }
     payload["reason"] = change.reason
     return message(template.organization_id, message_type, payload)
+
+
+def react_to_sending_path_changes(changes: Sequence[Any], context: ReactionContext) -> None:
+    """Each number's or account's change: its message, then what its campaigns left."""
+    left: dict[int, list[LiveMessage]] = defaultdict(list)
+    for effect in context.live_messages:
+        left[effect.position].append(effect.value)
+    messages: list[LiveMessage] = []
+    for position, change in enumerate(changes):
+        messages.append(sending_path_message(change))
+        messages.extend(left.pop(position, []))
+    broadcast_many(messages)
+
+
+def sending_path_message(change: Any) -> LiveMessage:
+    """What browsers hear of a number's or account's news: enough to redraw its row."""
+    account = change.account
+    number = change.phone_number
+    payload: dict[str, Any] = {
+        "business_account_id": account.pk,
+        "kind": str(change.kind),
+        "event": change.what_happened,
+        "previous": change.previous,
+        "new": change.new,
+        "reason": change.sentence,
+        "phone_number": None,
+    }
+    if number is not None:
+        payload["phone_number"] = {
+            "id": number.pk,
+            "display_phone_number": number.display_phone_number,
+            "status": number.status,
+            "quality_rating": number.quality_rating,
+            "messaging_limit": number.messaging_limit,
+            "name_status": number.name_status,
+        }
+    return message(account.organization_id, MessageType.SENDING_PATH_CHANGED, payload)

@@ -74,6 +74,15 @@ BUSINESS_ACCOUNT_REACTIONS = [
     "alerts.reactions.react_to_account_events",
     "audit.reactions.react_to_account_events",
 ]
+# What follows Meta's news about a phone number or a business account (flagged, restricted,
+# disabled, reinstated…): the same order as for templates.
+SENDING_PATH_REACTIONS = [
+    "campaigns.sending_path.react",  # pause or resume the campaigns sending through the account
+    "alerts.sending_path.react",  # raise, repeat, escalate or resolve the account's alerts
+    "audit.reactions.react_to_sending_path_changes",  # one INSERT of the unit of work's entries
+    "live.reactions.react_to_sending_path_changes",  # one INSERT of live messages, sent on commit
+    "alerts.reactions.notify",  # one notification task for the new alerts, on commit
+]
 
 MIDDLEWARE = [
     # First: answers /healthz before any middleware looks at the Host header.

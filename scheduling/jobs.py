@@ -21,6 +21,7 @@ from alerts.tasks import send_due
 from live.services import prune_live_messages as delete_live_messages
 from scheduling.services import prune_job_runs as delete_job_runs
 from templates_app.services.deliveries import prune_deliveries
+from templates_app.services.sending_path import end_expired_restrictions
 from templates_app.services.sync import request_scheduled_syncs
 
 # A job fired this late (or this early, by another replica's clock) still counts for the
@@ -48,6 +49,11 @@ class ScheduledJob:
 def check_pending_templates() -> str:
     raised = raise_pending_too_long(older_than=timezone.now() - timedelta(hours=48))
     return f"{len(raised)} new alert(s) for templates pending over 48 hours."
+
+
+def end_restrictions() -> str:
+    ended = end_expired_restrictions()
+    return f"Restrictions ended for {len(ended)} business account(s)."
 
 
 def send_due_notifications() -> str:
@@ -139,6 +145,11 @@ JOBS: tuple[ScheduledJob, ...] = (
         cron={"hour": "3", "minute": "30"},
         description="Delete these jobs' own run records past JOB_RUN_RETENTION_DAYS.",
     ),
-    # Restrictions Meta lifts at a set time (e.g. a number's messaging limit) are not modelled
-    # yet: the job that ends expired ones belongs here, once there is one.
+    ScheduledJob(
+        name="end_expired_restrictions",
+        run=end_restrictions,
+        cron={"minute": "*"},
+        description="End the business-account restrictions whose expiry Meta gave has passed; "
+        "the campaigns they paused that opted in resume.",
+    ),
 )

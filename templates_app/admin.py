@@ -33,6 +33,7 @@ from templates_app.models import (
     WhatsAppTemplate,
 )
 from templates_app.selectors import LAST_CHANGE_AT, with_health_counts
+from templates_app.sending_path_health import account_health, account_verdict, number_verdict
 from templates_app.services import accounts, deliveries, sync, templates
 
 
@@ -73,8 +74,32 @@ class BusinessAccountAdmin(OrganizationScopedAdmin):
     ]
     list_filter = ["organization", "token_status"]
     search_fields = ["name", "waba_id"]
-    readonly_fields = ["token_status", "ownership_verified_at", "released_at", "last_synced_at"]
+    readonly_fields = [
+        "token_status",
+        "ownership_verified_at",
+        "released_at",
+        "last_synced_at",
+        # What Meta says of the account: Meta owns it, so it is shown, never edited.
+        "can_it_send",
+        "review_decision",
+        "ban_state",
+        "ban_date",
+        "restrictions_in_force",
+        "violations",
+        "max_daily_conversations",
+        "max_phone_numbers",
+        "health_checked_at",
+    ]
     actions = ["sync_from_meta"]
+
+    @admin.display(description="Can it send?")
+    def can_it_send(self, obj: BusinessAccount) -> str:
+        return verdict_in_words(account_verdict(obj)) if obj.pk else "-"
+
+    @admin.display(description="Restrictions in force")
+    def restrictions_in_force(self, obj: BusinessAccount) -> str:
+        restrictions = account_health(obj, numbers=[])["restrictions"] if obj.pk else []
+        return " ".join(item["sentence"] for item in restrictions) or "None"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
@@ -147,6 +172,15 @@ class BusinessAccountAdmin(OrganizationScopedAdmin):
             self.message_user(request, f"{account}: sync {run.pk} {run.get_status_display()}.")
 
 
+def verdict_in_words(verdict: Any) -> str:
+    said = {"yes": "Yes", "limited": "Limited", "no": "No"}[verdict.can_send]
+    reasons = " ".join(verdict.reasons)
+    steps = " ".join(verdict.what_to_do)
+    return " ".join(
+        part for part in (f"{said}.", reasons, f"What to do: {steps}" if steps else "") if part
+    )
+
+
 @admin.register(SyncRun)
 class SyncRunAdmin(RecordAdminMixin, OrganizationScopedAdmin):
     """Syncs with Meta: a record, read-only."""
@@ -176,9 +210,29 @@ class PhoneNumberAdmin(OrganizationScopedAdmin):
     search_fields = ["display_phone_number", "phone_number_id", "verified_name"]
     list_select_related = ["business_account"]
 
+    # What Meta says of the number: shown, never edited.
+    META_FIELDS = [
+        "can_it_send",
+        "status",
+        "status_changed_at",
+        "quality_rating",
+        "quality_changed_at",
+        "messaging_limit",
+        "max_daily_conversations",
+        "throughput_level",
+        "limit_changed_at",
+        "name_status",
+        "name_rejection_reason",
+        "health_checked_at",
+    ]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
-        return readonly if obj is None else [*readonly, "phone_number_id"]
+        return readonly if obj is None else [*readonly, "phone_number_id", *self.META_FIELDS]
+
+    @admin.display(description="Can it send?")
+    def can_it_send(self, obj: PhoneNumber) -> str:
+        return verdict_in_words(number_verdict(obj, account_verdict(obj.business_account)))
 
     def save_model(self, request: HttpRequest, obj: PhoneNumber, form, change: bool) -> None:
         data = form.cleaned_data

@@ -22,6 +22,8 @@ PENDING_OVERDUE_AFTER = timedelta(hours=48)
 class Severity(IntEnum):
     """Most severe first: the order of the critical templates."""
 
+    # Its business account or phone number cannot send (templates_app.sending_path_health).
+    PATH_BLOCKED = 0
     DISABLED = 1
     LOCKED = 2
     LIMIT_EXCEEDED = 3
@@ -33,6 +35,8 @@ class Severity(IntEnum):
 
 
 ACTION_REQUIRED: dict[Severity, str] = {
+    Severity.PATH_BLOCKED: "See its business account's health: nothing sends through it until "
+    "what blocks the account or number is lifted",
     Severity.DISABLED: "Create a new template and move its campaigns to it",
     Severity.LOCKED: "Wait for Meta to unlock the template; it cannot be edited or sent meanwhile",
     Severity.LIMIT_EXCEEDED: "Delete unused templates of this business account to get under "
@@ -49,6 +53,7 @@ def attention_rules(now: datetime) -> list[tuple[Severity, Q]]:
     """Each severity with its condition, most severe first; a template takes the first it meets."""
     overdue = now - PENDING_OVERDUE_AFTER
     return [
+        (Severity.PATH_BLOCKED, path_blocked(now)),
         (Severity.DISABLED, Q(status=TemplateStatus.DISABLED)),
         (Severity.LOCKED, Q(status=TemplateStatus.LOCKED)),
         (Severity.LIMIT_EXCEEDED, Q(status=TemplateStatus.LIMIT_EXCEEDED)),
@@ -65,6 +70,24 @@ def attention_rules(now: datetime) -> list[tuple[Severity, Q]]:
             ),
         ),
     ]
+
+
+# The same conditions as a "no" of `sending_path_health`, in SQL.
+BLOCKED_NUMBER_STATUSES = ("BANNED", "RESTRICTED", "DISCONNECTED", "DELETED")
+
+
+def path_blocked(now: datetime) -> Q:
+    """The template's business account or phone number cannot send."""
+    account = "business_account__"
+    return (
+        Q(**{f"{account}ban_state": "DISABLE"})
+        | Q(**{f"{account}connection_state__in": ["PARTNER_REMOVED", "ACCOUNT_OFFBOARDED"]})
+        | Q(**{f"{account}review_decision": "REJECTED"})
+        | Q(**{f"{account}restricted_from_starting_until__gt": now})
+        | Q(**{f"{account}health_blocked": True})
+        | Q(phone_number__status__in=BLOCKED_NUMBER_STATUSES)
+        | Q(phone_number__health_blocked=True)
+    )
 
 
 def needs_attention(now: datetime) -> Q:
@@ -101,6 +124,8 @@ def attention_reason(template: WhatsAppTemplate, severity: Severity) -> str:
     """The human reason behind the severity: the current quality or status, as a sentence."""
     if severity is Severity.QUALITY_RED:
         return quality_sentence("", template.quality_score)
+    if severity is Severity.PATH_BLOCKED:
+        return "It cannot send: its business account or phone number cannot."
     if severity is Severity.PENDING_OVERDUE:
         hours = int(PENDING_OVERDUE_AFTER.total_seconds() // 3600)
         return f"{status_sentence(TemplateStatus.PENDING)} for more than {hours} hours"

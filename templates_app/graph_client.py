@@ -41,6 +41,14 @@ from templates_app.meta.graph import (
     usage_percent,
     without_access_token,
 )
+from templates_app.meta.health import (
+    HEALTH_FIELDS,
+    PHONE_NUMBER_FIELDS,
+    HealthStatus,
+    PhoneNumberSnapshot,
+    parse_health_status,
+    parse_phone_number,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +215,18 @@ class GraphClient:
     def waba_id_seen(self, waba_id: str) -> str | None:
         """`GET /{waba_id}`: the id Meta shows this token, or None if it shows none."""
         return parse_waba(self.get(f"{self.api_root}/{waba_id}", params={"fields": "id,name"}))
+
+    def health_status(self, node_id: str) -> HealthStatus:
+        """`GET /{node_id}?fields=health_status`: can the WABA (or number, template) send?"""
+        return parse_health_status(
+            self.get(f"{self.api_root}/{node_id}", params={"fields": HEALTH_FIELDS})
+        )
+
+    def phone_number(self, phone_number_id: str) -> PhoneNumberSnapshot:
+        """`GET /{phone_number_id}`: its health, quality, limit, status and name status."""
+        return parse_phone_number(
+            self.get(f"{self.api_root}/{phone_number_id}", params={"fields": PHONE_NUMBER_FIELDS})
+        )
 
     def template_pages(self, waba_id: str, *, limit: int = PAGE_SIZE) -> Iterator[TemplatePage]:
         """Every page of the WABA's templates: `paging.next`, else `paging.cursors.after`."""

@@ -2,7 +2,10 @@
 
 It serves `GET /{version}/{waba_id}`, `GET /{version}/{waba_id}/message_templates` (pages of
 `limit`, linked by `paging.next` or, when `cursors_only`, by `paging.cursors.after` alone) and
-`GET /{version}/{waba_id}/template_analytics`. `fail_next` queues answers served before the
+`GET /{version}/{waba_id}/template_analytics`, and what Meta says of the sending path:
+`GET /{version}/{node_id}?fields=health_status` for a WABA or a phone number (AVAILABLE unless
+`block` made it BLOCKED) and `GET /{version}/{phone_number_id}` with the number's quality,
+limit, status and name status (`numbers`). `fail_next` queues answers served before the
 real ones (errors, rate limits, delays), one per request; `delay` is Meta's latency, paid by
 every request; `usage` goes out as Meta's rate-limit usage headers; `most_in_flight` is the
 most requests it was answering at once. `manage.py fake_graph_api` serves it
@@ -52,9 +55,61 @@ class GraphStandIn:
     delay: float = 0.0
     # Sent with every answer: X-App-Usage and X-Business-Use-Case-Usage at this percentage.
     usage: int | None = None
+    # Phone number id → Graph's fields (quality_rating, messaging_limit_tier, status, …).
+    numbers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Node id (WABA or number) → Meta's health_status object; AVAILABLE when absent.
+    health: dict[str, dict[str, Any]] = field(default_factory=dict)
     in_flight: int = 0
     most_in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def block(
+        self,
+        node_id: str,
+        *,
+        entity_type: str = "WABA",
+        error_code: int = 141006,
+        description: str = "There is an error with the payment method.",
+        possible_solution: str = "Add a new payment method to the account.",
+    ) -> None:
+        """Meta's health check now answers BLOCKED for `node_id`, with one error."""
+        self.health[node_id] = {
+            "can_send_message": "BLOCKED",
+            "entities": [
+                {
+                    "entity_type": entity_type,
+                    "id": node_id,
+                    "can_send_message": "BLOCKED",
+                    "errors": [
+                        {
+                            "error_code": error_code,
+                            "error_description": description,
+                            "possible_solution": possible_solution,
+                        }
+                    ],
+                }
+            ],
+        }
+
+    def unblock(self, node_id: str) -> None:
+        self.health.pop(node_id, None)
+
+    def _health_of(self, node_id: str, entity_type: str) -> dict[str, Any]:
+        return self.health.get(node_id) or {
+            "can_send_message": "AVAILABLE",
+            "entities": [
+                {"entity_type": entity_type, "id": node_id, "can_send_message": "AVAILABLE"}
+            ],
+        }
+
+    def _phone_number(self, number_id: str, query: Mapping[str, list[str]]) -> Answer:
+        fields = set((_first(query, "fields") or "").split(","))
+        known = {"id": number_id, **self.numbers[number_id]}
+        if "health_status" in fields:
+            known["health_status"] = self._health_of(number_id, "PHONE_NUMBER")
+        return Answer(
+            200, {key: value for key, value in known.items() if key in fields or key == "id"}
+        )
 
     def fail_next(self, *answers: Answer) -> None:
         with self._lock:
@@ -106,6 +161,8 @@ class GraphStandIn:
         if len(parts) < 2:
             return _not_found(path)
         waba_id, rest = parts[1], parts[2:]
+        if waba_id in self.numbers and not rest:
+            return self._phone_number(waba_id, query)
         if waba_id not in self.templates:
             return Answer(
                 400,
@@ -117,6 +174,8 @@ class GraphStandIn:
                     type="GraphMethodException",
                 ),
             )
+        if not rest and "health_status" in (_first(query, "fields") or ""):
+            return Answer(200, {"health_status": self._health_of(waba_id, "WABA"), "id": waba_id})
         if not rest:
             return Answer(200, {"id": waba_id, "name": f"WABA {waba_id}"})
         if rest == ["message_templates"]:

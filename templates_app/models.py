@@ -44,6 +44,35 @@ class BusinessAccount(models.Model):
     )
     last_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # What Meta says of the account (templates_app.services.sending_path); each group keeps
+    # the time of the news it holds, so that older news never overwrites newer.
+    review_decision = models.CharField(max_length=32, blank=True, editable=False)
+    review_event_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ban_state = models.CharField(
+        max_length=32, blank=True, editable=False, help_text="SCHEDULE_FOR_DISABLE, DISABLE…"
+    )
+    ban_date = models.DateField(null=True, blank=True, editable=False)
+    ban_event_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # [{"restriction_type": "RESTRICTED_BIZ_INITIATED_MESSAGING", "expires_at": iso or null}]
+    restrictions = models.JSONField(default=list, blank=True, editable=False)
+    restrictions_event_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The last expiry of a restriction from starting conversations in force (none: none is).
+    restricted_from_starting_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # [{"violation_type": "SCAM", "at": iso}], newest last.
+    violations = models.JSONField(default=list, blank=True, editable=False)
+    connection_state = models.CharField(
+        max_length=32, blank=True, editable=False, help_text="ACCOUNT_OFFBOARDED, PARTNER_REMOVED"
+    )
+    connection_event_at = models.DateTimeField(null=True, blank=True, editable=False)
+    max_daily_conversations = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    max_phone_numbers = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    capability_event_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Meta's own answer to "can it send?" (GET /{waba_id}?fields=health_status), as read.
+    health_status = models.JSONField(default=dict, blank=True, editable=False)
+    health_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Meta's last answer was BLOCKED (a column of its own: lists filter on it).
+    health_blocked = models.BooleanField(default=False, editable=False)
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -76,6 +105,27 @@ class PhoneNumber(models.Model):
     display_phone_number = models.CharField(max_length=32)
     verified_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # What Meta says of the number (templates_app.services.sending_path), each with its time.
+    status = models.CharField(
+        max_length=32, blank=True, editable=False, help_text="CONNECTED, FLAGGED, RESTRICTED…"
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    quality_rating = models.CharField(max_length=16, blank=True, editable=False)
+    quality_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    messaging_limit = models.CharField(max_length=32, blank=True, editable=False)
+    max_daily_conversations = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    throughput_level = models.CharField(max_length=32, blank=True, editable=False)
+    limit_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The time of the latest phone_number_quality_update applied: older ones are stale.
+    quality_event_at = models.DateTimeField(null=True, blank=True, editable=False)
+    name_status = models.CharField(max_length=32, blank=True, editable=False)
+    requested_verified_name = models.CharField(max_length=512, blank=True, editable=False)
+    name_rejection_reason = models.TextField(blank=True, editable=False)
+    name_event_at = models.DateTimeField(null=True, blank=True, editable=False)
+    health_status = models.JSONField(default=dict, blank=True, editable=False)
+    health_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    health_blocked = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["display_phone_number"]

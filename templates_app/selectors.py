@@ -181,9 +181,32 @@ def critical_templates(
         .order_by("severity", "last_change_at", "name", "language", "pk")
         .only(*CRITICAL_FIELDS)
     )
+    chosen = list(rows[:limit])
+    blocked = _path_reasons([t for t in chosen if t.severity == Severity.PATH_BLOCKED])
     return CriticalTemplates(
-        templates=[_critical_row(template) for template in rows[:limit]], total=critical.count()
+        templates=[_critical_row(template, blocked) for template in chosen],
+        total=critical.count(),
     )
+
+
+def _path_reasons(templates: list[Any]) -> dict[Any, str]:
+    """Why each template's number or account cannot send, in sentences (two queries, only when
+    some template cannot send for that reason)."""
+    if not templates:
+        return {}
+    from templates_app.sending_path_health import account_verdict, number_verdict
+
+    accounts = BusinessAccount.objects.in_bulk({t.business_account_id for t in templates})
+    numbers = PhoneNumber.objects.in_bulk({t.phone_number_id for t in templates})
+    reasons = {}
+    for template in templates:
+        verdict = account_verdict(accounts[template.business_account_id])
+        number = numbers.get(template.phone_number_id)
+        if number is not None:
+            verdict = number_verdict(number, verdict) if verdict.can_send != "no" else verdict
+        said = " ".join(verdict.reasons) or "Its business account or phone number cannot send."
+        reasons[template.pk] = f"It cannot send. {said}"
+    return reasons
 
 
 # The columns a critical template's answer is made of; `only()` leaves components behind.
@@ -200,11 +223,13 @@ CRITICAL_FIELDS = (
     "rejection_reason",
     "sent_count",
     "failed_count",
+    "business_account",
+    "phone_number",
     *_EVENT_TIMES,
 )
 
 
-def _critical_row(template: Any) -> CriticalTemplate:
+def _critical_row(template: Any, path_reasons: dict[Any, str]) -> CriticalTemplate:
     severity = Severity(template.severity)
     return CriticalTemplate(
         id=template.pk,
@@ -215,7 +240,7 @@ def _critical_row(template: Any) -> CriticalTemplate:
         disabled_reason=_phrase_or_none(template.disabled_reason),
         disabled_at=template.disabled_at,
         paused_at=template.paused_at,
-        reason=attention_reason(template, severity),
+        reason=path_reasons.get(template.pk) or attention_reason(template, severity),
         sent_count=template.sent_count,
         failed_count=template.failed_count,
         failure_rate=failure_rate(sent=template.sent_count, failed=template.failed_count),

@@ -62,6 +62,7 @@ def raise_alert(
     *,
     template: WhatsAppTemplate | None = None,
     business_account: BusinessAccount | None = None,
+    phone_number: Any = None,
     kind: str,
     severity: str,
     title: str,
@@ -79,7 +80,12 @@ def raise_alert(
         subject: dict[str, Any] = {"template": template}
         organization_id = template.organization_id
     elif business_account is not None:
-        subject = {"template": None, "business_account": business_account}
+        # About the account itself, or (with `phone_number`) about one of its numbers.
+        subject = {
+            "template": None,
+            "business_account": business_account,
+            "phone_number": phone_number,
+        }
         organization_id = business_account.organization_id
     else:
         raise ValueError("An alert is about a template or a business account.")
@@ -141,6 +147,7 @@ def alert_message(alert: Alert, message_type: MessageType) -> LiveMessage:
             "alert_id": alert.pk,
             "template_id": alert.template_id,
             "business_account_id": alert.business_account_id,
+            "phone_number_id": alert.phone_number_id,
             "kind": alert.kind,
             "severity": alert.severity,
             "status": alert.status,

@@ -60,6 +60,7 @@ TOP_LEVEL_ENDPOINTS = (
     ("numbers", "phone-number-list"),
     ("templates", "organization-template-list"),
     ("critical", "critical-templates"),
+    ("health", "organization-health"),
     ("quality_summary", "template-quality-summary"),
     ("campaigns", "campaign-list"),
     ("alerts", "alert-list"),

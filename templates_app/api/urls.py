@@ -1,6 +1,7 @@
 from django.urls import path
 
 from pytake.api.routes import with_optional_slash
+from templates_app.api.health import BusinessAccountHealthView, OrganizationHealthView
 from templates_app.api.views import (
     BusinessAccountListCreateView,
     BusinessAccountSyncView,
@@ -24,6 +25,12 @@ urlpatterns = with_optional_slash(
             name="business-account-sync",
         ),
         path("accounts/<uuid:account_id>/syncs/", SyncRunListView.as_view(), name="sync-run-list"),
+        path(
+            "accounts/<uuid:account_id>/health/",
+            BusinessAccountHealthView.as_view(),
+            name="business-account-health",
+        ),
+        path("health/", OrganizationHealthView.as_view(), name="organization-health"),
         path("numbers/", PhoneNumberListCreateView.as_view(), name="phone-number-list"),
         path(
             "templates/", OrganizationTemplateListView.as_view(), name="organization-template-list"

@@ -43,7 +43,17 @@ from .events import (
 from .limits import INT64_MAX, LIMITS
 
 WHATSAPP_OBJECT = "whatsapp_business_account"
-HANDLED_FIELDS = frozenset(field.value for field in Field)
+# The sending path's six fields (templates_app.meta.sending_path) are handled too.
+HANDLED_FIELDS = frozenset(field.value for field in Field) | frozenset(
+    {
+        "phone_number_quality_update",
+        "account_update",
+        "account_alerts",
+        "account_review_update",
+        "business_capability_update",
+        "phone_number_name_update",
+    }
+)
 QUALITY_CHANGE_EVENT = "QUALITY_CHANGE"
 BUTTON_KEY_PREFIX = "message_template_button_"
 BUTTONS_KEY = "message_template_buttons"
@@ -590,6 +600,25 @@ def _parse_change(
         if field_name is None:
             return ignored("change has no 'field'")
         return ignored(f"change field must be a string, got {_kind(field_name)}")
+    from .sending_path import path_field_of, read_path_change  # it reads with this module
+
+    path_field = path_field_of(field_name, value)
+    if path_field is not None:
+        if not isinstance(value, Mapping):
+            return ignored(f"change value must be an object, got {_kind(value)}", path_field)
+        warnings = list(entry_warnings)
+        try:
+            waba = _change_waba_id(value, entry_waba_id, entry_waba_problem)
+            return read_path_change(
+                path_field,
+                value,
+                waba=waba,
+                occurred_at=occurred_at,
+                position=position,
+                warnings=warnings,
+            )
+        except _Unusable as exc:
+            return ignored(str(exc), path_field)
     kind_of = KIND_OF_FIELD.get(field_name)
     if kind_of is None:
         try:

@@ -38,7 +38,10 @@ from templates_app.meta import (
     TemplateEvent,
     parse_delivery_body,
 )
+from templates_app.meta.sending_path import is_path_event
 from templates_app.models import BusinessAccount, WebhookDelivery
+from templates_app.path_changes import react_to_sending_path_changes
+from templates_app.services.sending_path import apply_path_events
 from templates_app.services.state_machine import (
     ChangeOutcome,
     Result,
@@ -349,7 +352,7 @@ def _apply_changes(
     fails is rolled back alone.
     """
     events = [change for change in changes if not isinstance(change, IgnoredChange)]
-    templates = TemplateFinder.lock_for(events)
+    templates = TemplateFinder.lock_for([e for e in events if not is_path_event(e)])
     by_position: dict[str, ChangeOutcome] = {}
     errors: list[str] = []
     effects: Counter[str] = Counter()
@@ -364,40 +367,30 @@ def _apply_changes(
     if not isolated:
         try:
             with log_context.bound(organization=organization_of(*events)):
-                applied = apply_events(
-                    events,
-                    received_at=delivery.received_at,
-                    delivery_id=delivery.pk,
-                    templates=templates,
-                )
-                effects.update(effects_of(react_to_template_changes(applied.changes)))
+                applied_outcomes, done = _apply_set(events, delivery=delivery, templates=templates)
+                effects.update(done)
         except Exception as exc:
             blamed = events[0] if len(events) == 1 else None
             failed = ChangeOutcome(
                 blamed.position if blamed else "",
-                field_of(blamed) if blamed else "",
+                _field_of(blamed) if blamed else "",
                 Result.FAILED,
                 _error_line(exc),
             )
             error = f"{failed.position}:\n{traceback.format_exc()}"
             raise _ChangeFailed(parsed, failed, error, alone=blamed is not None) from exc
-        by_position.update((outcome.position, outcome) for outcome in applied.outcomes)
+        by_position.update((outcome.position, outcome) for outcome in applied_outcomes)
     for event in events if isolated else ():
         with log_context.bound(organization=organization_of(event)):
             try:
                 with transaction.atomic():
-                    applied = apply_events(
-                        [event],
-                        received_at=delivery.received_at,
-                        delivery_id=delivery.pk,
-                        templates=templates,
-                    )
-                    effects.update(effects_of(react_to_template_changes(applied.changes)))
-                by_position[event.position] = applied.outcomes[0]
+                    [outcome], done = _apply_set([event], delivery=delivery, templates=templates)
+                effects.update(done)
+                by_position[event.position] = outcome
             except Exception as exc:
                 logger.exception("Change %s of delivery %s failed", event.position, delivery.pk)
                 by_position[event.position] = ChangeOutcome(
-                    event.position, field_of(event), Result.FAILED, _error_line(exc)
+                    event.position, _field_of(event), Result.FAILED, _error_line(exc)
                 )
                 errors.append(f"{event.position}:\n{traceback.format_exc()}")
                 # The savepoint undid this change's writes, not the copies in memory: read again.
@@ -410,6 +403,38 @@ def _apply_changes(
         else:
             outcomes.append(by_position[change.position])
     return outcomes, errors, dict(effects)
+
+
+def _apply_set(
+    events: Sequence[TemplateEvent], *, delivery: WebhookDelivery, templates: TemplateFinder
+) -> tuple[list[ChangeOutcome], Counter[str]]:
+    """Apply the events as one set: the templates' news, then the numbers' and accounts', each
+    followed by its reaction list; the outcomes in no particular order, and what the reactions
+    did (`changes.effects_of`)."""
+    template_events = [event for event in events if not is_path_event(event)]
+    path_events = [event for event in events if is_path_event(event)]
+    outcomes: list[ChangeOutcome] = []
+    effects: Counter[str] = Counter()
+    if template_events:
+        applied = apply_events(
+            template_events,
+            received_at=delivery.received_at,
+            delivery_id=delivery.pk,
+            templates=templates,
+        )
+        effects.update(effects_of(react_to_template_changes(applied.changes)))
+        outcomes.extend(applied.outcomes)
+    if path_events:
+        path = apply_path_events(
+            path_events, received_at=delivery.received_at, delivery_id=delivery.pk
+        )
+        effects.update(effects_of(react_to_sending_path_changes(path.changes)))
+        outcomes.extend(path.outcomes)
+    return outcomes, effects
+
+
+def _field_of(event: Any) -> str:
+    return str(event.field) if is_path_event(event) else field_of(event)
 
 
 def _ignored_outcome(change: IgnoredChange) -> ChangeOutcome:

@@ -50,6 +50,7 @@ from templates_app.meta.graph import AnalyticsPoint, GraphTemplate, TemplatePage
 from templates_app.models import BusinessAccount, SyncRun, TemplateStatus, WhatsAppTemplate
 from templates_app.services import state_machine
 from templates_app.services.accounts import mark_token_invalid
+from templates_app.services.sending_path import refresh_sending_path_health
 from templates_app.services.templates import canonical_language
 
 logger = logging.getLogger(__name__)
@@ -197,6 +198,7 @@ def run_sync(*, run_id: int) -> SyncRun:
             counts = CountsAsked(client=graph, waba_id=account.waba_id, now=timezone.now())
             sync_templates(account=account, client=graph, tally=tally, counts=counts)
             refresh_counts(account=account, client=graph, asked=counts)
+            refresh_sending_path_health(account=account, client=graph)
     except GraphTokenInvalid as exc:
         tally.errors.append(f"Meta access token no longer works: {exc}. The sync stopped.")
         mark_token_invalid(account=account, error=exc)

@@ -51,6 +51,7 @@ def test_every_periodic_job_is_declared_once_with_its_schedule():
         "prune_webhook_deliveries",
         "prune_live_messages",
         "prune_task_results",
+        "end_expired_restrictions",
     }
     out = StringIO()
     call_command("run_scheduler", "--list", stdout=out)

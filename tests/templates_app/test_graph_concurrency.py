@@ -79,9 +79,10 @@ def test_requests_in_flight_never_exceed_the_setting(graph, organization, settin
 
     run = sync(account)
 
-    # 4 listing pages, then 10 analytics requests of 10 templates.
+    # 4 listing pages, then 10 analytics requests of 10 templates, then the health of the
+    # account and of its one number.
     assert run.status == SyncRun.Status.SUCCEEDED, run.errors
-    assert len(graph.requests) == 14
+    assert len(graph.requests) == 16
     assert graph.most_in_flight == 3
     assert WhatsAppTemplate.objects.filter(business_account=account, sent_count=7).count() == 100
 
@@ -94,7 +95,7 @@ def test_high_usage_in_meta_headers_sends_requests_one_at_a_time(graph, organiza
     run = sync(account)
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.errors
-    assert len(graph.requests) == 14
+    assert len(graph.requests) == 16
     assert graph.most_in_flight == 1
 
 

@@ -212,3 +212,40 @@ def test_the_command_says_what_the_delivery_did(live_server, webhook_settings, o
         f"Delivery {delivery.pk} processed: 1 change applied, 2 campaigns paused, "
         "1 alert raised." in output
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("event", "field", "applied"),
+    [
+        ("FLAGGED_NUMBER", "phone_number_quality_update", ("status", "FLAGGED")),
+        ("RESTRICTED", "account_update", ("restrictions", "RESTRICTED_BIZ_INITIATED_MESSAGING")),
+        ("REINSTATE_ACCOUNT", "account_update", ("ban_state", "REINSTATE")),
+    ],
+)
+def test_sending_path_events_of_the_demo_account_are_accepted_by_the_endpoint(
+    client, webhook_settings, fake_meta_endpoint, meta_number, event, field, applied
+):
+    send_test_webhook(event, "--url", fake_meta_endpoint.url_for(WEBHOOK_URL))
+
+    request = captured_request(fake_meta_endpoint)
+    assert signature_is_valid(
+        request.get_data(),
+        header_value=request.headers[SIGNATURE_HEADER],
+        app_secret=TEST_APP_SECRET,
+    )
+    response = client.post(
+        WEBHOOK_URL,
+        data=request.get_data(),
+        content_type="application/json",
+        headers={SIGNATURE_HEADER: request.headers[SIGNATURE_HEADER]},
+    )
+    assert response.json()["status"] == "processed"
+    [outcome] = WebhookDelivery.objects.get().outcomes
+    assert (outcome["field"], outcome["result"]) == (field, "applied")
+    name, value = applied
+    number = meta_number.__class__.objects.get(pk=meta_number.pk)
+    account = number.business_account
+    held = {"status": number.status, "ban_state": account.ban_state}
+    held["restrictions"] = ",".join(r["restriction_type"] for r in account.restrictions)
+    assert held[name] == value

@@ -121,6 +121,10 @@
     "alert.updated": function () { refreshSoon(["alerts"]); },
     "alert.acknowledged": function () { refreshSoon(["alerts"]); },
     "alert.resolved": function () { refreshSoon(["alerts"]); },
+    // A number's or account's news may change what every template of it can do.
+    "sending_path.changed": function () {
+      refreshSoon(["sending_path", "critical", "campaigns", "alerts"]);
+    },
   };
 
   // --- The socket: indicator, reconnect with backoff, resume from the last id ------------------

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from templates_app.graph_stand_in import GraphStandIn, parse_query
 from templates_app.meta.graph import graph_template
-from templates_app.models import BusinessAccount, TemplateStatus
+from templates_app.models import BusinessAccount, PhoneNumber, TemplateStatus
 from templates_app.services.accounts import store_access_token
 
 DEMO_TOKEN = "demo-graph-token"
@@ -37,8 +37,16 @@ class Command(BaseCommand):
             action="store_true",
             help="Store --token on every account served, so 'Sync now' works at once.",
         )
+        parser.add_argument(
+            "--block",
+            action="append",
+            default=[],
+            metavar="ID",
+            help="Answer BLOCKED to Meta's health check for this WABA or phone number id "
+            "(repeatable), with a payment-method error and Meta's possible solution.",
+        )
 
-    def handle(self, *args, host, port, file, dump, token, store_token, **options) -> None:
+    def handle(self, *args, host, port, file, dump, token, store_token, block, **options) -> None:
         if dump:
             dump.write_text(json.dumps(templates_from_database(), indent=2) + "\n")
             self.stdout.write(self.style.SUCCESS(f"Wrote {dump}; serve it with --file {dump}."))
@@ -48,6 +56,11 @@ class Command(BaseCommand):
         stand_in = GraphStandIn(access_token=token)
         load = (lambda: json.loads(file.read_text())) if file else templates_from_database
         stand_in.templates = load()
+        stand_in.numbers = numbers_from_database()
+        for node_id in block:
+            stand_in.block(
+                node_id, entity_type="PHONE_NUMBER" if node_id in stand_in.numbers else "WABA"
+            )
         if store_token:
             for account in BusinessAccount.objects.filter(
                 waba_id__in=list(stand_in.templates), released_at__isnull=True
@@ -88,6 +101,21 @@ def templates_from_database() -> dict[str, list[dict[str, Any]]]:
             for template in templates.order_by("name", "language")
         ]
     return served
+
+
+def numbers_from_database() -> dict[str, dict[str, Any]]:
+    """Every live account's phone numbers as Meta shows them (CONNECTED and GREEN when we know
+    nothing yet)."""
+    return {
+        number.phone_number_id: {
+            "quality_rating": number.quality_rating or "GREEN",
+            "messaging_limit_tier": number.messaging_limit or "TIER_10K",
+            "status": number.status or "CONNECTED",
+            "name_status": number.name_status or "APPROVED",
+            "throughput": {"level": number.throughput_level or "STANDARD"},
+        }
+        for number in PhoneNumber.objects.filter(business_account__released_at__isnull=True)
+    }
 
 
 def make_server(

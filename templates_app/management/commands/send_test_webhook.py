@@ -13,10 +13,11 @@ from templates_app.meta import (
     sign,
     status_update_body,
 )
-from templates_app.models import WhatsAppTemplate
+from templates_app.meta.sending_path import DEMO_PATH_EVENTS, demo_path_body
+from templates_app.models import BusinessAccount, WhatsAppTemplate
 
 QUALITY = "QUALITY"
-EVENTS = [*(event.value for event in StatusEvent), QUALITY]
+EVENTS = [*(event.value for event in StatusEvent), QUALITY, *DEMO_PATH_EVENTS]
 QUALITIES = [quality.value for quality in QualityScore]
 
 
@@ -29,13 +30,19 @@ class Command(BaseCommand):
     help = (
         "POST a signed, Meta-shaped template event for a template of this database to a "
         "running server, and print the answer. EVENT is a status event (PAUSED, REINSTATED, ...) "
-        "or QUALITY with --quality."
+        "or QUALITY with --quality; or news of the sending path for the demo account and its "
+        "first number (FLAGGED_NUMBER, RESTRICTED, REINSTATE_ACCOUNT, ...), with no template."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         # Checked in handle(): argparse would list the choices as Python reprs.
         parser.add_argument("event", metavar="EVENT", help=f"{one_of(EVENTS)}.")
-        parser.add_argument("template_name", metavar="TEMPLATE_NAME")
+        parser.add_argument("template_name", metavar="TEMPLATE_NAME", nargs="?")
+        parser.add_argument(
+            "--waba",
+            default=None,
+            help="The account of a sending-path event (default: the first with a number).",
+        )
         parser.add_argument("--quality", default=None, help=f"{one_of(QUALITIES)}.")
         parser.add_argument("--reason", default="NONE", help="Meta's reason (status events).")
         parser.add_argument("--language", default=None, help="When the name has several.")
@@ -54,6 +61,11 @@ class Command(BaseCommand):
                 raise CommandError(f"Unknown --quality {quality}: use {one_of(QUALITIES)}.")
         if (event == QUALITY) != (quality is not None):
             raise CommandError("Use --quality with EVENT QUALITY, and only then.")
+        if event in DEMO_PATH_EVENTS:
+            self._post(self._path_body(event, options["waba"]), options["url"], app_secret)
+            return
+        if not template_name:
+            raise CommandError("A template event needs TEMPLATE_NAME.")
         template = self._template(template_name, options["language"])
         common = {
             "waba_id": template.business_account.waba_id,
@@ -68,11 +80,31 @@ class Command(BaseCommand):
             )
         else:
             body = status_update_body(event=event, reason=options["reason"], **common)
+        self._post(body, options["url"], app_secret)
+
+    def _path_body(self, event: str, waba_id: str | None) -> dict:
+        accounts = BusinessAccount.objects.filter(released_at__isnull=True)
+        if waba_id:
+            accounts = accounts.filter(waba_id=waba_id)
+        else:
+            accounts = accounts.filter(phone_numbers__isnull=False).order_by("created_at")
+        account = accounts.first()
+        if account is None:
+            raise CommandError(f"No business account {waba_id or 'with a number'} (make demo).")
+        number = account.phone_numbers.order_by("display_phone_number").first()
+        return demo_path_body(
+            event,
+            waba_id=account.waba_id,
+            display_phone_number=number.display_phone_number if number else "",
+            now=int(time.time()),
+        )
+
+    def _post(self, body: dict, url: str, app_secret: str) -> None:
         raw = encode(body)
-        self.stdout.write(f"POST {options['url']}\n{raw.decode()}")
+        self.stdout.write(f"POST {url}\n{raw.decode()}")
         try:
             response = httpx.post(
-                options["url"],
+                url,
                 content=raw,
                 headers={
                     "Content-Type": "application/json",
@@ -81,7 +113,7 @@ class Command(BaseCommand):
                 timeout=10,
             )
         except httpx.HTTPError as exc:
-            raise CommandError(f"Could not reach {options['url']}: {exc}") from exc
+            raise CommandError(f"Could not reach {url}: {exc}") from exc
         self.stdout.write(f"{response.status_code} {response.text}")
         if response.is_error:
             raise CommandError(f"The server answered {response.status_code}.")
