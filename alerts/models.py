@@ -24,6 +24,9 @@ class Alert(models.Model):
         TEMPLATE_REJECTED = "TEMPLATE_REJECTED", "Template rejected"
         TEMPLATE_CATEGORY_MISMATCH = "TEMPLATE_CATEGORY_MISMATCH", "Wrong category"
         TEMPLATE_PENDING_TOO_LONG = "TEMPLATE_PENDING_TOO_LONG", "Pending too long"
+        TEMPLATE_SECOND_PAUSE = "TEMPLATE_SECOND_PAUSE", "Paused a second time: next is a disable"
+        TEMPLATE_FLAGGED_FOR_DISABLE = "TEMPLATE_FLAGGED_FOR_DISABLE", "To be disabled on a date"
+        TEMPLATE_PAUSE_OVERDUE = "TEMPLATE_PAUSE_OVERDUE", "Still paused after it was due back"
         ACCOUNT_TOKEN_INVALID = "ACCOUNT_TOKEN_INVALID", "Meta access token no longer works"
         ACCOUNT_RELEASED = "ACCOUNT_RELEASED", "Business account claimed by its owner"
 

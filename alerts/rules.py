@@ -4,11 +4,13 @@ once for Meta's webhook, the sync and the health check."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from alerts.models import Alert
 from templates_app.changes import AccountEventKind, ChangeKind, TemplateChange
 from templates_app.models import TemplateStatus, WhatsAppTemplate
+from templates_app.pause_ladder import SECOND_PAUSE, disable_warning, format_moment
 from templates_app.reasons import QUALITY_WORDS, reason_phrase
 
 Kind = Alert.Kind
@@ -53,10 +55,46 @@ PENDING_TOO_LONG = Rule(
     "has waited for Meta's review for more than 48 hours",
 )
 
+# Meta's pause ladder: the step before a disable is critical.
+SECOND_PAUSE_RULE = Rule(
+    Kind.TEMPLATE_SECOND_PAUSE,
+    Severity.CRITICAL,
+    "was paused a second time by Meta: Meta disables it at the next RED rating",
+)
+PAUSE_OVERDUE_KINDS = frozenset({Kind.TEMPLATE_PAUSE_OVERDUE})
+
+
+def flagged_for_disable_rule(disable_date: datetime) -> Rule:
+    """A FLAGGED template with Meta's disable date: critical, the date in its title."""
+    return Rule(
+        Kind.TEMPLATE_FLAGGED_FOR_DISABLE,
+        Severity.CRITICAL,
+        f"was flagged by Meta: {disable_warning(disable_date)}",
+    )
+
+
+def pause_overdue_rule(expected_back_at: datetime, *, late_by: str) -> Rule:
+    return Rule(
+        Kind.TEMPLATE_PAUSE_OVERDUE,
+        Severity.WARNING,
+        f"is still paused {late_by} after it was expected back ({format_moment(expected_back_at)})",
+    )
+
+
 QUALITY_KINDS = frozenset({Kind.TEMPLATE_QUALITY_RED, Kind.TEMPLATE_QUALITY_YELLOW})
 # A new alert of the key replaces the open alerts of these kinds (resolved as escalated).
 ESCALATES: dict[str, frozenset[str]] = {
-    Kind.TEMPLATE_DISABLED: frozenset({Kind.TEMPLATE_PAUSED, Kind.TEMPLATE_FLAGGED}),
+    Kind.TEMPLATE_DISABLED: frozenset(
+        {
+            Kind.TEMPLATE_PAUSED,
+            Kind.TEMPLATE_FLAGGED,
+            Kind.TEMPLATE_SECOND_PAUSE,
+            Kind.TEMPLATE_FLAGGED_FOR_DISABLE,
+            Kind.TEMPLATE_PAUSE_OVERDUE,
+        }
+    ),
+    Kind.TEMPLATE_SECOND_PAUSE: frozenset({Kind.TEMPLATE_PAUSED, Kind.TEMPLATE_PAUSE_OVERDUE}),
+    Kind.TEMPLATE_FLAGGED_FOR_DISABLE: frozenset({Kind.TEMPLATE_FLAGGED}),
     Kind.TEMPLATE_QUALITY_RED: frozenset({Kind.TEMPLATE_QUALITY_YELLOW}),
 }
 # A template APPROVED again (approved, reinstated, pause lifted) is well again in these ways.
@@ -67,6 +105,9 @@ RESOLVED_BY_APPROVAL = frozenset(
         Kind.TEMPLATE_FLAGGED,
         Kind.TEMPLATE_REJECTED,
         Kind.TEMPLATE_PENDING_TOO_LONG,
+        Kind.TEMPLATE_SECOND_PAUSE,
+        Kind.TEMPLATE_FLAGGED_FOR_DISABLE,
+        Kind.TEMPLATE_PAUSE_OVERDUE,
     }
 )
 
@@ -100,7 +141,10 @@ def consequences(change: TemplateChange) -> list[Raise | Resolve]:
             found.append(Resolve(RESOLVED_BY_APPROVAL))
         elif change.previous == TemplateStatus.PENDING:
             found.append(Resolve(frozenset({Kind.TEMPLATE_PENDING_TOO_LONG})))
-        rule = STATUS_RULES.get(change.new)
+        elif change.new == TemplateStatus.PAUSED:
+            # A new pause: the last one's lateness is over.
+            found.append(Resolve(PAUSE_OVERDUE_KINDS))
+        rule = _ladder_rule(change) or STATUS_RULES.get(change.new)
         if rule is not None:
             found.append(Raise(rule))
         return found
@@ -113,6 +157,16 @@ def consequences(change: TemplateChange) -> list[Raise | Resolve]:
     if change.kind == ChangeKind.CORRECT_CATEGORY:
         return [Raise(CATEGORY_MISMATCH)]
     return []
+
+
+def _ladder_rule(change: TemplateChange) -> Rule | None:
+    """The critical steps of Meta's ladder: a second pause, a flag with a disable date."""
+    if change.new == TemplateStatus.PAUSED and change.details.get("pause_title") == SECOND_PAUSE:
+        return SECOND_PAUSE_RULE
+    disable_date = change.details.get("disable_date")
+    if change.new == TemplateStatus.FLAGGED and isinstance(disable_date, datetime):
+        return flagged_for_disable_rule(disable_date)
+    return None
 
 
 def alert_title(

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from alerts.services.lifecycle import raise_pending_too_long
+from alerts.services.lifecycle import raise_overdue_pauses, raise_pending_too_long
 from alerts.tasks import send_due
 from live.services import prune_live_messages as delete_live_messages
 from scheduling.services import prune_job_runs as delete_job_runs
@@ -48,6 +48,12 @@ class ScheduledJob:
 def check_pending_templates() -> str:
     raised = raise_pending_too_long(older_than=timezone.now() - timedelta(hours=48))
     return f"{len(raised)} new alert(s) for templates pending over 48 hours."
+
+
+def check_overdue_pauses() -> str:
+    late_by = timedelta(minutes=settings.TEMPLATE_PAUSE_OVERDUE_MINUTES)
+    raised = raise_overdue_pauses(now=timezone.now(), late_by=late_by)
+    return f"{len(raised)} new alert(s) for templates still paused after they were due back."
 
 
 def send_due_notifications() -> str:
@@ -106,6 +112,13 @@ JOBS: tuple[ScheduledJob, ...] = (
         run=check_pending_templates,
         cron={"minute": "*/10"},
         description="An alert for each template waiting for Meta's review over 48 hours.",
+    ),
+    ScheduledJob(
+        name="check_overdue_pauses",
+        run=check_overdue_pauses,
+        cron={"minute": "*/5"},
+        description="An alert for each template still paused an hour after Meta's pause was "
+        "due to end.",
     ),
     ScheduledJob(
         name="sync_templates",

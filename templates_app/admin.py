@@ -32,7 +32,7 @@ from templates_app.models import (
     WebhookDelivery,
     WhatsAppTemplate,
 )
-from templates_app.selectors import LAST_CHANGE_AT, with_health_counts
+from templates_app.selectors import LAST_CHANGE_AT, pause_ladder_of, with_health_counts
 from templates_app.services import accounts, deliveries, sync, templates
 
 
@@ -230,6 +230,7 @@ TEMPLATE_MAIN_FIELDS = (
     "category",
     "status",
     "quality_score",
+    "pause_ladder",
     "meta_template_id",
 )
 
@@ -306,6 +307,26 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
     @admin.display(description="why")
     def reason(self, template: WhatsAppTemplate) -> str:
         return current_reason(template) or "All is well"
+
+    @admin.display(description="Meta's pause ladder")
+    def pause_ladder(self, template: WhatsAppTemplate) -> str:
+        ladder = pause_ladder_of(template)
+        if not ladder.pauses and not ladder.sentence():
+            return "No pause in Meta's quality window"
+        rows = format_html_join(
+            "",
+            "<li>{}: {} at {}{}</li>",
+            (
+                (
+                    pause.title or "Paused",
+                    pause.description or "no description",
+                    pause.paused_at,
+                    f" (ended {pause.ended_at}, {pause.ended_by})" if pause.ended_at else "",
+                )
+                for pause in ladder.pauses
+            ),
+        )
+        return format_html("<p>{}</p><ul>{}</ul>", ladder.sentence() or "", rows)
 
     @admin.display(description="failure rate")
     def failure_rate(self, template: WhatsAppTemplate) -> str:
@@ -439,6 +460,7 @@ TEMPLATE_ADD_FIELDS = ["phone_number", "name", "language", "category", "meta_tem
 # Meta's to say (or derived): shown, changed only by Meta's events or a sync.
 TEMPLATE_READONLY_FIELDS = [
     "id",
+    "pause_ladder",
     "organization",
     "business_account",
     "meta_template_id",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -41,9 +41,11 @@ from templates_app.models import (
     PhoneNumber,
     QualityScore,
     SyncRun,
+    TemplatePause,
     TemplateStatus,
     WhatsAppTemplate,
 )
+from templates_app.pause_ladder import PauseLadder, read_ladder
 from templates_app.reasons import reason_phrase
 
 # Meta's time of the template's latest event of any kind, NULL when none was applied. Each
@@ -156,6 +158,7 @@ class CriticalTemplate:
     action_required: str
     last_event_at: datetime | None
     severity: Severity
+    what_comes_next: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +172,9 @@ def critical_templates(
 ) -> CriticalTemplates:
     """The organization's templates that need attention, most severe first, then oldest change.
 
-    Two queries whatever the number of templates: the count, and the first `limit` templates
+    Three queries whatever the number of templates: the count, the first `limit` templates
     with their affected campaigns and open alerts counted by the database (all of them when
-    `limit` is None).
+    `limit` is None), and their pauses on Meta's ladder.
     """
     now = now or timezone.now()
     critical = monitored_templates(organization_id=organization_id).filter(needs_attention(now))
@@ -181,8 +184,11 @@ def critical_templates(
         .order_by("severity", "last_change_at", "name", "language", "pk")
         .only(*CRITICAL_FIELDS)
     )
+    listed = list(rows[:limit])
+    ladders = pause_ladders_of(listed, now=now)
     return CriticalTemplates(
-        templates=[_critical_row(template) for template in rows[:limit]], total=critical.count()
+        templates=[_critical_row(template, ladders[template.pk].sentence()) for template in listed],
+        total=critical.count(),
     )
 
 
@@ -198,13 +204,14 @@ CRITICAL_FIELDS = (
     "paused_title",
     "pause_description",
     "rejection_reason",
+    "disable_date",
     "sent_count",
     "failed_count",
     *_EVENT_TIMES,
 )
 
 
-def _critical_row(template: Any) -> CriticalTemplate:
+def _critical_row(template: Any, what_comes_next: str = "") -> CriticalTemplate:
     severity = Severity(template.severity)
     return CriticalTemplate(
         id=template.pk,
@@ -224,6 +231,7 @@ def _critical_row(template: Any) -> CriticalTemplate:
         action_required=ACTION_REQUIRED[severity],
         last_event_at=template.last_event_at,
         severity=severity,
+        what_comes_next=what_comes_next,
     )
 
 
@@ -287,3 +295,28 @@ SUMMARY_STATUSES = (
 def sync_runs_of(account: BusinessAccount) -> QuerySet[SyncRun]:
     """The account's syncs with Meta, newest first (the caller scoped the account)."""
     return SyncRun.objects.filter(business_account=account).order_by("-requested_at", "-id")
+
+
+# --- Meta's pause ladder ------------------------------------------------------------------------
+
+
+def pause_ladders_of(
+    templates: list[WhatsAppTemplate], *, now: datetime | None = None
+) -> dict[Any, PauseLadder]:
+    """Each template's place on Meta's pause ladder, from one query of their pauses."""
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.TEMPLATE_PAUSE_WINDOW_DAYS)
+    pauses: dict[Any, list[TemplatePause]] = {template.pk: [] for template in templates}
+    if templates:
+        for pause in TemplatePause.objects.filter(template__in=templates).order_by(
+            "paused_at", "id"
+        ):
+            pauses[pause.template_id].append(pause)
+    return {
+        template.pk: read_ladder(template, pauses[template.pk], since=since)
+        for template in templates
+    }
+
+
+def pause_ladder_of(template: WhatsAppTemplate, *, now: datetime | None = None) -> PauseLadder:
+    return pause_ladders_of([template], now=now)[template.pk]

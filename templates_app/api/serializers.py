@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organizations.permissions import viewed_organization_id
@@ -12,6 +13,7 @@ from templates_app.models import (
     TemplateStatus,
     WhatsAppTemplate,
 )
+from templates_app.selectors import pause_ladder_of
 
 
 class BusinessAccountSerializer(serializers.ModelSerializer):
@@ -151,6 +153,43 @@ class TemplateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PauseSerializer(serializers.Serializer):
+    title = serializers.CharField(help_text="Meta's other_info.title: FIRST_PAUSE, SECOND_PAUSE…")
+    description = serializers.CharField(help_text="Meta's own words.")
+    paused_at = serializers.DateTimeField()
+    expected_back_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    ended_by = serializers.CharField()
+
+
+class PauseLadderSerializer(serializers.Serializer):
+    sentence = serializers.CharField(help_text='The ladder in a line, "" when nothing to say.')
+    quality_pauses = serializers.IntegerField(
+        help_text="Quality pauses in Meta's window: at 2, the next RED rating disables it."
+    )
+    summary = serializers.CharField()
+    expected_back_at = serializers.DateTimeField(allow_null=True)
+    expected_back = serializers.CharField()
+    disable_warning = serializers.CharField()
+    can_be_unpaused = serializers.BooleanField()
+    critical = serializers.BooleanField(help_text="Its next step on the ladder is a disable.")
+    pauses = PauseSerializer(many=True)
+
+
+class TemplateDetailSerializer(TemplateSerializer):
+    """One template, with its place on Meta's pause ladder."""
+
+    pause_ladder = serializers.SerializerMethodField()
+
+    class Meta(TemplateSerializer.Meta):
+        fields = [*TemplateSerializer.Meta.fields, "pause_ladder"]
+        read_only_fields = fields
+
+    @extend_schema_field(PauseLadderSerializer)
+    def get_pause_ladder(self, template: WhatsAppTemplate) -> dict:
+        return PauseLadderSerializer(pause_ladder_of(template).as_dict()).data
+
+
 class SyncRunSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     trigger_display = serializers.CharField(source="get_trigger_display", read_only=True)
@@ -223,6 +262,10 @@ class CriticalTemplateSerializer(serializers.Serializer):
     open_alerts = serializers.IntegerField(help_text="Its alerts not yet resolved.")
     action_required = serializers.CharField()
     last_event_at = serializers.DateTimeField(allow_null=True)
+    what_comes_next = serializers.CharField(
+        help_text="Its place on Meta's pause ladder: pauses so far, when it is expected back, "
+        "the day Meta disables a flagged template."
+    )
 
 
 class CriticalTemplatesSerializer(serializers.Serializer):

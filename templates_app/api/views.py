@@ -32,6 +32,7 @@ from templates_app.api.serializers import (
     PhoneNumberSerializer,
     SyncRunSerializer,
     TemplateCreateSerializer,
+    TemplateDetailSerializer,
     TemplateSerializer,
 )
 from templates_app.models import BusinessAccount, PhoneNumber, SyncRun, WhatsAppTemplate
@@ -243,7 +244,7 @@ class TemplateListCreateView(PhoneNumberMixin, generics.ListAPIView):
 class TemplateDetailView(PhoneNumberMixin, generics.RetrieveAPIView):
     """One template of the organization; under a number, one of the number's business account."""
 
-    serializer_class = TemplateSerializer
+    serializer_class = TemplateDetailSerializer
     permission_classes = [IsOrgAdminOrReadOnly]
     lookup_url_kwarg = "template_id"
 
