@@ -33,7 +33,7 @@ from templates_app.models import (
     WhatsAppTemplate,
 )
 from templates_app.selectors import LAST_CHANGE_AT, pause_ladder_of, with_health_counts
-from templates_app.services import accounts, deliveries, sync, templates
+from templates_app.services import accounts, deliveries, sync, templates, unpause
 
 
 class BusinessAccountForm(forms.ModelForm):
@@ -364,6 +364,11 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
                 self.admin_site.admin_view(self.sync_view),
                 name="templates_app_whatsapptemplate_sync",
             ),
+            path(
+                "<path:object_id>/unpause/",
+                self.admin_site.admin_view(self.unpause_view),
+                name="templates_app_whatsapptemplate_unpause",
+            ),
             *super().get_urls(),
         ]
 
@@ -400,6 +405,25 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
                 f"Sync {run.pk} of {template.business_account} asked of Meta: "
                 "this page shows what it changes once it has run.",
             )
+        return HttpResponseRedirect(page)
+
+    def unpause_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Ask Meta to lift a pause by pacing, through the unpause service; Meta's answer shown."""
+        template = self.get_object(request, object_id)
+        if template is None:
+            return HttpResponseRedirect(reverse("admin:templates_app_whatsapptemplate_changelist"))
+        page = reverse("admin:templates_app_whatsapptemplate_change", args=[template.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page)
+        if not can_administer(request.user, template.organization_id):
+            messages.error(request, "Only an organization admin may unpause a template.")
+            return HttpResponseRedirect(page)
+        try:
+            answer = unpause.unpause_template(template=template, actor=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, answer.message)
         return HttpResponseRedirect(page)
 
     def get_fields(self, request: HttpRequest, obj: WhatsAppTemplate | None = None) -> list[str]:

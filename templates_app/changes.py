@@ -34,6 +34,8 @@ class ChangeKind(StrEnum):
     COMPONENTS = "components"
     # A person deleted the template (it is kept, marked deleted).
     DELETED = "deleted"
+    # A person asked Meta to lift a pause by pacing; `reason` is Meta's answer, in a sentence.
+    UNPAUSE_REQUESTED = "unpause_requested"
 
 
 class ChangeSource(StrEnum):

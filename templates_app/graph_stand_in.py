@@ -2,9 +2,10 @@
 
 It serves `GET /{version}/{waba_id}`, `GET /{version}/{waba_id}/message_templates` (pages of
 `limit`, linked by `paging.next` or, when `cursors_only`, by `paging.cursors.after` alone) and
-`GET /{version}/{waba_id}/template_analytics`. `fail_next` queues answers served before the
-real ones (errors, rate limits, delays), one per request; `delay` is Meta's latency, paid by
-every request; `usage` goes out as Meta's rate-limit usage headers; `most_in_flight` is the
+`GET /{version}/{waba_id}/template_analytics`, and `POST /{version}/{template_id}/unpause`
+(the template APPROVED again, its id kept in `unpaused`). `fail_next` queues answers served
+before the real ones (errors, rate limits, delays), one per request; `delay` is Meta's latency,
+paid by every request; `usage` goes out as Meta's rate-limit usage headers; `most_in_flight` is the
 most requests it was answering at once. `manage.py fake_graph_api` serves it
 over HTTP for the demo; the tests plug it into a local server of their own.
 """
@@ -54,21 +55,32 @@ class GraphStandIn:
     usage: int | None = None
     in_flight: int = 0
     most_in_flight: int = 0
+    # Meta template ids unpaused on request, in order.
+    unpaused: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def fail_next(self, *answers: Answer) -> None:
         with self._lock:
             self.queued.extend(answers)
 
-    def respond(self, *, path: str, query: Mapping[str, list[str]], authorization: str) -> Answer:
-        """The answer to one GET, after `delay`, with the usage headers when `usage` is set."""
+    def respond(
+        self,
+        *,
+        path: str,
+        query: Mapping[str, list[str]],
+        authorization: str,
+        method: str = "GET",
+    ) -> Answer:
+        """The answer to one request, after `delay`, with the usage headers when `usage` is set."""
         with self._lock:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             if self.delay:
                 time.sleep(self.delay)
-            answer = self._answer(path=path, query=query, authorization=authorization)
+            answer = self._answer(
+                path=path, query=query, authorization=authorization, method=method
+            )
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -78,7 +90,9 @@ class GraphStandIn:
         usage = {k: v for k, v in usage_headers(self.usage).items() if k.lower() not in own}
         return replace(answer, headers={**usage, **answer.headers})
 
-    def _answer(self, *, path: str, query: Mapping[str, list[str]], authorization: str) -> Answer:
+    def _answer(
+        self, *, path: str, query: Mapping[str, list[str]], authorization: str, method: str
+    ) -> Answer:
         with self._lock:
             self.requests.append(path + ("?" + urlencode(query, doseq=True) if query else ""))
             queued = next(
@@ -105,6 +119,8 @@ class GraphStandIn:
         parts = [part for part in path.split("/") if part]
         if len(parts) < 2:
             return _not_found(path)
+        if method.upper() == "POST":
+            return self._unpause(path, parts)
         waba_id, rest = parts[1], parts[2:]
         if waba_id not in self.templates:
             return Answer(
@@ -124,6 +140,23 @@ class GraphStandIn:
         if rest == ["template_analytics"]:
             return self._analytics(query)
         return _not_found(path)
+
+    def _unpause(self, path: str, parts: list[str]) -> Answer:
+        if len(parts) != 3 or parts[2] != "unpause":
+            return _not_found(path)
+        for templates in self.templates.values():
+            for template in templates:
+                if str(template.get("id")) == parts[1]:
+                    with self._lock:
+                        template["status"] = "APPROVED"
+                        self.unpaused.append(parts[1])
+                    return Answer(200, {"success": True})
+        return Answer(
+            404,
+            error_body(
+                message="Template does not exist", code=803, subcode=None, type="OAuthException"
+            ),
+        )
 
     def _listing(self, path: str, waba_id: str, query: Mapping[str, list[str]]) -> Answer:
         limit = max(1, min(int(_first(query, "limit") or 25), 1000))

@@ -164,3 +164,37 @@ def read_ladder(
         can_be_unpaused=current is not None and current.title.upper() in LIFTABLE_TITLES,
         critical=quality_pauses >= 2 or bool(warning),
     )
+
+
+# Meta lifts a pause by pacing on request, no sooner than this after the pause (Meta's time).
+UNPAUSE_AFTER = timedelta(minutes=5)
+
+
+def unpause_refusal(
+    template: WhatsAppTemplate, pause: TemplatePause | None, *, now: datetime
+) -> str:
+    """Why Meta would not lift the template's pause now, in a sentence; "" when it may."""
+    if template.status not in (TemplateStatus.PAUSED, TemplateStatus.LOCKED) or pause is None:
+        return f"{template.name} is not paused: there is nothing to unpause."
+    title = pause.title.upper()
+    if title not in LIFTABLE_TITLES:
+        named = {FIRST_PAUSE: "a first quality pause", SECOND_PAUSE: "a second quality pause"}
+        back = (
+            f" it is expected back at {format_moment(pause.expected_back_at)}"
+            if pause.expected_back_at
+            else " it comes back when Meta lifts it"
+        )
+        return (
+            f"{template.name} is under {named.get(title, 'a pause Meta set')}, which only Meta "
+            f"lifts:{back}. Only a pause by pacing (RATE_LIMITING_PAUSE) can be lifted on request."
+        )
+    allowed_at = pause.paused_at + UNPAUSE_AFTER
+    if now < allowed_at:
+        return (
+            "Meta lifts a pause by pacing no sooner than 5 minutes after it began "
+            f"({format_moment(pause.paused_at)}, Meta's time): try again at "
+            f"{allowed_at.astimezone(UTC):%H:%M:%S} UTC."
+        )
+    if not template.meta_template_id:
+        return f"Meta has not given {template.name} an id yet: it cannot be asked to unpause it."
+    return ""

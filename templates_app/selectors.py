@@ -159,6 +159,7 @@ class CriticalTemplate:
     last_event_at: datetime | None
     severity: Severity
     what_comes_next: str = ""
+    can_be_unpaused: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +188,7 @@ def critical_templates(
     listed = list(rows[:limit])
     ladders = pause_ladders_of(listed, now=now)
     return CriticalTemplates(
-        templates=[_critical_row(template, ladders[template.pk].sentence()) for template in listed],
+        templates=[_critical_row(template, ladders[template.pk]) for template in listed],
         total=critical.count(),
     )
 
@@ -211,7 +212,7 @@ CRITICAL_FIELDS = (
 )
 
 
-def _critical_row(template: Any, what_comes_next: str = "") -> CriticalTemplate:
+def _critical_row(template: Any, ladder: PauseLadder) -> CriticalTemplate:
     severity = Severity(template.severity)
     return CriticalTemplate(
         id=template.pk,
@@ -231,7 +232,8 @@ def _critical_row(template: Any, what_comes_next: str = "") -> CriticalTemplate:
         action_required=ACTION_REQUIRED[severity],
         last_event_at=template.last_event_at,
         severity=severity,
-        what_comes_next=what_comes_next,
+        what_comes_next=ladder.sentence(),
+        can_be_unpaused=ladder.can_be_unpaused,
     )
 
 

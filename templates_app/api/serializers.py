@@ -190,6 +190,11 @@ class TemplateDetailSerializer(TemplateSerializer):
         return PauseLadderSerializer(pause_ladder_of(template).as_dict()).data
 
 
+class UnpauseAnswerSerializer(serializers.Serializer):
+    accepted = serializers.BooleanField(help_text="Meta answered `success: true`.")
+    detail = serializers.CharField(source="message", help_text="Meta's answer, in a sentence.")
+
+
 class SyncRunSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     trigger_display = serializers.CharField(source="get_trigger_display", read_only=True)

@@ -122,8 +122,12 @@ def _handler(stand_in: GraphStandIn, load) -> type[BaseHTTPRequestHandler]:
                 path=url.path,
                 query=parse_query(url.query),
                 authorization=self.headers.get("Authorization", ""),
+                method=self.command,
             )
             self._send(answer.status, answer.body, answer.headers)
+
+        # Meta's unpause: `POST /{version}/{template_id}/unpause`.
+        do_POST = do_GET
 
         def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(body).encode()
