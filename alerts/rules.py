@@ -170,12 +170,21 @@ def _ladder_rule(change: TemplateChange) -> Rule | None:
 
 
 def alert_title(
-    template: WhatsAppTemplate, rule: Rule, *, reason_code: str = "", campaigns_paused: int = 0
+    template: WhatsAppTemplate,
+    rule: Rule,
+    *,
+    reason_code: str = "",
+    campaigns_paused: int = 0,
+    campaigns_switched: int = 0,
 ) -> str:
-    """`Template spring_sale (en_US) was disabled by Meta: scam. 3 campaigns paused.`"""
+    """`Template spring_sale (en_US) was disabled by Meta: scam. 2 campaigns moved to a
+    fallback. 1 campaign paused.`"""
     title = f"Template {template.name} ({template.language}) {rule.predicate}"
     phrase = reason_phrase(reason_code) if rule.kind not in QUALITY_KINDS else ""
     title += f": {phrase}." if phrase else "."
+    if campaigns_switched:
+        noun = "campaign" if campaigns_switched == 1 else "campaigns"
+        title += f" {campaigns_switched} {noun} moved to a fallback."
     if campaigns_paused:
         noun = "campaign" if campaigns_paused == 1 else "campaigns"
         title += f" {campaigns_paused} {noun} paused."

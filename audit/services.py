@@ -43,6 +43,8 @@ class Action(StrEnum):
     TEMPLATE_UNPAUSE_REQUESTED = "template.unpause_requested"
     CAMPAIGN_PAUSED = "campaign.paused"
     CAMPAIGN_RESUMED = "campaign.resumed"
+    CAMPAIGN_TEMPLATE_SWITCHED = "campaign.template_switched"
+    CAMPAIGN_FALLBACKS_SET = "campaign.fallbacks_set"
     CAMPAIGN_CANCELLED = "campaign.cancelled"
     CAMPAIGN_DELETED = "campaign.deleted"
     CAMPAIGN_ADDED_IN_ADMIN = "campaign.admin_added"

@@ -438,8 +438,17 @@ class TemplateAlerts:
         rule, template = consequence.rule, change.template
         # The campaigns reaction ran first: it counted the campaigns the template holds.
         paused = self._context.campaigns_held.get(position, 0)
-        title = alert_title(template, rule, reason_code=change.reason_code, campaigns_paused=paused)
+        switched = self._context.campaigns_switched_at.get(position, 0)
+        title = alert_title(
+            template,
+            rule,
+            reason_code=change.reason_code,
+            campaigns_paused=paused,
+            campaigns_switched=switched,
+        )
         data = template_change_data(change, campaigns_paused=paused)
+        if switched:
+            data["campaigns_switched"] = switched
         seen_at = change.occurred_at
         alert = self._open.get((template.pk, rule.kind))
         if alert is not None:
