@@ -274,6 +274,7 @@ JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=30)
 TEMPLATE_HEALTH_COUNTS = {
     "open_alerts": "dashboard.selectors.open_alerts_count",
     "campaigns_affected": "dashboard.selectors.campaigns_affected_count",
+    "campaigns_switched": "dashboard.selectors.campaigns_switched_count",
 }
 
 # Meta's Graph API, for syncing templates; tests and the demo point it at a local stand-in.

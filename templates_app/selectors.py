@@ -37,6 +37,7 @@ from templates_app.attention import (
     severity_expression,
 )
 from templates_app.models import (
+    BLOCKED_STATUSES,
     BusinessAccount,
     PhoneNumber,
     QualityScore,
@@ -120,7 +121,8 @@ def with_health_counts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsA
     """Annotate `open_alerts` and `campaigns_affected` (campaigns ACTIVE, SCHEDULED, or PAUSED
     by the template), each a subquery per template returned."""
     return with_open_alerts(templates).annotate(
-        campaigns_affected=_health_count("campaigns_affected")
+        campaigns_affected=_health_count("campaigns_affected"),
+        campaigns_switched=_health_count("campaigns_switched"),
     )
 
 
@@ -160,6 +162,8 @@ class CriticalTemplate:
     severity: Severity
     what_comes_next: str = ""
     can_be_unpaused: bool = False
+    campaigns_switched: int = 0
+    campaigns_summary: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +238,25 @@ def _critical_row(template: Any, ladder: PauseLadder) -> CriticalTemplate:
         severity=severity,
         what_comes_next=ladder.sentence(),
         can_be_unpaused=ladder.can_be_unpaused,
+        campaigns_switched=template.campaigns_switched,
+        campaigns_summary=campaigns_summary(
+            switched=template.campaigns_switched,
+            affected=template.campaigns_affected,
+            blocked=template.status in BLOCKED_STATUSES,
+        ),
     )
+
+
+def campaigns_summary(*, switched: int, affected: int, blocked: bool) -> str:
+    """`2 campaigns moved to a fallback, 1 paused` ("" when no campaign is concerned)."""
+    parts = []
+    if switched:
+        parts.append(f"{switched} campaign{'s' if switched != 1 else ''} moved to a fallback")
+    if affected:
+        word = "paused" if blocked else "still sending it"
+        noun = "" if parts else (" campaign" if affected == 1 else " campaigns")
+        parts.append(f"{affected}{noun} {word}")
+    return ", ".join(parts)
 
 
 def _phrase_or_none(code: str) -> str | None:

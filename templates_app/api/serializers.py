@@ -267,6 +267,12 @@ class CriticalTemplateSerializer(serializers.Serializer):
     open_alerts = serializers.IntegerField(help_text="Its alerts not yet resolved.")
     action_required = serializers.CharField()
     last_event_at = serializers.DateTimeField(allow_null=True)
+    campaigns_switched = serializers.IntegerField(
+        help_text="Its campaigns that moved to a fallback template and send from there."
+    )
+    campaigns_summary = serializers.CharField(
+        help_text='e.g. "2 campaigns moved to a fallback, 1 paused"; "" for none.'
+    )
     what_comes_next = serializers.CharField(
         help_text="Its place on Meta's pause ladder: pauses so far, when it is expected back, "
         "the day Meta disables a flagged template."

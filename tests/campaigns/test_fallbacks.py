@@ -262,3 +262,23 @@ def test_ten_thousand_campaigns_switch_in_one_delivery_within_a_statement_budget
     assert Campaign.objects.filter(template=v3).count() == 3000
     assert Campaign.objects.filter(template=spring_sale, status="PAUSED").count() == 1000
     assert AuditLog.objects.filter(action="campaign.template_switched").count() == 9000
+
+
+def test_monitoring_counts_switched_campaigns_apart_from_paused_ones(
+    client, admin_client, spring_sale, v2
+):
+    moving = factories.CampaignFactory.create_batch(2, template=spring_sale)
+    factories.CampaignFactory(template=spring_sale, name="No fallback")
+    for campaign in moving:
+        put_fallbacks(admin_client, campaign, [v2])
+
+    deliver(client, spring_sale, "DISABLED", reason="SCAM")
+
+    critical = admin_client.get("/api/v1/whatsapp/templates/critical").json()
+    row = next(t for t in critical["critical_templates"] if t["name"] == "spring_sale")
+    assert (row["campaigns_switched"], row["campaigns_affected"]) == (2, 1)
+    assert row["campaigns_summary"] == "2 campaigns moved to a fallback, 1 paused"
+    assert Alert.objects.get(kind="TEMPLATE_DISABLED").title == (
+        "Template spring_sale (en_US) was disabled by Meta: scam. 2 campaigns moved to a "
+        "fallback. 1 campaign paused."
+    )

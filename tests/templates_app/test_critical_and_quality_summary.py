@@ -140,6 +140,8 @@ def test_critical_answers_the_seeds_shape_with_exact_values(member_client, every
         "open_alerts": 2,
         "action_required": "Create a new template and move its campaigns to it",
         "last_event_at": "2026-11-25T05:00:00Z",
+        "campaigns_switched": 0,
+        "campaigns_summary": "3 campaigns paused",
         "what_comes_next": "",
     }
 
