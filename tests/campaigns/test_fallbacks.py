@@ -282,3 +282,26 @@ def test_monitoring_counts_switched_campaigns_apart_from_paused_ones(
         "Template spring_sale (en_US) was disabled by Meta: scam. 2 campaigns moved to a "
         "fallback. 1 campaign paused."
     )
+
+
+def test_the_admin_names_fallbacks_in_order_and_refuses_an_incompatible_one(
+    client, super_admin, phone_number, campaign, v2, v3
+):
+    spanish = make_template(phone_number, "spring_sale_es", language="es_ES")
+    client.force_login(super_admin)
+    url = f"/admin/campaigns/campaign/{campaign.pk}/change/"
+    form = {"name": campaign.name, "switch_back": "on", "fallback_1": str(v3.pk)}
+
+    refused = client.post(url, {**form, "fallback_2": str(spanish.pk)})
+    assert refused.status_code == 200
+    assert "is in another language: es_ES, not en_US." in refused.content.decode()
+    assert not CampaignFallback.objects.exists()
+
+    saved = client.post(url, {**form, "fallback_2": str(v2.pk)})
+    assert saved.status_code == 302
+    assert list(campaign.fallbacks.values_list("template__name", flat=True)) == [
+        "spring_sale_v3",
+        "spring_sale_v2",
+    ]
+    campaign.refresh_from_db()
+    assert campaign.switch_back is True
