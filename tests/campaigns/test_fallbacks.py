@@ -13,7 +13,7 @@ from audit.models import AuditLog
 from campaigns.models import Campaign, CampaignFallback
 from live.models import LiveMessage
 from templates_app.changes import react_to_template_changes
-from templates_app.models import TemplateStatus
+from templates_app.models import TemplateStatus, WhatsAppTemplate
 from tests import factories
 from tests.meta_events import status_change
 from tests.webhooks import signed_post, template_status_body
@@ -305,3 +305,20 @@ def test_the_admin_names_fallbacks_in_order_and_refuses_an_incompatible_one(
     ]
     campaign.refresh_from_db()
     assert campaign.switch_back is True
+
+
+def test_the_demo_keeps_order_notifications_sending_through_its_fallback(client):
+    from dashboard.demo import load_demo_data
+
+    demo = load_demo_data()
+    order_update = WhatsAppTemplate.objects.get(name="order_update")
+
+    deliver(client, order_update, "DISABLED")
+
+    moved = Campaign.objects.get(name="Order notifications")
+    assert (moved.status, moved.template.name) == ("ACTIVE", "order_update_v2")
+    assert Campaign.objects.get(name="Shipping reminders").status == "PAUSED"
+    client.force_login(demo.admin)
+    critical = client.get("/api/v1/whatsapp/templates/critical").json()["critical_templates"]
+    row = next(t for t in critical if t["name"] == "order_update")
+    assert row["campaigns_summary"] == "1 campaign moved to a fallback, 1 paused"
