@@ -27,6 +27,7 @@ class Alert(models.Model):
         TEMPLATE_SECOND_PAUSE = "TEMPLATE_SECOND_PAUSE", "Paused a second time: next is a disable"
         TEMPLATE_FLAGGED_FOR_DISABLE = "TEMPLATE_FLAGGED_FOR_DISABLE", "To be disabled on a date"
         TEMPLATE_PAUSE_OVERDUE = "TEMPLATE_PAUSE_OVERDUE", "Still paused after it was due back"
+        TEMPLATE_READ_RATE_FALLING = "TEMPLATE_READ_RATE_FALLING", "Read rate falling"
         ACCOUNT_TOKEN_INVALID = "ACCOUNT_TOKEN_INVALID", "Meta access token no longer works"
         ACCOUNT_RELEASED = "ACCOUNT_RELEASED", "Business account claimed by its owner"
 

@@ -44,8 +44,12 @@ QUALITY_RULES: dict[str, Rule] = {
     "RED": Rule(
         Kind.TEMPLATE_QUALITY_RED, Severity.CRITICAL, f"has {QUALITY_WORDS['RED']} quality"
     ),
+    # One step from RED: the warning says what RED would do.
     "YELLOW": Rule(
-        Kind.TEMPLATE_QUALITY_YELLOW, Severity.WARNING, f"has {QUALITY_WORDS['YELLOW']} quality"
+        Kind.TEMPLATE_QUALITY_YELLOW,
+        Severity.WARNING,
+        f"has {QUALITY_WORDS['YELLOW']} quality: at RED, Meta pauses it (3 hours the first "
+        "time, 6 the second) and then disables it",
     ),
 }
 CATEGORY_MISMATCH = Rule(Kind.TEMPLATE_CATEGORY_MISMATCH, Severity.INFO, "is in the wrong category")

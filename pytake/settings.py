@@ -298,6 +298,13 @@ TEMPLATE_SYNC_STALE_AFTER_SECONDS = env.int("TEMPLATE_SYNC_STALE_AFTER_SECONDS",
 TEMPLATE_PAUSE_WINDOW_DAYS = env.int("TEMPLATE_PAUSE_WINDOW_DAYS", default=30)
 # A template still paused this long after it was expected back raises an alert of its own.
 TEMPLATE_PAUSE_OVERDUE_MINUTES = env.int("TEMPLATE_PAUSE_OVERDUE_MINUTES", default=60)
+# A template's read rate over the last READ_RATE_RECENT_DAYS (3) that fell at least this many
+# percent below its own baseline (the READ_RATE_BASELINE_DAYS, 28, before) raises a warning,
+# when at least READ_RATE_MIN_SENT messages (100) were sent in the recent days.
+READ_RATE_FALL_PERCENT = env.int("READ_RATE_FALL_PERCENT", default=30)
+READ_RATE_MIN_SENT = env.int("READ_RATE_MIN_SENT", default=100)
+READ_RATE_RECENT_DAYS = env.int("READ_RATE_RECENT_DAYS", default=3)
+READ_RATE_BASELINE_DAYS = env.int("READ_RATE_BASELINE_DAYS", default=28)
 
 # Fernet keys for secrets at rest (Meta access tokens, notification signing secrets; see
 # pytake/crypto.py), comma-separated: the first encrypts,

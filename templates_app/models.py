@@ -398,3 +398,25 @@ class TemplatePause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title or 'Pause'} of {self.template_id} at {self.paused_at:%Y-%m-%d %H:%M}"
+
+
+class TemplateDailyCounts(models.Model):
+    """Meta's counts of one template over one day (UTC), from `template_analytics`."""
+
+    id = models.BigAutoField(primary_key=True)
+    template = models.ForeignKey(
+        WhatsAppTemplate, on_delete=models.CASCADE, related_name="daily_counts"
+    )
+    day = models.DateField()
+    sent = models.PositiveBigIntegerField(default=0)
+    delivered = models.PositiveBigIntegerField(default=0)
+    read = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["template", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "day"], name="template_daily_counts_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} on {self.day}: {self.sent} sent"
