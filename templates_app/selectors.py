@@ -42,6 +42,7 @@ from templates_app.models import (
     PhoneNumber,
     QualityScore,
     SyncRun,
+    TemplateDailyCounts,
     TemplatePause,
     TemplateStatus,
     WhatsAppTemplate,
@@ -344,3 +345,9 @@ def pause_ladders_of(
 
 def pause_ladder_of(template: WhatsAppTemplate, *, now: datetime | None = None) -> PauseLadder:
     return pause_ladders_of([template], now=now)[template.pk]
+
+
+def daily_counts_of(template: WhatsAppTemplate, *, days: int = 31) -> list[TemplateDailyCounts]:
+    """The template's kept daily counts of the last `days` days, oldest first."""
+    since = timezone.now().date() - timedelta(days=days)
+    return list(template.daily_counts.filter(day__gte=since).order_by("day"))

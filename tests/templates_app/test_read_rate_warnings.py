@@ -3,6 +3,7 @@ daily series, and the daily job reading Meta's template_analytics from a local s
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -102,3 +103,19 @@ def test_the_daily_job_keeps_metas_daily_points_and_warns(graph, spring_sale):
     assert (yesterday.sent, yesterday.read) == (100, 31)
     assert Alert.objects.get().kind == "TEMPLATE_READ_RATE_FALLING"
     assert isinstance(yesterday.day, date)
+
+
+def test_the_admin_template_page_draws_the_daily_read_rate(client, super_admin, spring_sale):
+    record(spring_sale, [*baseline(62), *[(d, 100, 100, 31) for d in (1, 2, 3)]])
+    client.force_login(super_admin)
+
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(f"/admin/templates_app/whatsapptemplate/{spring_sale.pk}/change/")
+
+    text = page.content.decode()
+    assert '<svg class="read-rate" role="img"' in text
+    assert "Read rate, 03 Nov to 03 Dec: from 62% to 31%" in text
+    points = re.search(r'<polyline [^>]*points="([^"]+)"', text).group(1).split()
+    assert len(points) == 31  # a point a day
+    # The last three days sit lower (a larger y) than the days before.
+    assert float(points[-1].split(",")[1]) > float(points[0].split(",")[1])
