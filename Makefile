@@ -53,7 +53,7 @@ webhook: $(VENV)/.runtime-installed
 
 # A local stand-in for Meta's Graph API, serving the demo's templates (see README).
 graph: demo
-	$(PY) manage.py fake_graph_api --port $(GRAPH_PORT) --store-token $(if $(FILE),--file $(FILE))
+	$(PY) manage.py fake_graph_api --port $(GRAPH_PORT) --store-token --falling-read-rate welcome $(if $(FILE),--file $(FILE))
 
 test: $(VENV)/.dev-installed
 	$(PY) manage.py makemigrations --check --dry-run

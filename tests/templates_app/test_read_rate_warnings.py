@@ -3,6 +3,7 @@ daily series, and the daily job reading Meta's template_analytics from a local s
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -119,3 +120,28 @@ def test_the_admin_template_page_draws_the_daily_read_rate(client, super_admin, 
     assert len(points) == 31  # a point a day
     # The last three days sit lower (a larger y) than the days before.
     assert float(points[-1].split(",")[1]) > float(points[0].split(",")[1])
+
+
+def test_the_demo_shows_a_falling_read_rate(graph):
+    from django.core.management import call_command
+
+    from dashboard.demo import load_demo_data
+    from templates_app.management.commands.fake_graph_api import (
+        daily_counts_of,
+        templates_from_database,
+    )
+
+    demo = load_demo_data()
+    store_access_token(account=demo.phone_number.business_account, access_token=GRAPH_TOKEN)
+    graph.templates = templates_from_database()
+    graph.daily_counts = daily_counts_of(graph.templates, falling="welcome")
+    out = io.StringIO()
+
+    with time_machine.travel(NOW, tick=False):
+        call_command("run_scheduler", run="refresh_template_analytics", stdout=out)
+
+    assert "1 read-rate warning(s)" in out.getvalue()
+    assert Alert.objects.get(kind="TEMPLATE_READ_RATE_FALLING").title == (
+        "Read rate of welcome fell from 62% to 31% in 3 days. Meta rates templates with low "
+        "read rates YELLOW or RED, and pauses RED ones."
+    )

@@ -33,12 +33,20 @@ class Command(BaseCommand):
         )
         parser.add_argument("--token", default=DEMO_TOKEN, help="The access token it accepts.")
         parser.add_argument(
+            "--falling-read-rate",
+            metavar="NAME",
+            help="Serve daily counts whose read rate falls from 62%% to 31%% over the last 3 "
+            "days for the template of this name (the others hold steady at 62%%).",
+        )
+        parser.add_argument(
             "--store-token",
             action="store_true",
             help="Store --token on every account served, so 'Sync now' works at once.",
         )
 
-    def handle(self, *args, host, port, file, dump, token, store_token, **options) -> None:
+    def handle(
+        self, *args, host, port, file, dump, token, store_token, falling_read_rate, **options
+    ) -> None:
         if dump:
             dump.write_text(json.dumps(templates_from_database(), indent=2) + "\n")
             self.stdout.write(self.style.SUCCESS(f"Wrote {dump}; serve it with --file {dump}."))
@@ -48,6 +56,7 @@ class Command(BaseCommand):
         stand_in = GraphStandIn(access_token=token)
         load = (lambda: json.loads(file.read_text())) if file else templates_from_database
         stand_in.templates = load()
+        stand_in.daily_counts = daily_counts_of(stand_in.templates, falling=falling_read_rate)
         if store_token:
             for account in BusinessAccount.objects.filter(
                 waba_id__in=list(stand_in.templates), released_at__isnull=True
@@ -88,6 +97,21 @@ def templates_from_database() -> dict[str, list[dict[str, Any]]]:
             for template in templates.order_by("name", "language")
         ]
     return served
+
+
+def daily_counts_of(
+    served: dict[str, list[dict[str, Any]]], *, falling: str | None
+) -> dict[str, list[tuple[int, int, int, int]]]:
+    """31 days of counts per template: 200 sent a day, 62% read; the one named `falling` read
+    at 31% over the last 3 days."""
+    counts = {}
+    for templates in served.values():
+        for template in templates:
+            fall = template.get("name") == falling
+            counts[str(template["id"])] = [
+                (days_ago, 200, 196, 61 if fall and days_ago < 3 else 122) for days_ago in range(31)
+            ]
+    return counts
 
 
 def make_server(
