@@ -174,12 +174,13 @@ class CampaignAdmin(OrganizationScopedAdmin):
                 services.update_campaign(
                     campaign=obj, name=data["name"], auto_resume=data["auto_resume"]
                 )
-                services.set_fallbacks(
-                    campaign=obj,
-                    templates=form.fallbacks(),
-                    switch_back=data["switch_back"],
-                    actor=request.user,
-                )
+                if {"switch_back", *FALLBACK_FIELDS} & set(form.changed_data):
+                    services.set_fallbacks(
+                        campaign=obj,
+                        templates=form.fallbacks(),
+                        switch_back=data["switch_back"],
+                        actor=request.user,
+                    )
             else:
                 created = services.create_campaign(
                     template=data["template"],
