@@ -526,7 +526,7 @@ def switch_back_campaigns_of_templates(template_ids: Sequence[UUID]) -> list[Swi
         original_template_id__in=list(template_ids),
         switch_back=True,
         deleted_at__isnull=True,
-    )
+    ).exclude(status__in=[Campaign.Status.COMPLETED, Campaign.Status.CANCELLED])
     now = timezone.now()
     rows = update_returning(
         returning,
