@@ -186,3 +186,14 @@ def latest_failed_notifications(
         .select_related("channel", "alert")
         .order_by("-pk")[:limit]
     )
+
+
+def campaigns_on_fallbacks(*, organization: Organization) -> QuerySet[Campaign]:
+    """The organization's campaigns sending through a fallback template, latest switch first."""
+    return (
+        Campaign.objects.filter(
+            organization=organization, original_template__isnull=False, deleted_at__isnull=True
+        )
+        .select_related("template", "original_template")
+        .order_by("-switched_at", "name")
+    )

@@ -322,3 +322,17 @@ def test_the_demo_keeps_order_notifications_sending_through_its_fallback(client)
     critical = client.get("/api/v1/whatsapp/templates/critical").json()["critical_templates"]
     row = next(t for t in critical if t["name"] == "order_update")
     assert row["campaigns_summary"] == "1 campaign moved to a fallback, 1 paused"
+
+
+def test_the_dashboard_lists_campaigns_sending_through_a_fallback(
+    client, admin_client, member, campaign, spring_sale, v2
+):
+    put_fallbacks(admin_client, campaign, [v2], switch_back=True)
+    deliver(client, spring_sale, "DISABLED", reason="SCAM")
+    client.force_login(member)
+
+    page = client.get("/dashboard/sections/campaigns/").content.decode()
+
+    assert f'data-fallback-campaign-id="{campaign.pk}"' in page
+    assert "spring_sale was disabled by Meta: scam" in page
+    assert "Yes, when Meta lets spring_sale send again" in page

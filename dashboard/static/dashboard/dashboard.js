@@ -118,6 +118,7 @@
     "template.category_changed": function () { refreshSoon(["templates"]); },
     "campaigns.paused": function () { refreshSoon(["campaigns"]); },
     "campaigns.resumed": function () { refreshSoon(["campaigns"]); },
+    "campaigns.switched": function () { refreshSoon(["campaigns", "critical"]); },
     "alert.created": function () { refreshSoon(["alerts"]); },
     "alert.updated": function () { refreshSoon(["alerts"]); },
     "alert.acknowledged": function () { refreshSoon(["alerts"]); },
