@@ -54,8 +54,8 @@ webhook: $(VENV)/.runtime-installed
 # A local stand-in for Meta's Graph API, serving the demo's templates (see README);
 # BLOCK="<waba or number id> …" makes Meta's health check answer BLOCKED for them.
 graph: demo
-	$(PY) manage.py fake_graph_api --port $(GRAPH_PORT) --store-token $(if $(FILE),--file $(FILE)) \
-	    $(foreach id,$(BLOCK),--block $(id))
+	$(PY) manage.py fake_graph_api --port $(GRAPH_PORT) --store-token --falling-read-rate welcome \
+	    $(if $(FILE),--file $(FILE)) $(foreach id,$(BLOCK),--block $(id))
 
 test: $(VENV)/.dev-installed
 	$(PY) manage.py makemigrations --check --dry-run

@@ -4,11 +4,13 @@ once for Meta's webhook, the sync and the health check."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from alerts.models import Alert
 from templates_app.changes import AccountEventKind, ChangeKind, TemplateChange
 from templates_app.models import TemplateStatus, WhatsAppTemplate
+from templates_app.pause_ladder import SECOND_PAUSE, disable_warning, format_moment
 from templates_app.reasons import QUALITY_WORDS, reason_phrase
 
 Kind = Alert.Kind
@@ -42,8 +44,12 @@ QUALITY_RULES: dict[str, Rule] = {
     "RED": Rule(
         Kind.TEMPLATE_QUALITY_RED, Severity.CRITICAL, f"has {QUALITY_WORDS['RED']} quality"
     ),
+    # One step from RED: the warning says what RED would do.
     "YELLOW": Rule(
-        Kind.TEMPLATE_QUALITY_YELLOW, Severity.WARNING, f"has {QUALITY_WORDS['YELLOW']} quality"
+        Kind.TEMPLATE_QUALITY_YELLOW,
+        Severity.WARNING,
+        f"has {QUALITY_WORDS['YELLOW']} quality: at RED, Meta pauses it (3 hours the first "
+        "time, 6 the second) and then disables it",
     ),
 }
 CATEGORY_MISMATCH = Rule(Kind.TEMPLATE_CATEGORY_MISMATCH, Severity.INFO, "is in the wrong category")
@@ -53,10 +59,46 @@ PENDING_TOO_LONG = Rule(
     "has waited for Meta's review for more than 48 hours",
 )
 
+# Meta's pause ladder: the step before a disable is critical.
+SECOND_PAUSE_RULE = Rule(
+    Kind.TEMPLATE_SECOND_PAUSE,
+    Severity.CRITICAL,
+    "was paused a second time by Meta: Meta disables it at the next RED rating",
+)
+PAUSE_OVERDUE_KINDS = frozenset({Kind.TEMPLATE_PAUSE_OVERDUE})
+
+
+def flagged_for_disable_rule(disable_date: datetime) -> Rule:
+    """A FLAGGED template with Meta's disable date: critical, the date in its title."""
+    return Rule(
+        Kind.TEMPLATE_FLAGGED_FOR_DISABLE,
+        Severity.CRITICAL,
+        f"was flagged by Meta: {disable_warning(disable_date)}",
+    )
+
+
+def pause_overdue_rule(expected_back_at: datetime, *, late_by: str) -> Rule:
+    return Rule(
+        Kind.TEMPLATE_PAUSE_OVERDUE,
+        Severity.WARNING,
+        f"is still paused {late_by} after it was expected back ({format_moment(expected_back_at)})",
+    )
+
+
 QUALITY_KINDS = frozenset({Kind.TEMPLATE_QUALITY_RED, Kind.TEMPLATE_QUALITY_YELLOW})
 # A new alert of the key replaces the open alerts of these kinds (resolved as escalated).
 ESCALATES: dict[str, frozenset[str]] = {
-    Kind.TEMPLATE_DISABLED: frozenset({Kind.TEMPLATE_PAUSED, Kind.TEMPLATE_FLAGGED}),
+    Kind.TEMPLATE_DISABLED: frozenset(
+        {
+            Kind.TEMPLATE_PAUSED,
+            Kind.TEMPLATE_FLAGGED,
+            Kind.TEMPLATE_SECOND_PAUSE,
+            Kind.TEMPLATE_FLAGGED_FOR_DISABLE,
+            Kind.TEMPLATE_PAUSE_OVERDUE,
+        }
+    ),
+    Kind.TEMPLATE_SECOND_PAUSE: frozenset({Kind.TEMPLATE_PAUSED, Kind.TEMPLATE_PAUSE_OVERDUE}),
+    Kind.TEMPLATE_FLAGGED_FOR_DISABLE: frozenset({Kind.TEMPLATE_FLAGGED}),
     Kind.TEMPLATE_QUALITY_RED: frozenset({Kind.TEMPLATE_QUALITY_YELLOW}),
 }
 # A template APPROVED again (approved, reinstated, pause lifted) is well again in these ways.
@@ -67,6 +109,9 @@ RESOLVED_BY_APPROVAL = frozenset(
         Kind.TEMPLATE_FLAGGED,
         Kind.TEMPLATE_REJECTED,
         Kind.TEMPLATE_PENDING_TOO_LONG,
+        Kind.TEMPLATE_SECOND_PAUSE,
+        Kind.TEMPLATE_FLAGGED_FOR_DISABLE,
+        Kind.TEMPLATE_PAUSE_OVERDUE,
     }
 )
 
@@ -100,7 +145,10 @@ def consequences(change: TemplateChange) -> list[Raise | Resolve]:
             found.append(Resolve(RESOLVED_BY_APPROVAL))
         elif change.previous == TemplateStatus.PENDING:
             found.append(Resolve(frozenset({Kind.TEMPLATE_PENDING_TOO_LONG})))
-        rule = STATUS_RULES.get(change.new)
+        elif change.new == TemplateStatus.PAUSED:
+            # A new pause: the last one's lateness is over.
+            found.append(Resolve(PAUSE_OVERDUE_KINDS))
+        rule = _ladder_rule(change) or STATUS_RULES.get(change.new)
         if rule is not None:
             found.append(Raise(rule))
         return found
@@ -115,13 +163,32 @@ def consequences(change: TemplateChange) -> list[Raise | Resolve]:
     return []
 
 
+def _ladder_rule(change: TemplateChange) -> Rule | None:
+    """The critical steps of Meta's ladder: a second pause, a flag with a disable date."""
+    if change.new == TemplateStatus.PAUSED and change.details.get("pause_title") == SECOND_PAUSE:
+        return SECOND_PAUSE_RULE
+    disable_date = change.details.get("disable_date")
+    if change.new == TemplateStatus.FLAGGED and isinstance(disable_date, datetime):
+        return flagged_for_disable_rule(disable_date)
+    return None
+
+
 def alert_title(
-    template: WhatsAppTemplate, rule: Rule, *, reason_code: str = "", campaigns_paused: int = 0
+    template: WhatsAppTemplate,
+    rule: Rule,
+    *,
+    reason_code: str = "",
+    campaigns_paused: int = 0,
+    campaigns_switched: int = 0,
 ) -> str:
-    """`Template spring_sale (en_US) was disabled by Meta: scam. 3 campaigns paused.`"""
+    """`Template spring_sale (en_US) was disabled by Meta: scam. 2 campaigns moved to a
+    fallback. 1 campaign paused.`"""
     title = f"Template {template.name} ({template.language}) {rule.predicate}"
     phrase = reason_phrase(reason_code) if rule.kind not in QUALITY_KINDS else ""
     title += f": {phrase}." if phrase else "."
+    if campaigns_switched:
+        noun = "campaign" if campaigns_switched == 1 else "campaigns"
+        title += f" {campaigns_switched} {noun} moved to a fallback."
     if campaigns_paused:
         noun = "campaign" if campaigns_paused == 1 else "campaigns"
         title += f" {campaigns_paused} {noun} paused."

@@ -40,8 +40,11 @@ class Action(StrEnum):
     TEMPLATE_CHANGED_IN_ADMIN = "template.admin_changed"
     TEMPLATE_DELETED_IN_ADMIN = "template.admin_deleted"
     TEMPLATE_DELETED = "template.deleted"
+    TEMPLATE_UNPAUSE_REQUESTED = "template.unpause_requested"
     CAMPAIGN_PAUSED = "campaign.paused"
     CAMPAIGN_RESUMED = "campaign.resumed"
+    CAMPAIGN_TEMPLATE_SWITCHED = "campaign.template_switched"
+    CAMPAIGN_FALLBACKS_SET = "campaign.fallbacks_set"
     CAMPAIGN_CANCELLED = "campaign.cancelled"
     CAMPAIGN_DELETED = "campaign.deleted"
     CAMPAIGN_ADDED_IN_ADMIN = "campaign.admin_added"
@@ -220,6 +223,19 @@ def template_change_entry(change: TemplateChange) -> Entry:
             target_id=str(template.pk),
             target_name=str(template),
             changes={"status": change.status},
+        )
+    if kind == "unpause_requested":
+        return Entry(
+            organization_id=template.organization_id,
+            actor_type=actor_type_of(change.actor),
+            actor_id=change.actor.pk if change.actor is not None else None,
+            action=Action.TEMPLATE_UNPAUSE_REQUESTED,
+            target_type=TargetType.TEMPLATE,
+            target_id=str(template.pk),
+            target_name=str(template),
+            changes={"status": change.status, **change.details},
+            reason=change.reason,
+            event_at=change.occurred_at,
         )
     changes: dict[str, Any] = {
         "event": change.what_happened,

@@ -11,10 +11,12 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from campaigns import services
+from campaigns.fallbacks import incompatibility
 from campaigns.models import Campaign
 from organizations.admin import OrganizationScopedAdmin, adopt_created, soft_deleted_objects
 from pytake.exceptions import ApplicationError
 from pytake.names import check_name
+from templates_app.models import WhatsAppTemplate
 
 STATUS_COLOURS = {
     Campaign.Status.DRAFT: "#6c757d",
@@ -52,6 +54,52 @@ class CampaignAddForm(forms.ModelForm):
         return cleaned
 
 
+FALLBACK_FIELDS = ["fallback_1", "fallback_2", "fallback_3"]
+
+
+class CampaignChangeForm(forms.ModelForm):
+    """A campaign's name, whether it resumes or switches back by itself, and its fallbacks in
+    the order they are tried, chosen among its business account's templates."""
+
+    fallback_1 = forms.ModelChoiceField(queryset=WhatsAppTemplate.objects.none(), required=False)
+    fallback_2 = forms.ModelChoiceField(queryset=WhatsAppTemplate.objects.none(), required=False)
+    fallback_3 = forms.ModelChoiceField(queryset=WhatsAppTemplate.objects.none(), required=False)
+
+    class Meta:
+        model = Campaign
+        fields = ["name", "auto_resume", "switch_back"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        campaign = self.instance
+        own = campaign.original_template or campaign.template
+        # Scoped to the campaign's own organization and business account.
+        choices = WhatsAppTemplate.objects.filter(
+            organization_id=campaign.organization_id,
+            business_account_id=own.business_account_id,
+            deleted_at__isnull=True,
+        ).exclude(pk=own.pk)
+        chosen = list(campaign.fallbacks.values_list("template_id", flat=True))
+        for position, name in enumerate(FALLBACK_FIELDS):
+            self.fields[name].queryset = choices
+            self.fields[name].help_text = "Tried in this order when Meta blocks the template."
+            if position < len(chosen):
+                self.initial[name] = chosen[position]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        own = self.instance.original_template or self.instance.template
+        for name in FALLBACK_FIELDS:
+            template = cleaned.get(name)
+            problem = incompatibility(own, template) if template is not None else ""
+            if problem:
+                self.add_error(name, problem)
+        return cleaned
+
+    def fallbacks(self) -> list[WhatsAppTemplate]:
+        return [self.cleaned_data[name] for name in FALLBACK_FIELDS if self.cleaned_data[name]]
+
+
 @admin.register(Campaign)
 class CampaignAdmin(OrganizationScopedAdmin):
     organization_field = "organization"
@@ -80,8 +128,13 @@ class CampaignAdmin(OrganizationScopedAdmin):
     fields = [
         "name",
         "auto_resume",
+        "switch_back",
+        *FALLBACK_FIELDS,
         "organization",
         "template",
+        "original_template",
+        "switch_reason",
+        "switched_at",
         "status",
         "pause_reason",
         "paused_at",
@@ -90,7 +143,7 @@ class CampaignAdmin(OrganizationScopedAdmin):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = fields[2:]
+    readonly_fields = fields[6:]
     actions = ["pause_selected", "resume_selected", "cancel_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
@@ -100,6 +153,9 @@ class CampaignAdmin(OrganizationScopedAdmin):
         if obj is None:
             kwargs["form"] = self.add_form
             kwargs["fields"] = self.add_form.Meta.fields
+        else:
+            kwargs["form"] = CampaignChangeForm
+            kwargs["fields"] = [*CampaignChangeForm.Meta.fields, *FALLBACK_FIELDS]
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Campaign | None = None) -> list[str]:
@@ -118,6 +174,13 @@ class CampaignAdmin(OrganizationScopedAdmin):
                 services.update_campaign(
                     campaign=obj, name=data["name"], auto_resume=data["auto_resume"]
                 )
+                if {"switch_back", *FALLBACK_FIELDS} & set(form.changed_data):
+                    services.set_fallbacks(
+                        campaign=obj,
+                        templates=form.fallbacks(),
+                        switch_back=data["switch_back"],
+                        actor=request.user,
+                    )
             else:
                 created = services.create_campaign(
                     template=data["template"],

@@ -40,6 +40,29 @@ class Campaign(models.Model):
     auto_resume = models.BooleanField(
         default=False, help_text="Resume by itself when Meta reinstates the template."
     )
+    # Set while the campaign sends through a fallback: the template it was created with.
+    original_template = models.ForeignKey(
+        WhatsAppTemplate,
+        on_delete=models.PROTECT,
+        related_name="campaigns_moved_away",
+        null=True,
+        blank=True,
+        help_text="The template the campaign left for a fallback while Meta blocked it.",
+    )
+    switched_from = models.ForeignKey(
+        WhatsAppTemplate,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The template the campaign last moved from.",
+    )
+    switch_back = models.BooleanField(
+        default=False,
+        help_text="Return to the original template by itself when Meta lets it send again.",
+    )
+    switched_at = models.DateTimeField(null=True, blank=True)
+    switch_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -62,3 +85,27 @@ class Campaign(models.Model):
             and self.deleted_at is None
             and not self.template.is_blocked
         )
+
+
+class CampaignFallback(models.Model):
+    """One of a campaign's fallback templates, in the order they are tried."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="fallbacks")
+    template = models.ForeignKey(
+        WhatsAppTemplate, on_delete=models.PROTECT, related_name="fallback_for"
+    )
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["campaign", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "template"], name="campaign_fallback_unique_template"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "position"], name="campaign_fallback_unique_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.template_id}"

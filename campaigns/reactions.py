@@ -21,7 +21,8 @@ from campaigns import services
 from campaigns.models import Campaign
 from live.broadcast import MessageType, message
 from templates_app.changes import ChangeKind, Effect, ReactionContext, TemplateChange
-from templates_app.models import BLOCKED_STATUSES, SENDABLE_STATUSES
+from templates_app.models import BLOCKED_STATUSES, SENDABLE_STATUSES, WhatsAppTemplate
+from templates_app.reasons import reason_phrase
 
 
 class Direction(Enum):
@@ -64,8 +65,12 @@ def react(changes: Sequence[TemplateChange], context: ReactionContext) -> None:
                 reasons = {
                     pk: services.template_reason(change) for pk, (_, change) in caused.items()
                 }
+                if direction is Direction.PAUSE:  # a usable fallback first: keep sending
+                    _switch_to_fallbacks(context, caused)
                 moved = move(reasons)
                 _leave(context, direction, caused, reasons, moved)
+                if direction is Direction.RESUME:
+                    _switch_back(context, caused)
                 sign = 1 if direction is Direction.PAUSE else -1
                 for campaign in moved:
                     position = caused[campaign.template_id][0]
@@ -167,3 +172,96 @@ def _held_by(template_ids: set[Any]) -> dict[Any, int]:
         .order_by()
     )
     return {**dict.fromkeys(template_ids, 0), **dict(rows)}
+
+
+# --- fallback templates -------------------------------------------------------------------------
+
+
+def block_sentence(change: TemplateChange) -> str:
+    """`spring_sale was disabled by Meta: scam`"""
+    sentence = f"{change.template.name} was {change.new.replace('_', ' ').lower()} by Meta"
+    phrase = reason_phrase(change.reason_code)
+    return f"{sentence}: {phrase}" if phrase else sentence
+
+
+def _switch_to_fallbacks(
+    context: ReactionContext, caused: dict[Any, tuple[int, TemplateChange]]
+) -> None:
+    why = {pk: block_sentence(change) for pk, (_, change) in caused.items()}
+    switched = services.switch_campaigns_of_templates(why)
+    for campaign in switched:
+        position = caused[campaign.from_template_id][0]
+        context.campaigns_switched.setdefault(campaign.from_template_id, []).append(campaign.pk)
+        context.campaigns_switched_at[position] = context.campaigns_switched_at.get(position, 0) + 1
+    _leave_switched(context, caused, switched, lambda change: why[change.template.pk])
+
+
+def _switch_back(context: ReactionContext, caused: dict[Any, tuple[int, TemplateChange]]) -> None:
+    switched = services.switch_back_campaigns_of_templates(list(caused))
+    _leave_switched(
+        context,
+        {campaign.to_template_id: caused[campaign.to_template_id] for campaign in switched},
+        switched,
+        lambda change: f"{change.template.name} can send again",
+        by="to",
+    )
+
+
+def _leave_switched(
+    context: ReactionContext,
+    caused: dict[Any, tuple[int, TemplateChange]],
+    switched: list[services.Switched],
+    why: Any,
+    *,
+    by: str = "from",
+) -> None:
+    """Each switched campaign's audit entry, and one live message per template and target."""
+    if not switched:
+        return
+    names = dict(
+        WhatsAppTemplate.objects.filter(
+            pk__in={c.from_template_id for c in switched} | {c.to_template_id for c in switched}
+        ).values_list("pk", "name")
+    )
+    groups: dict[tuple[Any, Any], list[services.Switched]] = defaultdict(list)
+    for campaign in switched:
+        groups[(campaign.from_template_id, campaign.to_template_id)].append(campaign)
+    for (from_id, to_id), campaigns in groups.items():
+        position, change = caused[from_id if by == "from" else to_id]
+        reason = f"switched from {names[from_id]} to {names[to_id]}: {why(change)}"
+        for campaign in campaigns:
+            context.audit_entries.append(
+                Effect(
+                    position,
+                    audit.Entry(
+                        organization_id=change.template.organization_id,
+                        actor_type=audit.actor_type_of_source(change.source),
+                        action=audit.Action.CAMPAIGN_TEMPLATE_SWITCHED,
+                        target_type=audit.TargetType.CAMPAIGN,
+                        target_id=str(campaign.pk),
+                        target_name=campaign.name,
+                        changes={
+                            "event": change.what_happened,
+                            "template": [names[from_id], names[to_id]],
+                        },
+                        reason=reason,
+                        event_at=change.occurred_at,
+                        delivery_id=change.delivery_id,
+                    ),
+                )
+            )
+        context.live_messages.append(
+            Effect(
+                position,
+                message(
+                    change.template.organization_id,
+                    MessageType.CAMPAIGNS_SWITCHED,
+                    {
+                        "template_id": from_id,
+                        "to_template_id": to_id,
+                        "campaign_ids": [campaign.pk for campaign in campaigns],
+                        "reason": reason,
+                    },
+                ),
+            )
+        )

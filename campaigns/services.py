@@ -6,23 +6,36 @@ the template before they reach here; `resume_campaign` and `create_campaign` do 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit import services as audit
-from campaigns.models import Campaign
+from campaigns.fallbacks import incompatibility
+from campaigns.models import Campaign, CampaignFallback
 from live.broadcast import MessageType, broadcast
 from organizations.models import User
 from pytake.db import update_returning
 from pytake.exceptions import ApplicationError, ConflictError
 from pytake.names import check_name
 from templates_app.changes import TemplateChange
-from templates_app.models import WhatsAppTemplate
+from templates_app.models import TemplateStatus, WhatsAppTemplate
 from templates_app.services.sending_path import account_cannot_send, campaign_blockers
 
 
@@ -385,3 +398,177 @@ def _by_template(values: Mapping[UUID, str]) -> Value | Case:
         *(When(template_id=pk, then=Value(value)) for pk, value in values.items()),
         output_field=CharField(),
     )
+
+
+# --- fallback templates -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_fallbacks(
+    *,
+    campaign: Campaign,
+    templates: Sequence[WhatsAppTemplate],
+    switch_back: bool,
+    actor: User | None = None,
+) -> Campaign:
+    """Name the campaign's fallback templates, in the order they are tried; 400 naming the part
+    that differs when one cannot stand in for the campaign's template (`fallbacks.incompatibility`).
+    """
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _refuse_deleted(campaign)
+    own = WhatsAppTemplate.objects.get(pk=campaign.original_template_id or campaign.template_id)
+    problems = [
+        problem for problem in (incompatibility(own, template) for template in templates) if problem
+    ]
+    if len({template.pk for template in templates}) != len(templates):
+        problems.append("A fallback template is named twice.")
+    if problems:
+        raise ApplicationError(problems[0], extra={"fallback_templates": problems})
+    CampaignFallback.objects.filter(campaign=campaign).delete()
+    CampaignFallback.objects.bulk_create(
+        CampaignFallback(campaign=campaign, template=template, position=position)
+        for position, template in enumerate(templates, start=1)
+    )
+    campaign.switch_back = switch_back
+    campaign.save(update_fields=["switch_back", "updated_at"])
+    _record_person(
+        campaign,
+        actor=actor,
+        action=audit.Action.CAMPAIGN_FALLBACKS_SET,
+        changes={
+            "fallback_templates": [str(template) for template in templates],
+            "switch_back": switch_back,
+        },
+        reason="",
+    )
+    return campaign
+
+
+@transaction.atomic
+def switch_campaign_template(
+    campaign: Campaign, *, template: WhatsAppTemplate, actor: User | None
+) -> Campaign:
+    """A person moves a campaign to one of its fallbacks, or back to its original template."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _refuse_deleted(campaign)
+    original_id = campaign.original_template_id or campaign.template_id
+    if template.pk == campaign.template_id:
+        raise ConflictError(f"Campaign {campaign.name} already sends {template.name}.")
+    allowed = template.pk == original_id or campaign.fallbacks.filter(template=template).exists()
+    if not allowed:
+        raise ApplicationError(
+            f"{template.name} is not one of the fallback templates of {campaign.name}.",
+            extra={"template": [f"{template.name} is not one of its fallback templates."]},
+        )
+    if template.is_blocked:
+        raise ConflictError(f"Template {template.name} is {template.status}: it cannot send.")
+    previous = campaign.template
+    campaign.template = template
+    campaign.original_template_id = None if template.pk == original_id else original_id
+    campaign.switched_at = timezone.now()
+    campaign.switched_from = previous
+    campaign.switch_reason = f"switched by hand from {previous.name} to {template.name}"
+    campaign.save(
+        update_fields=[
+            "template",
+            "switched_from",
+            "original_template",
+            "switched_at",
+            "switch_reason",
+            "updated_at",
+        ]
+    )
+    _record_person(
+        campaign,
+        actor=actor,
+        action=audit.Action.CAMPAIGN_TEMPLATE_SWITCHED,
+        changes={"template": [previous.name, template.name]},
+        reason=campaign.switch_reason,
+    )
+    broadcast(
+        campaign.organization_id,
+        MessageType.CAMPAIGNS_SWITCHED,
+        {
+            "template_id": previous.pk,
+            "to_template_id": template.pk,
+            "campaign_ids": [campaign.pk],
+            "reason": campaign.switch_reason,
+        },
+    )
+    return campaign
+
+
+class Switched(NamedTuple):
+    """A campaign moved by Meta's news from one template to another (a fallback, or back)."""
+
+    pk: UUID
+    name: str
+    from_template_id: UUID
+    to_template_id: UUID
+
+
+def _usable_fallbacks() -> QuerySet[CampaignFallback]:
+    """The fallbacks of the outer campaign that can send now, first first: APPROVED (not
+    paused, not flagged for disabling), not deleted, not the template it sends now."""
+    return (
+        CampaignFallback.objects.filter(
+            campaign_id=OuterRef("pk"),
+            template__status=TemplateStatus.APPROVED,
+            template__deleted_at__isnull=True,
+        )
+        .exclude(template_id=OuterRef("template_id"))
+        .order_by("position")
+    )
+
+
+def switch_campaigns_of_templates(reasons: Mapping[UUID, str]) -> list[Switched]:
+    """Move every sending campaign of the blocked templates `reasons` names to its first
+    fallback that can send: one UPDATE … RETURNING. Those with none are left for the pause."""
+    if not reasons:
+        return []
+    moving = Campaign.objects.filter(
+        template_id__in=list(reasons),
+        status__in=Campaign.SENDING_STATUSES,
+        deleted_at__isnull=True,
+    ).filter(Exists(_usable_fallbacks()))
+    now = timezone.now()
+    # In an UPDATE, `template` on the right-hand side is the value before this statement.
+    rows = update_returning(
+        moving,
+        {
+            "template": Subquery(_usable_fallbacks().values("template_id")[:1]),
+            "switched_from": F("template"),
+            "original_template": Coalesce(F("original_template"), F("template")),
+            "switched_at": now,
+            "switch_reason": _by_template(reasons),
+            "updated_at": now,
+        },
+        returning=["id", "name", "switched_from", "template"],
+    )
+    return [Switched(*row) for row in rows]
+
+
+def switch_back_campaigns_of_templates(template_ids: Sequence[UUID]) -> list[Switched]:
+    """Return the campaigns that opted in to their original template, sendable again: one
+    UPDATE … RETURNING."""
+    if not template_ids:
+        return []
+    returning = Campaign.objects.filter(
+        original_template_id__in=list(template_ids),
+        switch_back=True,
+        deleted_at__isnull=True,
+    ).exclude(status__in=[Campaign.Status.COMPLETED, Campaign.Status.CANCELLED])
+    now = timezone.now()
+    rows = update_returning(
+        returning,
+        {
+            "template": F("original_template"),
+            "switched_from": F("template"),
+            "original_template": None,
+            "switched_at": now,
+            "switch_reason": "",
+            "updated_at": now,
+        },
+        returning=["id", "name", "switched_from", "template"],
+    )
+    return [Switched(*row) for row in rows]

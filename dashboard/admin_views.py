@@ -33,7 +33,9 @@ from pytake.exceptions import ApplicationError
 from templates_app.admin import badge_html
 from templates_app.attention import ACTION_REQUIRED, Severity, needs_attention
 from templates_app.badges import current_reason, quality_badge, status_badge
+from templates_app.charts import read_rate_svg
 from templates_app.models import WebhookDelivery, WhatsAppTemplate
+from templates_app.selectors import daily_counts_of, pause_ladder_of
 from templates_app.sending_path_health import sending_path_of
 
 HISTORY_PAGE_SIZE = 10
@@ -133,6 +135,8 @@ class HealthViews:
             "campaigns": selectors.template_campaigns(template=template),
             "alerts": selectors.template_open_alerts(template=template),
             "can_act": can_administer(request.user, template.organization_id),
+            "ladder": pause_ladder_of(template),
+            "read_rate_chart": read_rate_svg(daily_counts_of(template)),
         }
 
     def acknowledge_alert_view(self, request: HttpRequest, object_id: str, alert_id: UUID):

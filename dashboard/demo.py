@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignFallback
 from organizations.models import Organization, User
 from templates_app.models import BusinessAccount, PhoneNumber, QualityScore, WhatsAppTemplate
 
@@ -17,10 +17,15 @@ DEMO_PHONE_NUMBER_ID = "106540352242922"
 # name, language, category, status, quality, Meta template id
 DEMO_TEMPLATES = [
     ("order_update", "en_US", "UTILITY", "APPROVED", QualityScore.GREEN, "1234567890123456"),
+    # The fallback of "Order notifications": same account, language, category and components.
+    ("order_update_v2", "en_US", "UTILITY", "APPROVED", QualityScore.GREEN, "1234567890123457"),
     ("welcome", "pt_BR", "MARKETING", "APPROVED", QualityScore.YELLOW, "1111111111111111"),
     ("spring_sale", "en_US", "MARKETING", "PAUSED", QualityScore.RED, "2222222222222222"),
     ("login_code", "en_US", "AUTHENTICATION", "PENDING", QualityScore.UNKNOWN, None),
 ]
+
+# campaign name → its fallback templates, in order (it switches back when Meta allows)
+DEMO_FALLBACKS = {"Order notifications": ["order_update_v2"]}
 
 # campaign name, template name, status, auto_resume
 DEMO_CAMPAIGNS = [
@@ -90,10 +95,11 @@ def load_demo_data() -> DemoData:
     for name, template_name, status, auto_resume in DEMO_CAMPAIGNS:
         template = templates[template_name]
         paused = status == Campaign.Status.PAUSED
-        Campaign.objects.get_or_create(
+        campaign, _ = Campaign.objects.get_or_create(
             organization=organization,
             name=name,
             defaults={
+                "switch_back": name in DEMO_FALLBACKS,
                 "template": template,
                 "status": status,
                 "auto_resume": auto_resume,
@@ -107,4 +113,8 @@ def load_demo_data() -> DemoData:
                 ),
             },
         )
+        for position, fallback in enumerate(DEMO_FALLBACKS.get(name, []), start=1):
+            CampaignFallback.objects.get_or_create(
+                campaign=campaign, template=templates[fallback], defaults={"position": position}
+            )
     return DemoData(organization=organization, admin=admin, phone_number=number)

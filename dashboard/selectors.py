@@ -34,6 +34,18 @@ def campaigns_affected_count() -> Coalesce:
     )
 
 
+def campaigns_switched_count() -> Coalesce:
+    """Per template: the campaigns that moved from it to a fallback and send from there."""
+    moved = (
+        Campaign.objects.filter(original_template=OuterRef("pk"), deleted_at__isnull=True)
+        .order_by()
+        .values("original_template")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(moved, output_field=IntegerField()), 0)
+
+
 def _count_per_template(rows: QuerySet) -> Coalesce:
     """How many of `rows` point at each template, as a correlated subquery.
 
@@ -173,4 +185,15 @@ def latest_failed_notifications(
         )
         .select_related("channel", "alert")
         .order_by("-pk")[:limit]
+    )
+
+
+def campaigns_on_fallbacks(*, organization: Organization) -> QuerySet[Campaign]:
+    """The organization's campaigns sending through a fallback template, latest switch first."""
+    return (
+        Campaign.objects.filter(
+            organization=organization, original_template__isnull=False, deleted_at__isnull=True
+        )
+        .select_related("template", "original_template")
+        .order_by("-switched_at", "name")
     )

@@ -39,7 +39,10 @@ def _alerts(organization: Organization) -> dict[str, Any]:
 
 
 def _campaigns(organization: Organization) -> dict[str, Any]:
-    return {"campaigns": selectors.paused_campaigns(organization=organization)}
+    return {
+        "campaigns": selectors.paused_campaigns(organization=organization),
+        "on_fallbacks": selectors.campaigns_on_fallbacks(organization=organization),
+    }
 
 
 # Each section of the page: what it shows, rendered by dashboard/sections/<name>.html.

@@ -41,6 +41,7 @@ class MessageType(StrEnum):
     TEMPLATE_CATEGORY_CHANGED = "template.category_changed"
     CAMPAIGNS_PAUSED = "campaigns.paused"
     CAMPAIGNS_RESUMED = "campaigns.resumed"
+    CAMPAIGNS_SWITCHED = "campaigns.switched"
     ALERT_CREATED = "alert.created"
     ALERT_UPDATED = "alert.updated"
     ALERT_ACKNOWLEDGED = "alert.acknowledged"

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 # (a webhook delivery, a page of a sync, a person's action): see `templates_app.changes`. Each
 # reads what the ones before it left in the context (alerts count the campaigns paused).
 TEMPLATE_REACTIONS = [
+    "templates_app.services.pauses.record_pauses",  # keep each pause of Meta's pause ladder
     "campaigns.reactions.react",  # pause or resume the campaigns of blocked or sendable templates
     "alerts.reactions.react",  # raise, repeat, escalate or resolve alerts
     "audit.reactions.react",  # one INSERT of every entry of the unit of work
@@ -282,6 +283,7 @@ JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=30)
 TEMPLATE_HEALTH_COUNTS = {
     "open_alerts": "dashboard.selectors.open_alerts_count",
     "campaigns_affected": "dashboard.selectors.campaigns_affected_count",
+    "campaigns_switched": "dashboard.selectors.campaigns_switched_count",
 }
 
 # Meta's Graph API, for syncing templates; tests and the demo point it at a local stand-in.
@@ -300,6 +302,18 @@ GRAPH_API_BACKOFF_SECONDS = env.float("GRAPH_API_BACKOFF_SECONDS", default=1.0)
 GRAPH_API_MAX_WAIT_SECONDS = env.float("GRAPH_API_MAX_WAIT_SECONDS", default=60.0)
 # A sync still "running" after this long is taken for dead (its worker stopped).
 TEMPLATE_SYNC_STALE_AFTER_SECONDS = env.int("TEMPLATE_SYNC_STALE_AFTER_SECONDS", default=1800)
+# How far back a template's pauses count on Meta's pause ladder (a first pause, a second, then a
+# disable); Meta does not publish its window, so every pause is kept and these days are shown.
+TEMPLATE_PAUSE_WINDOW_DAYS = env.int("TEMPLATE_PAUSE_WINDOW_DAYS", default=30)
+# A template still paused this long after it was expected back raises an alert of its own.
+TEMPLATE_PAUSE_OVERDUE_MINUTES = env.int("TEMPLATE_PAUSE_OVERDUE_MINUTES", default=60)
+# A template's read rate over the last READ_RATE_RECENT_DAYS (3) that fell at least this many
+# percent below its own baseline (the READ_RATE_BASELINE_DAYS, 28, before) raises a warning,
+# when at least READ_RATE_MIN_SENT messages (100) were sent in the recent days.
+READ_RATE_FALL_PERCENT = env.int("READ_RATE_FALL_PERCENT", default=30)
+READ_RATE_MIN_SENT = env.int("READ_RATE_MIN_SENT", default=100)
+READ_RATE_RECENT_DAYS = env.int("READ_RATE_RECENT_DAYS", default=3)
+READ_RATE_BASELINE_DAYS = env.int("READ_RATE_BASELINE_DAYS", default=28)
 
 # Fernet keys for secrets at rest (Meta access tokens, notification signing secrets; see
 # pytake/crypto.py), comma-separated: the first encrypts,

@@ -16,10 +16,12 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from alerts.services.lifecycle import raise_pending_too_long
+from alerts.services.lifecycle import raise_overdue_pauses, raise_pending_too_long
+from alerts.services.read_rates import raise_read_rate_warnings
 from alerts.tasks import send_due
 from live.services import prune_live_messages as delete_live_messages
 from scheduling.services import prune_job_runs as delete_job_runs
+from templates_app.services.daily_counts import refresh_daily_counts
 from templates_app.services.deliveries import prune_deliveries
 from templates_app.services.sending_path import end_expired_restrictions
 from templates_app.services.sync import request_scheduled_syncs
@@ -54,6 +56,21 @@ def check_pending_templates() -> str:
 def end_restrictions() -> str:
     ended = end_expired_restrictions()
     return f"Restrictions ended for {len(ended)} business account(s)."
+
+
+def check_overdue_pauses() -> str:
+    late_by = timedelta(minutes=settings.TEMPLATE_PAUSE_OVERDUE_MINUTES)
+    raised = raise_overdue_pauses(now=timezone.now(), late_by=late_by)
+    return f"{len(raised)} new alert(s) for templates still paused after they were due back."
+
+
+def refresh_template_analytics() -> str:
+    """Meta's daily counts of the last 31 days, then the warnings of falling read rates."""
+    kept, failed = refresh_daily_counts()
+    raised = raise_read_rate_warnings(now=timezone.now())
+    return f"{kept} daily point(s) kept; {len(raised)} read-rate warning(s)" + (
+        f"; failed: {'; '.join(failed)}" if failed else "."
+    )
 
 
 def send_due_notifications() -> str:
@@ -112,6 +129,20 @@ JOBS: tuple[ScheduledJob, ...] = (
         run=check_pending_templates,
         cron={"minute": "*/10"},
         description="An alert for each template waiting for Meta's review over 48 hours.",
+    ),
+    ScheduledJob(
+        name="check_overdue_pauses",
+        run=check_overdue_pauses,
+        cron={"minute": "*/5"},
+        description="An alert for each template still paused an hour after Meta's pause was "
+        "due to end.",
+    ),
+    ScheduledJob(
+        name="refresh_template_analytics",
+        run=refresh_template_analytics,
+        cron={"hour": "4", "minute": "0"},
+        description="Meta's daily counts of every template (the last 31 days), then a warning "
+        "for each template whose read rate fell well below its own baseline.",
     ),
     ScheduledJob(
         name="sync_templates",

@@ -32,9 +32,9 @@ from templates_app.models import (
     WebhookDelivery,
     WhatsAppTemplate,
 )
-from templates_app.selectors import LAST_CHANGE_AT, with_health_counts
+from templates_app.selectors import LAST_CHANGE_AT, pause_ladder_of, with_health_counts
 from templates_app.sending_path_health import account_health, account_verdict, number_verdict
-from templates_app.services import accounts, deliveries, sync, templates
+from templates_app.services import accounts, deliveries, sync, templates, unpause
 
 
 class BusinessAccountForm(forms.ModelForm):
@@ -284,6 +284,7 @@ TEMPLATE_MAIN_FIELDS = (
     "category",
     "status",
     "quality_score",
+    "pause_ladder",
     "meta_template_id",
 )
 
@@ -361,6 +362,26 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
     def reason(self, template: WhatsAppTemplate) -> str:
         return current_reason(template) or "All is well"
 
+    @admin.display(description="Meta's pause ladder")
+    def pause_ladder(self, template: WhatsAppTemplate) -> str:
+        ladder = pause_ladder_of(template)
+        if not ladder.pauses and not ladder.sentence():
+            return "No pause in Meta's quality window"
+        rows = format_html_join(
+            "",
+            "<li>{}: {} at {}{}</li>",
+            (
+                (
+                    pause.title or "Paused",
+                    pause.description or "no description",
+                    pause.paused_at,
+                    f" (ended {pause.ended_at}, {pause.ended_by})" if pause.ended_at else "",
+                )
+                for pause in ladder.pauses
+            ),
+        )
+        return format_html("<p>{}</p><ul>{}</ul>", ladder.sentence() or "", rows)
+
     @admin.display(description="failure rate")
     def failure_rate(self, template: WhatsAppTemplate) -> str:
         if not template.sent_count:
@@ -396,6 +417,11 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
                 "<path:object_id>/sync/",
                 self.admin_site.admin_view(self.sync_view),
                 name="templates_app_whatsapptemplate_sync",
+            ),
+            path(
+                "<path:object_id>/unpause/",
+                self.admin_site.admin_view(self.unpause_view),
+                name="templates_app_whatsapptemplate_unpause",
             ),
             *super().get_urls(),
         ]
@@ -433,6 +459,25 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
                 f"Sync {run.pk} of {template.business_account} asked of Meta: "
                 "this page shows what it changes once it has run.",
             )
+        return HttpResponseRedirect(page)
+
+    def unpause_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Ask Meta to lift a pause by pacing, through the unpause service; Meta's answer shown."""
+        template = self.get_object(request, object_id)
+        if template is None:
+            return HttpResponseRedirect(reverse("admin:templates_app_whatsapptemplate_changelist"))
+        page = reverse("admin:templates_app_whatsapptemplate_change", args=[template.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page)
+        if not can_administer(request.user, template.organization_id):
+            messages.error(request, "Only an organization admin may unpause a template.")
+            return HttpResponseRedirect(page)
+        try:
+            answer = unpause.unpause_template(template=template, actor=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, answer.message)
         return HttpResponseRedirect(page)
 
     def get_fields(self, request: HttpRequest, obj: WhatsAppTemplate | None = None) -> list[str]:
@@ -493,6 +538,7 @@ TEMPLATE_ADD_FIELDS = ["phone_number", "name", "language", "category", "meta_tem
 # Meta's to say (or derived): shown, changed only by Meta's events or a sync.
 TEMPLATE_READONLY_FIELDS = [
     "id",
+    "pause_ladder",
     "organization",
     "business_account",
     "meta_template_id",

@@ -34,6 +34,8 @@ class ChangeKind(StrEnum):
     COMPONENTS = "components"
     # A person deleted the template (it is kept, marked deleted).
     DELETED = "deleted"
+    # A person asked Meta to lift a pause by pacing; `reason` is Meta's answer, in a sentence.
+    UNPAUSE_REQUESTED = "unpause_requested"
 
 
 class ChangeSource(StrEnum):
@@ -142,6 +144,10 @@ class ReactionContext:
     campaigns_paused: dict[Any, list[Any]] = field(default_factory=dict)
     campaigns_resumed: dict[Any, list[Any]] = field(default_factory=dict)
     campaigns_held: dict[int, int] = field(default_factory=dict)
+    # Campaigns moved to a fallback template (by the template they left), and how many each
+    # blocking change moved (by its position), for the alert's "2 campaigns moved to a fallback".
+    campaigns_switched: dict[Any, list[Any]] = field(default_factory=dict)
+    campaigns_switched_at: dict[int, int] = field(default_factory=dict)
     audit_entries: list[Effect] = field(default_factory=list)
     live_messages: list[Effect] = field(default_factory=list)
     new_alert_ids: list[str] = field(default_factory=list)

@@ -320,6 +320,36 @@ class GraphClient:
             params = None
         return points
 
+    def unpause_template(self, template_id: str) -> bool:
+        """`POST /{template_id}/unpause`, once (it changes what Meta does): Meta's `success`.
+
+        Raises a GraphError subclass carrying Meta's own error when Meta refuses or is out of
+        reach.
+        """
+        with self._counting:
+            self.requests_made += 1
+        try:
+            response = self._http.post(f"{self.api_root}/{template_id}/unpause")
+        except httpx.TimeoutException:
+            raise GraphUnavailable(_info("Meta's Graph API did not answer in time")) from None
+        except httpx.TransportError as exc:
+            raise GraphUnavailable(
+                _info(f"Meta's Graph API could not be reached ({type(exc).__name__})")
+            ) from None
+        if not response.is_success:
+            info = parse_error(response.content, http_status=response.status_code)
+            if info.is_token_invalid:
+                raise GraphTokenInvalid(info, http_status=response.status_code)
+            raise GraphError(info, http_status=response.status_code)
+        try:
+            body = response.json()
+        except ValueError:
+            raise GraphError(
+                _info("Meta's Graph API answered something that is not JSON"),
+                http_status=response.status_code,
+            ) from None
+        return isinstance(body, dict) and body.get("success") is True
+
     # --- one request, with Meta's errors and retries ---------------------------------------
 
     def get(self, url: str, *, params: dict[str, Any] | None = None) -> Any:

@@ -2,7 +2,8 @@
 
 It serves `GET /{version}/{waba_id}`, `GET /{version}/{waba_id}/message_templates` (pages of
 `limit`, linked by `paging.next` or, when `cursors_only`, by `paging.cursors.after` alone) and
-`GET /{version}/{waba_id}/template_analytics`, and what Meta says of the sending path:
+`GET /{version}/{waba_id}/template_analytics`, `POST /{version}/{template_id}/unpause` (the
+template APPROVED again, its id kept in `unpaused`), and what Meta says of the sending path:
 `GET /{version}/{node_id}?fields=health_status` for a WABA or a phone number (AVAILABLE unless
 `block` made it BLOCKED) and `GET /{version}/{phone_number_id}` with the number's quality,
 limit, status and name status (`numbers`). `fail_next` queues answers served before the
@@ -61,6 +62,8 @@ class GraphStandIn:
     health: dict[str, dict[str, Any]] = field(default_factory=dict)
     in_flight: int = 0
     most_in_flight: int = 0
+    # Meta template ids unpaused on request, in order.
+    unpaused: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def block(
@@ -115,15 +118,24 @@ class GraphStandIn:
         with self._lock:
             self.queued.extend(answers)
 
-    def respond(self, *, path: str, query: Mapping[str, list[str]], authorization: str) -> Answer:
-        """The answer to one GET, after `delay`, with the usage headers when `usage` is set."""
+    def respond(
+        self,
+        *,
+        path: str,
+        query: Mapping[str, list[str]],
+        authorization: str,
+        method: str = "GET",
+    ) -> Answer:
+        """The answer to one request, after `delay`, with the usage headers when `usage` is set."""
         with self._lock:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             if self.delay:
                 time.sleep(self.delay)
-            answer = self._answer(path=path, query=query, authorization=authorization)
+            answer = self._answer(
+                path=path, query=query, authorization=authorization, method=method
+            )
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -133,7 +145,9 @@ class GraphStandIn:
         usage = {k: v for k, v in usage_headers(self.usage).items() if k.lower() not in own}
         return replace(answer, headers={**usage, **answer.headers})
 
-    def _answer(self, *, path: str, query: Mapping[str, list[str]], authorization: str) -> Answer:
+    def _answer(
+        self, *, path: str, query: Mapping[str, list[str]], authorization: str, method: str
+    ) -> Answer:
         with self._lock:
             self.requests.append(path + ("?" + urlencode(query, doseq=True) if query else ""))
             queued = next(
@@ -160,6 +174,8 @@ class GraphStandIn:
         parts = [part for part in path.split("/") if part]
         if len(parts) < 2:
             return _not_found(path)
+        if method.upper() == "POST":
+            return self._unpause(path, parts)
         waba_id, rest = parts[1], parts[2:]
         if waba_id in self.numbers and not rest:
             return self._phone_number(waba_id, query)
@@ -183,6 +199,23 @@ class GraphStandIn:
         if rest == ["template_analytics"]:
             return self._analytics(query)
         return _not_found(path)
+
+    def _unpause(self, path: str, parts: list[str]) -> Answer:
+        if len(parts) != 3 or parts[2] != "unpause":
+            return _not_found(path)
+        for templates in self.templates.values():
+            for template in templates:
+                if str(template.get("id")) == parts[1]:
+                    with self._lock:
+                        template["status"] = "APPROVED"
+                        self.unpaused.append(parts[1])
+                    return Answer(200, {"success": True})
+        return Answer(
+            404,
+            error_body(
+                message="Template does not exist", code=803, subcode=None, type="OAuthException"
+            ),
+        )
 
     def _listing(self, path: str, waba_id: str, query: Mapping[str, list[str]]) -> Answer:
         limit = max(1, min(int(_first(query, "limit") or 25), 1000))

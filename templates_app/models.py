@@ -407,3 +407,66 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"Sync {self.pk} of {self.business_account_id} ({self.status})"
+
+
+class TemplatePause(models.Model):
+    """One pause Meta put on a template, kept with Meta's own title and description.
+
+    The pause ladder (a first pause of 3 hours, a second of 6, then a disable) is read from
+    these rows: `expected_back_at` is when Meta said (or its rule says) the template returns,
+    `ended_at` when news said it did. A pause by pacing (RATE_LIMITING_PAUSE) never ends by
+    itself: it is lifted with Meta's unpause call.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    template = models.ForeignKey(WhatsAppTemplate, on_delete=models.CASCADE, related_name="pauses")
+    title = models.CharField(max_length=64, blank=True, help_text="Meta's other_info.title.")
+    description = models.TextField(blank=True, help_text="Meta's other_info.description.")
+    paused_at = models.DateTimeField(help_text="Meta's time of the pause (entry.time).")
+    expected_back_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(
+        max_length=64, blank=True, help_text="The news that ended it (UNPAUSE, REINSTATED…)."
+    )
+    delivery_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["template", "paused_at", "id"]
+        constraints = [
+            # The same news applied again records nothing twice.
+            models.UniqueConstraint(
+                fields=["template", "paused_at", "title"], name="template_pause_unique_news"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expected_back_at"],
+                condition=models.Q(ended_at__isnull=True),
+                name="template_pause_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title or 'Pause'} of {self.template_id} at {self.paused_at:%Y-%m-%d %H:%M}"
+
+
+class TemplateDailyCounts(models.Model):
+    """Meta's counts of one template over one day (UTC), from `template_analytics`."""
+
+    id = models.BigAutoField(primary_key=True)
+    template = models.ForeignKey(
+        WhatsAppTemplate, on_delete=models.CASCADE, related_name="daily_counts"
+    )
+    day = models.DateField()
+    sent = models.PositiveBigIntegerField(default=0)
+    delivered = models.PositiveBigIntegerField(default=0)
+    read = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["template", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "day"], name="template_daily_counts_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} on {self.day}: {self.sent} sent"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -37,13 +37,17 @@ from templates_app.attention import (
     severity_expression,
 )
 from templates_app.models import (
+    BLOCKED_STATUSES,
     BusinessAccount,
     PhoneNumber,
     QualityScore,
     SyncRun,
+    TemplateDailyCounts,
+    TemplatePause,
     TemplateStatus,
     WhatsAppTemplate,
 )
+from templates_app.pause_ladder import PauseLadder, read_ladder
 from templates_app.reasons import reason_phrase
 
 # Meta's time of the template's latest event of any kind, NULL when none was applied. Each
@@ -118,7 +122,8 @@ def with_health_counts(templates: QuerySet[WhatsAppTemplate]) -> QuerySet[WhatsA
     """Annotate `open_alerts` and `campaigns_affected` (campaigns ACTIVE, SCHEDULED, or PAUSED
     by the template), each a subquery per template returned."""
     return with_open_alerts(templates).annotate(
-        campaigns_affected=_health_count("campaigns_affected")
+        campaigns_affected=_health_count("campaigns_affected"),
+        campaigns_switched=_health_count("campaigns_switched"),
     )
 
 
@@ -156,6 +161,10 @@ class CriticalTemplate:
     action_required: str
     last_event_at: datetime | None
     severity: Severity
+    what_comes_next: str = ""
+    can_be_unpaused: bool = False
+    campaigns_switched: int = 0
+    campaigns_summary: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +178,9 @@ def critical_templates(
 ) -> CriticalTemplates:
     """The organization's templates that need attention, most severe first, then oldest change.
 
-    Two queries whatever the number of templates: the count, and the first `limit` templates
+    Three queries whatever the number of templates: the count, the first `limit` templates
     with their affected campaigns and open alerts counted by the database (all of them when
-    `limit` is None).
+    `limit` is None), and their pauses on Meta's ladder.
     """
     now = now or timezone.now()
     critical = monitored_templates(organization_id=organization_id).filter(needs_attention(now))
@@ -183,8 +192,9 @@ def critical_templates(
     )
     chosen = list(rows[:limit])
     blocked = _path_reasons([t for t in chosen if t.severity == Severity.PATH_BLOCKED])
+    ladders = pause_ladders_of(chosen, now=now)
     return CriticalTemplates(
-        templates=[_critical_row(template, blocked) for template in chosen],
+        templates=[_critical_row(template, blocked, ladders[template.pk]) for template in chosen],
         total=critical.count(),
     )
 
@@ -221,6 +231,7 @@ CRITICAL_FIELDS = (
     "paused_title",
     "pause_description",
     "rejection_reason",
+    "disable_date",
     "sent_count",
     "failed_count",
     "business_account",
@@ -229,7 +240,9 @@ CRITICAL_FIELDS = (
 )
 
 
-def _critical_row(template: Any, path_reasons: dict[Any, str]) -> CriticalTemplate:
+def _critical_row(
+    template: Any, path_reasons: dict[Any, str], ladder: PauseLadder
+) -> CriticalTemplate:
     severity = Severity(template.severity)
     return CriticalTemplate(
         id=template.pk,
@@ -249,7 +262,27 @@ def _critical_row(template: Any, path_reasons: dict[Any, str]) -> CriticalTempla
         action_required=ACTION_REQUIRED[severity],
         last_event_at=template.last_event_at,
         severity=severity,
+        what_comes_next=ladder.sentence(),
+        can_be_unpaused=ladder.can_be_unpaused,
+        campaigns_switched=template.campaigns_switched,
+        campaigns_summary=campaigns_summary(
+            switched=template.campaigns_switched,
+            affected=template.campaigns_affected,
+            blocked=template.status in BLOCKED_STATUSES,
+        ),
     )
+
+
+def campaigns_summary(*, switched: int, affected: int, blocked: bool) -> str:
+    """`2 campaigns moved to a fallback, 1 paused` ("" when no campaign is concerned)."""
+    parts = []
+    if switched:
+        parts.append(f"{switched} campaign{'s' if switched != 1 else ''} moved to a fallback")
+    if affected:
+        word = "paused" if blocked else "still sending it"
+        noun = "" if parts else (" campaign" if affected == 1 else " campaigns")
+        parts.append(f"{affected}{noun} {word}")
+    return ", ".join(parts)
 
 
 def _phrase_or_none(code: str) -> str | None:
@@ -312,3 +345,34 @@ SUMMARY_STATUSES = (
 def sync_runs_of(account: BusinessAccount) -> QuerySet[SyncRun]:
     """The account's syncs with Meta, newest first (the caller scoped the account)."""
     return SyncRun.objects.filter(business_account=account).order_by("-requested_at", "-id")
+
+
+# --- Meta's pause ladder ------------------------------------------------------------------------
+
+
+def pause_ladders_of(
+    templates: list[WhatsAppTemplate], *, now: datetime | None = None
+) -> dict[Any, PauseLadder]:
+    """Each template's place on Meta's pause ladder, from one query of their pauses."""
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.TEMPLATE_PAUSE_WINDOW_DAYS)
+    pauses: dict[Any, list[TemplatePause]] = {template.pk: [] for template in templates}
+    if templates:
+        for pause in TemplatePause.objects.filter(template__in=templates).order_by(
+            "paused_at", "id"
+        ):
+            pauses[pause.template_id].append(pause)
+    return {
+        template.pk: read_ladder(template, pauses[template.pk], since=since)
+        for template in templates
+    }
+
+
+def pause_ladder_of(template: WhatsAppTemplate, *, now: datetime | None = None) -> PauseLadder:
+    return pause_ladders_of([template], now=now)[template.pk]
+
+
+def daily_counts_of(template: WhatsAppTemplate, *, days: int = 31) -> list[TemplateDailyCounts]:
+    """The template's kept daily counts of the last `days` days, oldest first."""
+    since = timezone.now().date() - timedelta(days=days)
+    return list(template.daily_counts.filter(day__gte=since).order_by("day"))

@@ -22,6 +22,7 @@ def serve_stand_in(httpserver: HTTPServer, stand_in: GraphStandIn) -> GraphStand
             path=request.path,
             query=parse_query(request.query_string.decode()),
             authorization=request.headers.get("Authorization", ""),
+            method=request.method,
         )
         return Response(
             json.dumps(answer.body),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -29,6 +29,7 @@ from alerts.rules import (
     alert_data,
     alert_title,
     consequences,
+    pause_overdue_rule,
     template_change_data,
 )
 from alerts.services.channels import enqueue_notifications
@@ -46,6 +47,7 @@ from templates_app.changes import (
 )
 from templates_app.models import (
     BusinessAccount,
+    TemplatePause,
     TemplateStatus,
     WhatsAppTemplate,
 )
@@ -382,6 +384,47 @@ def raise_pending_too_long(*, older_than: datetime) -> list[Alert]:
     return raised
 
 
+def raise_overdue_pauses(*, now: datetime, late_by: timedelta) -> list[Alert]:
+    """An alert for each template still paused `late_by` after it was expected back (Meta's
+    words or its 3 h / 6 h rule), unless one is open already. Idempotent."""
+    overdue = (
+        TemplatePause.objects.filter(
+            ended_at__isnull=True,
+            expected_back_at__lt=now - late_by,
+            template__status__in=[TemplateStatus.PAUSED, TemplateStatus.LOCKED],
+            template__deleted_at__isnull=True,
+        )
+        .exclude(
+            template__alerts__kind=Kind.TEMPLATE_PAUSE_OVERDUE,
+            template__alerts__status__in=Alert.OPEN_STATUSES,
+        )
+        .select_related("template")
+        .order_by("expected_back_at")
+    )
+    minutes = int(late_by.total_seconds() // 60)
+    late_words = "an hour" if minutes == 60 else f"{minutes} minutes"
+    raised = []
+    for pause in overdue:
+        template = pause.template
+        rule = pause_overdue_rule(pause.expected_back_at, late_by=late_words)
+        alert, created = raise_alert(
+            template=template,
+            kind=rule.kind,
+            severity=rule.severity,
+            title=alert_title(template, rule),
+            data={
+                **alert_data(template, reason=pause.description, campaigns_paused=0),
+                "pause_title": pause.title,
+                "paused_at": pause.paused_at.isoformat(),
+                "expected_back_at": pause.expected_back_at.isoformat(),
+            },
+            seen_at=now,
+        )
+        if created:
+            raised.append(alert)
+    return raised
+
+
 # --- a unit of work's template changes ----------------------------------------------------------
 
 RESOLUTION_FIELDS = ["status", "resolved_at", "resolved_by", "resolution", "escalated_to"]
@@ -427,8 +470,17 @@ class TemplateAlerts:
         rule, template = consequence.rule, change.template
         # The campaigns reaction ran first: it counted the campaigns the template holds.
         paused = self._context.campaigns_held.get(position, 0)
-        title = alert_title(template, rule, reason_code=change.reason_code, campaigns_paused=paused)
+        switched = self._context.campaigns_switched_at.get(position, 0)
+        title = alert_title(
+            template,
+            rule,
+            reason_code=change.reason_code,
+            campaigns_paused=paused,
+            campaigns_switched=switched,
+        )
         data = template_change_data(change, campaigns_paused=paused)
+        if switched:
+            data["campaigns_switched"] = switched
         seen_at = change.occurred_at
         alert = self._open.get((template.pk, rule.kind))
         if alert is not None:

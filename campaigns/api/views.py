@@ -16,8 +16,11 @@ from campaigns import selectors, services
 from campaigns.api.filters import CampaignFilter
 from campaigns.api.serializers import (
     CampaignCreateSerializer,
+    CampaignDetailSerializer,
+    CampaignFallbacksSerializer,
     CampaignPauseSerializer,
     CampaignSerializer,
+    CampaignSwitchSerializer,
 )
 from campaigns.models import Campaign
 from organizations.permissions import IsOrgAdmin, IsOrgAdminOrReadOnly
@@ -80,7 +83,7 @@ class CampaignListCreateView(generics.ListAPIView):
 )
 @extend_schema(tags=["campaigns"])
 class CampaignDetailView(generics.RetrieveAPIView):
-    serializer_class = CampaignSerializer
+    serializer_class = CampaignDetailSerializer
     permission_classes = [IsOrgAdminOrReadOnly]
 
     def get_queryset(self):
@@ -119,3 +122,51 @@ class CampaignResumeView(CampaignActionView):
         """Resume a paused campaign as it was; refused (409) while its template is blocked."""
         campaign = services.resume_campaign(self.get_campaign(pk), actor=request.user)
         return Response(CampaignSerializer(campaign).data)
+
+
+@extend_schema(tags=["campaigns"])
+class CampaignFallbacksView(CampaignActionView):
+    @extend_schema(
+        request=CampaignFallbacksSerializer,
+        responses={
+            200: CampaignDetailSerializer,
+            400: OpenApiResponse(
+                description="A fallback that cannot stand in: `detail` names the part that "
+                "differs (organization, business account, language, category, body "
+                "parameters, header format, buttons), `fallback_templates` lists each."
+            ),
+        },
+    )
+    def put(self, request: Request, pk: str) -> Response:
+        """Name the campaign's fallback templates, in order, and whether it switches back."""
+        campaign = self.get_campaign(pk)
+        serializer = CampaignFallbacksSerializer(
+            data=request.data, templates=templates_for(request.user)
+        )
+        serializer.is_valid(raise_exception=True)
+        campaign = services.set_fallbacks(
+            campaign=campaign,
+            templates=serializer.validated_data["templates"],
+            switch_back=serializer.validated_data["switch_back"],
+            actor=request.user,
+        )
+        return Response(CampaignDetailSerializer(campaign).data)
+
+
+@extend_schema(tags=["campaigns"])
+class CampaignSwitchView(CampaignActionView):
+    @extend_schema(
+        request=CampaignSwitchSerializer,
+        responses={200: CampaignDetailSerializer, 400: CONFLICT, 409: CONFLICT},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        """Move the campaign by hand to one of its fallbacks, or back to its own template."""
+        campaign = self.get_campaign(pk)
+        serializer = CampaignSwitchSerializer(
+            data=request.data, templates=templates_for(request.user)
+        )
+        serializer.is_valid(raise_exception=True)
+        campaign = services.switch_campaign_template(
+            campaign, template=serializer.validated_data["template"], actor=request.user
+        )
+        return Response(CampaignDetailSerializer(campaign).data)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organizations.permissions import viewed_organization_id
@@ -14,6 +15,7 @@ from templates_app.models import (
     TemplateStatus,
     WhatsAppTemplate,
 )
+from templates_app.selectors import pause_ladder_of
 
 
 class BusinessAccountSerializer(serializers.ModelSerializer):
@@ -157,6 +159,48 @@ class TemplateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PauseSerializer(serializers.Serializer):
+    title = serializers.CharField(help_text="Meta's other_info.title: FIRST_PAUSE, SECOND_PAUSE…")
+    description = serializers.CharField(help_text="Meta's own words.")
+    paused_at = serializers.DateTimeField()
+    expected_back_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    ended_by = serializers.CharField()
+
+
+class PauseLadderSerializer(serializers.Serializer):
+    sentence = serializers.CharField(help_text='The ladder in a line, "" when nothing to say.')
+    quality_pauses = serializers.IntegerField(
+        help_text="Quality pauses in Meta's window: at 2, the next RED rating disables it."
+    )
+    summary = serializers.CharField()
+    expected_back_at = serializers.DateTimeField(allow_null=True)
+    expected_back = serializers.CharField()
+    disable_warning = serializers.CharField()
+    can_be_unpaused = serializers.BooleanField()
+    critical = serializers.BooleanField(help_text="Its next step on the ladder is a disable.")
+    pauses = PauseSerializer(many=True)
+
+
+class TemplateDetailSerializer(TemplateSerializer):
+    """One template, with its place on Meta's pause ladder."""
+
+    pause_ladder = serializers.SerializerMethodField()
+
+    class Meta(TemplateSerializer.Meta):
+        fields = [*TemplateSerializer.Meta.fields, "pause_ladder"]
+        read_only_fields = fields
+
+    @extend_schema_field(PauseLadderSerializer)
+    def get_pause_ladder(self, template: WhatsAppTemplate) -> dict:
+        return PauseLadderSerializer(pause_ladder_of(template).as_dict()).data
+
+
+class UnpauseAnswerSerializer(serializers.Serializer):
+    accepted = serializers.BooleanField(help_text="Meta answered `success: true`.")
+    detail = serializers.CharField(source="message", help_text="Meta's answer, in a sentence.")
+
+
 class SyncRunSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     trigger_display = serializers.CharField(source="get_trigger_display", read_only=True)
@@ -233,6 +277,16 @@ class CriticalTemplateSerializer(serializers.Serializer):
     open_alerts = serializers.IntegerField(help_text="Its alerts not yet resolved.")
     action_required = serializers.CharField()
     last_event_at = serializers.DateTimeField(allow_null=True)
+    campaigns_switched = serializers.IntegerField(
+        help_text="Its campaigns that moved to a fallback template and send from there."
+    )
+    campaigns_summary = serializers.CharField(
+        help_text='e.g. "2 campaigns moved to a fallback, 1 paused"; "" for none.'
+    )
+    what_comes_next = serializers.CharField(
+        help_text="Its place on Meta's pause ladder: pauses so far, when it is expected back, "
+        "the day Meta disables a flagged template."
+    )
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -12,6 +12,7 @@ from templates_app.api.views import (
     SyncRunListView,
     TemplateDetailView,
     TemplateListCreateView,
+    TemplateUnpauseView,
 )
 from templates_app.webhooks import WhatsAppWebhookView
 
@@ -40,6 +41,11 @@ urlpatterns = with_optional_slash(
             "templates/<uuid:template_id>/",
             OrganizationTemplateDetailView.as_view(),
             name="organization-template-detail",
+        ),
+        path(
+            "templates/<uuid:template_id>/unpause/",
+            TemplateUnpauseView.as_view(),
+            name="template-unpause",
         ),
         path("<uuid:number_id>/templates/", TemplateListCreateView.as_view(), name="template-list"),
         path(

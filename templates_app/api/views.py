@@ -32,10 +32,12 @@ from templates_app.api.serializers import (
     PhoneNumberSerializer,
     SyncRunSerializer,
     TemplateCreateSerializer,
+    TemplateDetailSerializer,
     TemplateSerializer,
+    UnpauseAnswerSerializer,
 )
 from templates_app.models import BusinessAccount, PhoneNumber, SyncRun, WhatsAppTemplate
-from templates_app.services import accounts, sync
+from templates_app.services import accounts, sync, unpause
 from templates_app.services import templates as services
 
 
@@ -271,7 +273,7 @@ class TemplateListCreateView(PhoneNumberMixin, generics.ListAPIView):
 class TemplateDetailView(PhoneNumberMixin, generics.RetrieveAPIView):
     """One template of the organization; under a number, one of the number's business account."""
 
-    serializer_class = TemplateSerializer
+    serializer_class = TemplateDetailSerializer
     permission_classes = [IsOrgAdminOrReadOnly]
     lookup_url_kwarg = "template_id"
 
@@ -373,3 +375,40 @@ class CriticalTemplatesView(APIView):
             "timestamp": now,
         }
         return Response(CriticalTemplatesSerializer(data).data)
+
+
+# --- lifting a pause by pacing ------------------------------------------------------------------
+
+
+@extend_schema(tags=["whatsapp"])
+class TemplateUnpauseView(APIView):
+    """Ask Meta to lift a template's pause by pacing (RATE_LIMITING_PAUSE)."""
+
+    permission_classes = [IsOrgAdmin]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: UnpauseAnswerSerializer,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+            409: OpenApiResponse(
+                description="Not paused by pacing, or paused less than 5 minutes ago (Meta's "
+                "time), or no access token: `detail` says which."
+            ),
+            502: OpenApiResponse(description="Meta refused: `detail` holds Meta's error."),
+        },
+        description=(
+            "Calls Meta's `POST /{template_id}/unpause` with the business account's token, no "
+            "sooner than 5 minutes after Meta's pause. Audited, with Meta's answer. The "
+            "template's status follows Meta's news of it."
+        ),
+    )
+    def post(self, request: Request, template_id, *args, **kwargs) -> Response:
+        template = get_object_or_404(
+            selectors.templates_for(request.user).select_related("business_account"),
+            pk=template_id,
+        )
+        self.check_object_permissions(request, template)
+        answer = unpause.unpause_template(template=template, actor=request.user)
+        return Response(UnpauseAnswerSerializer(answer).data)

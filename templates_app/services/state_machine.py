@@ -406,6 +406,7 @@ def _apply_status(
     template: WhatsAppTemplate, event: StatusUpdate, *, occurred_at: datetime, context: Context
 ) -> Applied:
     previous_status = template.status
+    previous_title = template.paused_title
     if event.event is StatusEvent.UNARCHIVED:
         new_status = template.status_before_archive or TemplateStatus.APPROVED
         template.status_before_archive = ""
@@ -433,6 +434,9 @@ def _apply_status(
         template.disabled_at = occurred_at
         template.disabled_reason = reason_code
         template.disable_date = event.disable_date
+    elif new_status == TemplateStatus.FLAGGED:
+        # The day Meta disables it unless its quality recovers.
+        template.disable_date = event.disable_date
     elif new_status == TemplateStatus.ARCHIVED and previous_status != TemplateStatus.ARCHIVED:
         template.status_before_archive = previous_status
 
@@ -441,7 +445,7 @@ def _apply_status(
         template.category = event.category
         template.category_event_at = occurred_at
 
-    if previous_status == new_status:
+    if previous_status == new_status and not _is_new_pause(previous_title, event):
         return Result.UNCHANGED, f"status stays {new_status}", None
     reason = status_sentence(
         str(event.event),
@@ -460,8 +464,31 @@ def _apply_status(
         reason_code=reason_code,
         occurred_at=occurred_at,
         context=context,
+        details=_pause_details(event),
     )
     return Result.APPLIED, f"status {previous_status} → {new_status}", change
+
+
+def _is_new_pause(previous_title: str, event: StatusUpdate) -> bool:
+    """A paused template paused again under another title (a SECOND_PAUSE whose UNPAUSE was
+    lost) is a step up Meta's ladder, not a repeat."""
+    return (
+        event.event is StatusEvent.PAUSED
+        and bool(event.other_info_title)
+        and (event.other_info_title or "").upper() != previous_title.upper()
+    )
+
+
+def _pause_details(event: StatusUpdate) -> dict[str, Any]:
+    """Meta's pause title and description, and a flag's disable date, for the pause ladder."""
+    details: dict[str, Any] = {}
+    if event.other_info_title:
+        details["pause_title"] = event.other_info_title.upper()
+    if event.other_info_description:
+        details["pause_description"] = event.other_info_description
+    if event.disable_date is not None:
+        details["disable_date"] = event.disable_date
+    return details
 
 
 def _apply_quality(

@@ -52,7 +52,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("webhook_settings")
             lambda t: quality_body(t, "YELLOW"),
             "TEMPLATE_QUALITY_YELLOW",
             "WARNING",
-            "Template spring_sale (en_US) has medium (yellow) quality.",
+            "Template spring_sale (en_US) has medium (yellow) quality: at RED, Meta pauses it "
+            "(3 hours the first time, 6 the second) and then disables it.",
         ),
         (
             lambda t: status_body(t, "REJECTED", reason="INVALID_FORMAT"),

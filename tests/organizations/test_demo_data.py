@@ -27,7 +27,7 @@ def test_demo_data_command_loads_one_organization_with_templates_and_campaigns()
         "User": 1,
         "BusinessAccount": 1,
         "PhoneNumber": 1,
-        "WhatsAppTemplate": 4,
+        "WhatsAppTemplate": 5,
         "Campaign": 4,
     }
     statuses = set(WhatsAppTemplate.objects.values_list("status", flat=True))

@@ -140,6 +140,9 @@ def test_critical_answers_the_seeds_shape_with_exact_values(member_client, every
         "open_alerts": 2,
         "action_required": "Create a new template and move its campaigns to it",
         "last_event_at": "2026-11-25T05:00:00Z",
+        "campaigns_switched": 0,
+        "campaigns_summary": "3 campaigns paused",
+        "what_comes_next": "",
     }
 
 
@@ -573,7 +576,8 @@ def test_critical_queries_do_not_grow_with_templates(
 ):
     many_templates(count)
 
-    with django_assert_max_num_queries(2):
+    # The count, the templates with their counts, and the pauses of those listed.
+    with django_assert_max_num_queries(3):
         body = member_client.get(CRITICAL_URL, {"limit": 1000}).json()
 
     assert body["total_critical"] == len(body["critical_templates"]) > 0

@@ -7,6 +7,7 @@
   var organizationId = script.dataset.organization;
   var sectionsUrl = script.dataset.sectionsUrl;
   var acknowledgeUrl = script.dataset.acknowledgeUrl;
+  var unpauseUrl = script.dataset.unpauseUrl;
   var badges = JSON.parse(document.getElementById("badge-vocabulary").textContent);
   var liveState = document.getElementById("live-state");
   var announcer = document.getElementById("announcer");
@@ -117,6 +118,7 @@
     "template.category_changed": function () { refreshSoon(["templates"]); },
     "campaigns.paused": function () { refreshSoon(["campaigns"]); },
     "campaigns.resumed": function () { refreshSoon(["campaigns"]); },
+    "campaigns.switched": function () { refreshSoon(["campaigns", "critical"]); },
     "alert.created": function () { refreshSoon(["alerts"]); },
     "alert.updated": function () { refreshSoon(["alerts"]); },
     "alert.acknowledged": function () { refreshSoon(["alerts"]); },
@@ -234,6 +236,35 @@
         button.disabled = false;
         button.textContent = "Acknowledge";
         announce(error.message);
+      });
+  });
+
+  // --- Unpause buttons: ask Meta to lift a pause by pacing; Meta's answer shown beside ---------
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button.unpause");
+    if (!button) return;
+    var answer = button.parentNode.querySelector(".unpause-answer");
+    button.disabled = true;
+    button.textContent = "Asking Meta…";
+    fetch(unpauseUrl.replace("ID", button.dataset.templateId), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          var text = body.detail || "Meta's answer could not be read.";
+          if (answer) answer.textContent = text;
+          announce(text);
+          button.disabled = false;
+          button.textContent = "Unpause (ask Meta)";
+        });
+      })
+      .catch(function () {
+        button.disabled = false;
+        button.textContent = "Unpause (ask Meta)";
+        announce("PyTake could not be reached.");
       });
   });
 

@@ -1,6 +1,6 @@
 import signal
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scheduling.jobs import JOBS
 from scheduling.scheduler import build_scheduler
@@ -14,8 +14,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--list", action="store_true", help="Print the jobs and exit.")
+        parser.add_argument(
+            "--run", metavar="JOB", help="Run this job once, now, print what it did and exit."
+        )
 
-    def handle(self, *args, list: bool, **options) -> None:
+    def handle(self, *args, list: bool, run: str | None, **options) -> None:
+        if run:
+            job = next((job for job in JOBS if job.name == run), None)
+            if job is None:
+                raise CommandError(f"No job {run!r}: run_scheduler --list names them.")
+            self.stdout.write(job.run())
+            return
         if list:
             for job in JOBS:
                 cron = " ".join(f"{field}={value}" for field, value in job.cron.items())

@@ -33,6 +33,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--token", default=DEMO_TOKEN, help="The access token it accepts.")
         parser.add_argument(
+            "--falling-read-rate",
+            metavar="NAME",
+            help="Serve daily counts whose read rate falls from 62%% to 31%% over the last 3 "
+            "days for the template of this name (the others hold steady at 62%%).",
+        )
+        parser.add_argument(
             "--store-token",
             action="store_true",
             help="Store --token on every account served, so 'Sync now' works at once.",
@@ -46,7 +52,9 @@ class Command(BaseCommand):
             "(repeatable), with a payment-method error and Meta's possible solution.",
         )
 
-    def handle(self, *args, host, port, file, dump, token, store_token, block, **options) -> None:
+    def handle(
+        self, *args, host, port, file, dump, token, store_token, block, falling_read_rate, **options
+    ) -> None:
         if dump:
             dump.write_text(json.dumps(templates_from_database(), indent=2) + "\n")
             self.stdout.write(self.style.SUCCESS(f"Wrote {dump}; serve it with --file {dump}."))
@@ -61,6 +69,7 @@ class Command(BaseCommand):
             stand_in.block(
                 node_id, entity_type="PHONE_NUMBER" if node_id in stand_in.numbers else "WABA"
             )
+        stand_in.daily_counts = daily_counts_of(stand_in.templates, falling=falling_read_rate)
         if store_token:
             for account in BusinessAccount.objects.filter(
                 waba_id__in=list(stand_in.templates), released_at__isnull=True
@@ -118,6 +127,21 @@ def numbers_from_database() -> dict[str, dict[str, Any]]:
     }
 
 
+def daily_counts_of(
+    served: dict[str, list[dict[str, Any]]], *, falling: str | None
+) -> dict[str, list[tuple[int, int, int, int]]]:
+    """31 days of counts per template: 200 sent a day, 62% read; the one named `falling` read
+    at 31% over the last 3 days."""
+    counts = {}
+    for templates in served.values():
+        for template in templates:
+            fall = template.get("name") == falling
+            counts[str(template["id"])] = [
+                (days_ago, 200, 196, 61 if fall and days_ago < 3 else 122) for days_ago in range(31)
+            ]
+    return counts
+
+
 def make_server(
     host: str, port: int, stand_in: GraphStandIn, load: Callable[[], dict[str, Any]]
 ) -> ThreadingHTTPServer:
@@ -150,8 +174,12 @@ def _handler(stand_in: GraphStandIn, load) -> type[BaseHTTPRequestHandler]:
                 path=url.path,
                 query=parse_query(url.query),
                 authorization=self.headers.get("Authorization", ""),
+                method=self.command,
             )
             self._send(answer.status, answer.body, answer.headers)
+
+        # Meta's unpause: `POST /{version}/{template_id}/unpause`.
+        do_POST = do_GET
 
         def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(body).encode()
