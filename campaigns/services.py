@@ -509,7 +509,8 @@ class Switched(NamedTuple):
 
 def _usable_fallbacks() -> QuerySet[CampaignFallback]:
     """The fallbacks of the outer campaign that can send now, first first: APPROVED (not
-    paused, not flagged for disabling), not deleted, not the template it sends now."""
+    paused, not flagged for disabling), not deleted, not the template it sends now, and neither
+    its business account nor its phone number stopped from sending (the sending path)."""
     return (
         CampaignFallback.objects.filter(
             campaign_id=OuterRef("pk"),
@@ -517,6 +518,8 @@ def _usable_fallbacks() -> QuerySet[CampaignFallback]:
             template__deleted_at__isnull=True,
         )
         .exclude(template_id=OuterRef("template_id"))
+        .exclude(account_cannot_send(timezone.now(), prefix="template__business_account__"))
+        .exclude(template__phone_number__health_blocked=True)
         .order_by("position")
     )
 

@@ -204,6 +204,22 @@ def test_a_paused_first_fallback_is_passed_over_for_the_next(
     assert (campaign.status, campaign.template_id) == ("ACTIVE", v3.pk)
 
 
+def test_a_fallback_whose_number_meta_blocked_is_passed_over_for_the_next(
+    client, admin_client, campaign, spring_sale, v2, v3
+):
+    put_fallbacks(admin_client, campaign, [v2, v3])
+    blocked = factories.PhoneNumberFactory(
+        business_account=v2.business_account, health_blocked=True
+    )
+    v2.phone_number = blocked
+    v2.save()
+
+    deliver(client, spring_sale, "PAUSED")
+
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.template_id) == ("ACTIVE", v3.pk)
+
+
 def test_a_flagged_fallback_is_not_used_and_with_none_usable_the_campaign_pauses(
     client, admin_client, campaign, spring_sale, v2
 ):
