@@ -39,6 +39,7 @@ from templates_app.selectors import daily_counts_of, pause_ladder_of
 from templates_app.sending_path_health import sending_path_of
 
 HISTORY_PAGE_SIZE = 10
+DAILY_ROWS_SHOWN = 7
 ADMIN_PAUSE_REASON = "Paused in the admin, from the template's page."
 TEMPLATES = "templates_app/whatsapptemplate/"
 
@@ -121,6 +122,7 @@ class HealthViews:
         history = Paginator(template_status_history(template=template), HISTORY_PAGE_SIZE)
         history_page = history.get_page(request.GET.get("history"))
         severity = template.severity
+        days = daily_counts_of(template)
         return {
             "health": {
                 "status": badge_html(status_badge(template.status)),
@@ -136,7 +138,9 @@ class HealthViews:
             "alerts": selectors.template_open_alerts(template=template),
             "can_act": can_administer(request.user, template.organization_id),
             "ladder": pause_ladder_of(template),
-            "read_rate_chart": read_rate_svg(daily_counts_of(template)),
+            "read_rate_chart": read_rate_svg(days),
+            # The last week, newest first: the chart shows the month's trend.
+            "daily_counts": days[::-1][:DAILY_ROWS_SHOWN],
         }
 
     def acknowledge_alert_view(self, request: HttpRequest, object_id: str, alert_id: UUID):

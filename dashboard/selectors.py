@@ -3,6 +3,7 @@ the counts across apps that templates_app's own reads use (TEMPLATE_HEALTH_COUNT
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from django.db.models.functions import Coalesce
 from alerts.models import Alert, NotificationDelivery
 from alerts.selectors import open_alerts_of
 from audit.models import AuditLog
+from campaigns.fallbacks import incompatibility
 from campaigns.models import Campaign
 from organizations.models import Organization, User
 from templates_app.badges import quality_badge, status_badge
@@ -197,3 +199,50 @@ def campaigns_on_fallbacks(*, organization: Organization) -> QuerySet[Campaign]:
         .select_related("template", "original_template")
         .order_by("-switched_at", "name")
     )
+
+
+# The dashboard names at most this many fallbacks per campaign, as the admin does.
+FALLBACK_SLOTS = 3
+
+
+@dataclass(frozen=True)
+class FallbackChoices:
+    """A campaign, the fallbacks it names (in order) and the templates that could stand in."""
+
+    campaign: Campaign
+    chosen: list[UUID | None]
+    compatible: list[WhatsAppTemplate]
+
+
+def campaigns_with_fallback_choices(*, organization: Organization) -> list[FallbackChoices]:
+    """The organization's campaigns with, for each, the templates that can stand in for its own
+    (same business account, language, category, parameters, header and buttons): two queries
+    and a prefetch, whatever the number of campaigns."""
+    campaigns = (
+        Campaign.objects.filter(organization=organization, deleted_at__isnull=True)
+        .exclude(status__in=[Campaign.Status.COMPLETED, Campaign.Status.CANCELLED])
+        .select_related("template", "original_template")
+        .prefetch_related("fallbacks")
+        .order_by("name")
+    )
+    templates = list(
+        WhatsAppTemplate.objects.filter(
+            organization=organization, deleted_at__isnull=True
+        ).order_by("name", "language")
+    )
+    rows = []
+    for campaign in campaigns:
+        own = campaign.original_template or campaign.template
+        chosen: list[UUID | None] = [fallback.template_id for fallback in campaign.fallbacks.all()]
+        rows.append(
+            FallbackChoices(
+                campaign=campaign,
+                chosen=(chosen + [None] * FALLBACK_SLOTS)[:FALLBACK_SLOTS],
+                compatible=[
+                    template
+                    for template in templates
+                    if template.pk != own.pk and not incompatibility(own, template)
+                ],
+            )
+        )
+    return rows

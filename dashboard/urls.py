@@ -7,4 +7,9 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.index, name="index"),
     path("sections/<slug:name>/", views.section, name="section"),
+    path(
+        "campaigns/<uuid:campaign_id>/fallbacks/",
+        views.set_campaign_fallbacks,
+        name="campaign_fallbacks",
+    ),
 ]

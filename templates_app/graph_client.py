@@ -279,7 +279,7 @@ class GraphClient:
     def template_analytics(
         self, waba_id: str, *, template_ids: Iterable[str], start: datetime, end: datetime
     ) -> list[AnalyticsPoint]:
-        """Daily SENT, DELIVERED and READ counts of the templates between `start` and `end`."""
+        """Daily SENT, DELIVERED, READ and CLICKED counts of the templates, `start` to `end`."""
         return gather_points(
             self.ask_template_analytics(waba_id, template_ids=template_ids, start=start, end=end)
         )
@@ -309,7 +309,7 @@ class GraphClient:
             "start": int(start.timestamp()),
             "end": int(end.timestamp()),
             "granularity": "DAILY",
-            "metric_types": json.dumps(["SENT", "DELIVERED", "READ"]),
+            "metric_types": json.dumps(["SENT", "DELIVERED", "READ", "CLICKED"]),
             "template_ids": json.dumps(template_ids),
         }
         points: list[AnalyticsPoint] = []

@@ -38,6 +38,10 @@ class Answer:
     path_end: str = ""
 
 
+# (days ago, sent, delivered, read) or with the day's button clicks after them.
+DailyCount = tuple[int, int, int, int] | tuple[int, int, int, int, int]
+
+
 @dataclass
 class GraphStandIn:
     """What Meta knows: WABAs, their templates (Graph-shaped dicts) and daily counts."""
@@ -45,8 +49,8 @@ class GraphStandIn:
     base_url: str = ""
     access_token: str = "stand-in-token"
     templates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    # Meta template id → [(days ago, sent, delivered, read)]
-    daily_counts: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
+    # Meta template id → [(days ago, sent, delivered, read[, clicked])]
+    daily_counts: dict[str, list[DailyCount]] = field(default_factory=dict)
     cursors_only: bool = False
     # Meta's `next` links carry the access token in their query; ours must never send it back.
     token_in_next: bool = True
@@ -242,13 +246,11 @@ class GraphStandIn:
         end = datetime.fromtimestamp(int(_first(query, "end") or 0), tz=UTC)
         points = []
         for template_id in ids:
-            for days_ago, sent, delivered, read in self.daily_counts.get(str(template_id), []):
+            for days_ago, *counts in self.daily_counts.get(str(template_id), []):
                 day_end = end - timedelta(days=days_ago)
                 day_start = day_end - timedelta(days=1)
                 if day_start >= start:
-                    points.append(
-                        AnalyticsPoint(str(template_id), day_start, day_end, sent, delivered, read)
-                    )
+                    points.append(AnalyticsPoint(str(template_id), day_start, day_end, *counts))
         return Answer(200, analytics_page(points))
 
 

@@ -461,6 +461,8 @@ class TemplateDailyCounts(models.Model):
     sent = models.PositiveBigIntegerField(default=0)
     delivered = models.PositiveBigIntegerField(default=0)
     read = models.PositiveBigIntegerField(default=0)
+    # Clicks on any of the template's buttons.
+    clicked = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["template", "day"]

@@ -127,6 +127,8 @@ class AnalyticsPoint:
     sent: int
     delivered: int
     read: int
+    # Clicks on the template's buttons that day, all buttons together.
+    clicked: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,6 +369,15 @@ def analytics_page(points: Iterable[AnalyticsPoint]) -> dict[str, Any]:
                         "sent": point.sent,
                         "delivered": point.delivered,
                         "read": point.read,
+                        "clicked": [
+                            {
+                                "type": "quick_reply_button",
+                                "button_content": "Tell me more",
+                                "count": point.clicked,
+                            }
+                        ]
+                        if point.clicked
+                        else [],
                     }
                     for point in points
                 ],
@@ -440,6 +451,16 @@ def _analytics_point(point: Any) -> AnalyticsPoint | None:
         sent=max(_int(point.get("sent")) or 0, 0),
         delivered=max(_int(point.get("delivered")) or 0, 0),
         read=max(_int(point.get("read")) or 0, 0),
+        clicked=_clicks(point.get("clicked")),
+    )
+
+
+def _clicks(clicked: Any) -> int:
+    """Meta counts clicks per button: `[{"type", "button_content", "count"}, ...]`; summed."""
+    if not isinstance(clicked, list):
+        return 0
+    return sum(
+        max(_int(button.get("count")) or 0, 0) for button in clicked if isinstance(button, Mapping)
     )
 
 

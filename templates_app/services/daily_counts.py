@@ -34,6 +34,7 @@ def record_daily_points(account: BusinessAccount, points: Iterable[AnalyticsPoin
             sent=point.sent,
             delivered=point.delivered,
             read=point.read,
+            clicked=point.clicked,
         )
         for point in points
         if point.template_id in by_meta_id
@@ -42,7 +43,7 @@ def record_daily_points(account: BusinessAccount, points: Iterable[AnalyticsPoin
         list(rows.values()),
         update_conflicts=True,
         unique_fields=["template", "day"],
-        update_fields=["sent", "delivered", "read"],
+        update_fields=["sent", "delivered", "read", "clicked"],
     )
     return len(rows)
 

@@ -145,3 +145,94 @@ def test_the_demo_shows_a_falling_read_rate(graph):
         "Read rate of welcome fell from 62% to 31% in 3 days. Meta rates templates with low "
         "read rates YELLOW or RED, and pauses RED ones."
     )
+
+
+def test_metas_button_clicks_are_asked_for_summed_and_kept_a_day_a_row(graph, spring_sale):
+    from templates_app.graph_stand_in import Answer
+
+    account = spring_sale.business_account
+    store_access_token(account=account, access_token=GRAPH_TOKEN)
+    graph.templates[account.waba_id] = [{"id": spring_sale.meta_template_id}]
+    yesterday = datetime(2026, 12, 3, tzinfo=UTC)
+    # Meta's answer as it comes: clicks per button, cost alongside, a cursor-only paging.
+    graph.fail_next(
+        Answer(
+            200,
+            {
+                "data": [
+                    {
+                        "granularity": "DAILY",
+                        "product_type": "cloud_api",
+                        "data_points": [
+                            {
+                                "template_id": spring_sale.meta_template_id,
+                                "start": int(yesterday.timestamp()),
+                                "end": int((yesterday + timedelta(days=1)).timestamp()),
+                                "sent": 120,
+                                "delivered": 118,
+                                "read": 70,
+                                "clicked": [
+                                    {
+                                        "type": "quick_reply_button",
+                                        "button_content": "Tell me more",
+                                        "count": 9,
+                                    },
+                                    {
+                                        "type": "url_button",
+                                        "button_content": "See the sale",
+                                        "count": 14,
+                                    },
+                                ],
+                                "cost": [
+                                    {"type": "amount_spent", "value": 0.95},
+                                    {"type": "cost_per_delivered", "value": 0.01},
+                                ],
+                            },
+                            {
+                                "template_id": spring_sale.meta_template_id,
+                                "start": int((yesterday - timedelta(days=1)).timestamp()),
+                                "end": int(yesterday.timestamp()),
+                                "sent": 100,
+                                "delivered": 100,
+                                "read": 60,
+                            },
+                        ],
+                    }
+                ],
+                "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}},
+            },
+            path_end="template_analytics",
+        )
+    )
+
+    with time_machine.travel(NOW, tick=False):
+        refresh_template_analytics()
+
+    asked = next(path for path in graph.requests if "template_analytics" in path)
+    assert "CLICKED" in asked
+    kept = TemplateDailyCounts.objects.filter(template=spring_sale).order_by("day")
+    assert [(row.day, row.read, row.clicked) for row in kept] == [
+        (date(2026, 12, 2), 60, 0),  # a day without clicks answers no `clicked` list
+        (date(2026, 12, 3), 70, 23),
+    ]
+
+
+def test_the_admin_template_page_lists_the_latest_days_with_their_clicks(
+    graph, client, super_admin, spring_sale
+):
+    account = spring_sale.business_account
+    store_access_token(account=account, access_token=GRAPH_TOKEN)
+    graph.templates[account.waba_id] = [{"id": spring_sale.meta_template_id}]
+    graph.daily_counts[spring_sale.meta_template_id] = [
+        (days_ago, 100, 100, 62, days_ago + 40) for days_ago in range(10)
+    ]
+    with time_machine.travel(NOW, tick=False):
+        refresh_template_analytics()
+        client.force_login(super_admin)
+        page = client.get(f"/admin/templates_app/whatsapptemplate/{spring_sale.pk}/change/")
+
+    table = re.search(r'<table data-field="daily-counts">.*?</table>', page.content.decode(), re.S)
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>((?:<td>\d+</td>)+)</tr>", table.group(0))
+    assert len(rows) == 7  # the latest week
+    assert re.findall(r"\d+", rows[0][1]) == ["100", "100", "62", "40"]  # the newest day first
+    assert "Button clicks" in table.group(0)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from templates_app.graph_stand_in import GraphStandIn, parse_query
+from templates_app.graph_stand_in import DailyCount, GraphStandIn, parse_query
 from templates_app.meta.graph import graph_template
 from templates_app.models import BusinessAccount, PhoneNumber, TemplateStatus
 from templates_app.services.accounts import store_access_token
@@ -129,15 +129,16 @@ def numbers_from_database() -> dict[str, dict[str, Any]]:
 
 def daily_counts_of(
     served: dict[str, list[dict[str, Any]]], *, falling: str | None
-) -> dict[str, list[tuple[int, int, int, int]]]:
-    """31 days of counts per template: 200 sent a day, 62% read; the one named `falling` read
-    at 31% over the last 3 days."""
+) -> dict[str, list[DailyCount]]:
+    """31 days of counts per template: 200 sent a day, 62% read, 18 button clicks; the one
+    named `falling` read at 31% over the last 3 days."""
     counts = {}
     for templates in served.values():
         for template in templates:
             fall = template.get("name") == falling
             counts[str(template["id"])] = [
-                (days_ago, 200, 196, 61 if fall and days_ago < 3 else 122) for days_ago in range(31)
+                (days_ago, 200, 196, 61 if fall and days_ago < 3 else 122, 18)
+                for days_ago in range(31)
             ]
     return counts
 
