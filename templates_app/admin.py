@@ -1,4 +1,5 @@
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -438,8 +439,16 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
             )
         return fieldsets
 
-    def sync_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Ask Meta for the template's business account's templates, through the sync service."""
+    def _act_on_template(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        refused: str,
+        act: Callable[[WhatsAppTemplate], str],
+    ) -> HttpResponse:
+        """A button on the template's page: POST only, org admins only (else `refused`), then
+        `act` through its service, whose sentence (or refusal) is shown on the page."""
         template = self.get_object(request, object_id)
         if template is None:
             return HttpResponseRedirect(reverse("admin:templates_app_whatsapptemplate_changelist"))
@@ -447,38 +456,43 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(page)
         if not can_administer(request.user, template.organization_id):
-            messages.error(request, "Only an organization admin may sync with Meta.")
+            messages.error(request, refused)
             return HttpResponseRedirect(page)
         try:
-            run = sync.request_sync(account=template.business_account)
+            said = act(template)
         except ApplicationError as error:
             messages.warning(request, error.message)
         else:
-            messages.success(
-                request,
-                f"Sync {run.pk} of {template.business_account} asked of Meta: "
-                "this page shows what it changes once it has run.",
-            )
+            messages.success(request, said)
         return HttpResponseRedirect(page)
+
+    def sync_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Ask Meta for the template's business account's templates, through the sync service."""
+
+        def ask_meta(template: WhatsAppTemplate) -> str:
+            run = sync.request_sync(account=template.business_account)
+            return (
+                f"Sync {run.pk} of {template.business_account} asked of Meta: "
+                "this page shows what it changes once it has run."
+            )
+
+        return self._act_on_template(
+            request,
+            object_id,
+            refused="Only an organization admin may sync with Meta.",
+            act=ask_meta,
+        )
 
     def unpause_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Ask Meta to lift a pause by pacing, through the unpause service; Meta's answer shown."""
-        template = self.get_object(request, object_id)
-        if template is None:
-            return HttpResponseRedirect(reverse("admin:templates_app_whatsapptemplate_changelist"))
-        page = reverse("admin:templates_app_whatsapptemplate_change", args=[template.pk])
-        if request.method != "POST":
-            return HttpResponseRedirect(page)
-        if not can_administer(request.user, template.organization_id):
-            messages.error(request, "Only an organization admin may unpause a template.")
-            return HttpResponseRedirect(page)
-        try:
-            answer = unpause.unpause_template(template=template, actor=request.user)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, answer.message)
-        return HttpResponseRedirect(page)
+        return self._act_on_template(
+            request,
+            object_id,
+            refused="Only an organization admin may unpause a template.",
+            act=lambda template: (
+                unpause.unpause_template(template=template, actor=request.user).message
+            ),
+        )
 
     def get_fields(self, request: HttpRequest, obj: WhatsAppTemplate | None = None) -> list[str]:
         if obj is None:  # submitted through PyTake: Meta rules on the rest
