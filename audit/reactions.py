@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from audit import services
@@ -17,14 +16,7 @@ from templates_app.changes import (
 def react(changes: Sequence[TemplateChange], context: ReactionContext) -> None:
     """Each change's entries in its order: the campaigns and alerts it moved (left by their
     reactions), then the template's own."""
-    left: dict[int, list[services.Entry]] = defaultdict(list)
-    for effect in context.audit_entries:
-        left[effect.position].append(effect.value)
-    entries: list[services.Entry] = []
-    for position, change in enumerate(changes):
-        entries.extend(left.pop(position, []))
-        entries.append(services.template_change_entry(change))
-    services.record_unread(entries)
+    _record_in_order(changes, context, services.template_change_entry)
 
 
 def react_to_account_events(
@@ -35,11 +27,17 @@ def react_to_account_events(
 
 def react_to_sending_path_changes(changes: Sequence[Any], context: ReactionContext) -> None:
     """Each number's or account's change in a sentence, after what its campaigns left."""
-    left: dict[int, list[services.Entry]] = defaultdict(list)
-    for effect in context.audit_entries:
-        left[effect.position].append(effect.value)
+    _record_in_order(changes, context, services.sending_path_entry)
+
+
+def _record_in_order(
+    changes: Sequence[Any], context: ReactionContext, entry_of: Callable[[Any], services.Entry]
+) -> None:
+    """One INSERT of the unit of work's entries: for each change, what the earlier reactions
+    left for it (by its position), then its own entry."""
+    left = context.effects_by_position(context.audit_entries)
     entries: list[services.Entry] = []
     for position, change in enumerate(changes):
         entries.extend(left.pop(position, []))
-        entries.append(services.sending_path_entry(change))
+        entries.append(entry_of(change))
     services.record_unread(entries)

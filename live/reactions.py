@@ -3,8 +3,7 @@ organization once it commits."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from live.broadcast import MessageType, broadcast_many, message
@@ -26,16 +25,7 @@ TEMPLATE_CHANGE_MESSAGES: dict[str, MessageType] = {
 def react(changes: Sequence[TemplateChange], context: ReactionContext) -> None:
     """Each change's messages in its order: the template's own, then what the campaigns and
     alerts it moved left."""
-    left: dict[int, list[LiveMessage]] = defaultdict(list)
-    for effect in context.live_messages:
-        left[effect.position].append(effect.value)
-    messages: list[LiveMessage] = []
-    for position, change in enumerate(changes):
-        template_message = template_change_message(change)
-        if template_message is not None:
-            messages.append(template_message)
-        messages.extend(left.pop(position, []))
-    broadcast_many(messages)
+    _broadcast_in_order(changes, context, template_change_message)
 
 
 def template_change_message(change: TemplateChange) -> LiveMessage | None:
@@ -70,12 +60,22 @@ def template_change_message(change: TemplateChange) -> LiveMessage | None:
 
 def react_to_sending_path_changes(changes: Sequence[Any], context: ReactionContext) -> None:
     """Each number's or account's change: its message, then what its campaigns left."""
-    left: dict[int, list[LiveMessage]] = defaultdict(list)
-    for effect in context.live_messages:
-        left[effect.position].append(effect.value)
+    _broadcast_in_order(changes, context, sending_path_message)
+
+
+def _broadcast_in_order(
+    changes: Sequence[Any],
+    context: ReactionContext,
+    message_of: Callable[[Any], LiveMessage | None],
+) -> None:
+    """One INSERT of the unit of work's messages, sent on commit: for each change its own
+    message (if it has one), then what the earlier reactions left for it (by its position)."""
+    left = context.effects_by_position(context.live_messages)
     messages: list[LiveMessage] = []
     for position, change in enumerate(changes):
-        messages.append(sending_path_message(change))
+        own = message_of(change)
+        if own is not None:
+            messages.append(own)
         messages.extend(left.pop(position, []))
     broadcast_many(messages)
 

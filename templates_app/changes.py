@@ -10,6 +10,7 @@ reactions leave in the `ReactionContext` what later ones need. This module names
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -151,6 +152,14 @@ class ReactionContext:
     audit_entries: list[Effect] = field(default_factory=list)
     live_messages: list[Effect] = field(default_factory=list)
     new_alert_ids: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def effects_by_position(effects: Sequence[Effect]) -> dict[int, list[Any]]:
+        """What earlier reactions left, grouped by the position of the change that caused it."""
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        for effect in effects:
+            grouped[effect.position].append(effect.value)
+        return grouped
 
 
 # What a unit of work's reactions did, as a delivery's answer and history count it.
