@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Times printed in the reader's zone, which the pages' script names in a cookie.
+    "pytake.dates.TimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -116,6 +118,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # `{% load dates %}`: the one way to print a moment (pytake/dates.py).
+            "libraries": {"dates": "pytake.templatetags.dates"},
         },
     },
 ]
@@ -160,9 +164,13 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# "4 Dec 2026, 13:53" wherever Django prints a date itself (the admin): see pytake/dates.py.
+FORMAT_MODULE_PATH = ["pytake.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The project's own scripts (pytake/static/pytake/dates.js), beside the apps'.
+STATICFILES_DIRS = [BASE_DIR / "pytake" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
