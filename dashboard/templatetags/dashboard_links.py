@@ -56,3 +56,18 @@ def alert_url(context: template.Context, alert: Alert) -> str:
     if alert.template_id is None:
         return f"{reverse('dashboard:index')}#alert-{alert.pk}"
     return f"{_template_page(alert.template_id)}#alert-{alert.pk}"
+
+
+# Stands for an object's id in the URL patterns the page's script fills in for live news.
+PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+
+
+@register.simple_tag
+def link_placeholder() -> str:
+    return PLACEHOLDER
+
+
+@register.simple_tag(takes_context=True)
+def alert_url_pattern(context: template.Context) -> str:
+    """The admin's alert page with PLACEHOLDER for its id, or "" for people who cannot open it."""
+    return _admin_url(context["user"], Alert, PLACEHOLDER) or ""
