@@ -32,9 +32,7 @@ def _template_page(template_id: Any) -> str:
 @register.simple_tag(takes_context=True)
 def template_url(context: template.Context, template_id: Any) -> str:
     """The page of a template (a model or a critical row: anything with an id)."""
-    return _admin_url(context["user"], WhatsAppTemplate, template_id) or _template_page(
-        template_id
-    )
+    return _admin_url(context["user"], WhatsAppTemplate, template_id) or _template_page(template_id)
 
 
 @register.simple_tag(takes_context=True)

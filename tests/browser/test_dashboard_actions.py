@@ -135,6 +135,19 @@ def test_an_admin_acknowledges_and_resumes_from_the_dashboard_and_the_database_a
     expect(blocked_row).to_contain_text("Meta makes the template sendable")
 
 
+def test_an_admin_acknowledges_from_the_templates_own_page(page: Page, log_in, org_admin, on_call):
+    alert = on_call["alert"]
+    log_in(org_admin)
+    page.goto(f"/dashboard/templates/{on_call['disabled'].pk}/#alert-{alert.pk}")
+
+    page.locator(f"#alert-{alert.pk}").get_by_role("button", name="Acknowledge").click()
+
+    expect(page.locator(f"#alert-{alert.pk}")).to_contain_text(
+        f"Acknowledged by {org_admin.username}", timeout=LIVE_TIMEOUT
+    )
+    assert Alert.objects.get(pk=alert.pk).status == Alert.Status.ACKNOWLEDGED
+
+
 def test_a_member_sees_each_button_disabled_with_the_reason_in_words(
     page: Page, log_in, member, organization, on_call
 ):
@@ -182,16 +195,19 @@ def test_a_disabled_webhook_shows_a_toast_counts_in_the_title_and_notifies(
 
     assert send_webhook(status_body(template, "DISABLED", reason="SCAM")).status_code == 200
 
+    # The template's news, then its alert's, in one toast: one per thing.
     toast = page.locator(f'#toasts .toast[data-key="template:{template.pk}"]')
-    expect(toast).to_contain_text("spring_sale (en_US) is now disabled.", timeout=LIVE_TIMEOUT)
+    expect(toast).to_contain_text(
+        "Alert raised: Template spring_sale (en_US) was disabled by Meta", timeout=LIVE_TIMEOUT
+    )
+    expect(page.locator("#toasts .toast")).to_have_count(1)
     expect(toast.get_by_role("link")).to_have_attribute(
-        "href", f"/dashboard/templates/{template.pk}/"
+        "href", re.compile(rf"^/dashboard/templates/{template.pk}/#alert-")
     )
     expect(page.locator("#toasts")).to_have_attribute("aria-live", "polite")
     expect(page).to_have_title(re.compile(r"^\(\d+\) " + re.escape(title) + "$"))
     notified = page.evaluate("window.notified")
     assert any("spring_sale (en_US) is now disabled." in item["title"] for item in notified)
-    assert page.locator("#toasts .toast").count() <= 4
 
     toast.get_by_role("button", name="Dismiss").click()
     expect(toast).to_have_count(0)
@@ -210,15 +226,15 @@ def test_news_of_the_same_template_replaces_its_toast_and_four_at_most_stay(
 
     send_webhook(status_body(templates[0], "PAUSED"))
     first = page.locator(f'#toasts .toast[data-key="template:{templates[0].pk}"]')
-    expect(first).to_contain_text("is now paused", timeout=LIVE_TIMEOUT)
+    expect(first).to_contain_text("was paused by Meta", timeout=LIVE_TIMEOUT)
     send_webhook(status_body(templates[0], "DISABLED", reason="SCAM"))
-    expect(first).to_contain_text("is now disabled", timeout=LIVE_TIMEOUT)
+    expect(first).to_contain_text("was disabled by Meta", timeout=LIVE_TIMEOUT)
     expect(first).to_have_count(1)
     for template in templates[1:]:
         send_webhook(status_body(template, "PAUSED"))
-    expect(
-        page.locator(f'#toasts .toast[data-key="template:{templates[4].pk}"]')
-    ).to_have_count(1, timeout=LIVE_TIMEOUT)
+    expect(page.locator(f'#toasts .toast[data-key="template:{templates[4].pk}"]')).to_have_count(
+        1, timeout=LIVE_TIMEOUT
+    )
 
     assert page.locator("#toasts .toast").count() == 4
 
@@ -284,9 +300,7 @@ def test_dates_read_one_way_before_and_after_a_live_update(
 
 
 @pytest.mark.browser_context_args(timezone_id="Europe/Paris")
-def test_the_exact_time_on_hover_is_the_readers_time_in_paris(
-    page: Page, log_in, member, on_call
-):
+def test_the_exact_time_on_hover_is_the_readers_time_in_paris(page: Page, log_in, member, on_call):
     log_in(member)
     open_dashboard(page)
 

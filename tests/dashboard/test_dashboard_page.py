@@ -189,7 +189,7 @@ def test_member_sees_the_acknowledge_button_disabled_with_the_reason(
     page = member_browser.get("/dashboard/sections/alerts/").content.decode()
 
     assert "spring_sale was disabled" in page
-    assert 'disabled>Acknowledge</button>' in page
+    assert "disabled>Acknowledge</button>" in page
     assert f"Only an admin of {organization.name} can do this." in page
 
 

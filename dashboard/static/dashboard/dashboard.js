@@ -267,9 +267,10 @@
     var level = { CRITICAL: "critical", WARNING: "warning" }[message.severity];
     if (!level) return;
     notice({
-      key: "alert:" + message.alert_id,
+      // An alert about a template is news of that template: it takes the template's toast.
+      key: message.template_id ? "template:" + message.template_id : "alert:" + message.alert_id,
       level: level,
-      sentence: "Alert raised: " + (message.title || "see the open alerts") ,
+      sentence: "Alert raised: " + (message.title || "see the open alerts"),
       detail: "",
       href: alertUrl(message),
       linkText: "Open the alert",
