@@ -16,8 +16,10 @@ from playwright.sync_api import Page, expect
 from alerts.models import Alert
 from campaigns.models import Campaign
 from pytake.dates import exact_time
+from templates_app.models import SyncRun
 from tests import factories
 from tests.browser.conftest import serious_accessibility_violations, status_body
+from tests.webhooks import payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -148,6 +150,22 @@ def test_an_admin_acknowledges_from_the_templates_own_page(page: Page, log_in, o
     assert Alert.objects.get(pk=alert.pk).status == Alert.Status.ACKNOWLEDGED
 
 
+def test_sync_now_shows_why_an_account_without_a_token_cannot_sync(
+    page: Page, log_in, org_admin, on_call
+):
+    log_in(org_admin)
+    open_dashboard(page)
+    actions = page.locator("#sending-path .actions")
+
+    actions.get_by_role("button", name="Sync now").click()
+
+    expect(actions.locator(".action-answer")).to_have_text(
+        "This business account has no Meta access token: store one to sync with Meta."
+    )
+    expect(actions.get_by_role("button", name="Sync now")).to_be_enabled()
+    assert not SyncRun.objects.exists()
+
+
 def test_a_member_sees_each_button_disabled_with_the_reason_in_words(
     page: Page, log_in, member, organization, on_call
 ):
@@ -209,9 +227,32 @@ def test_a_disabled_webhook_shows_a_toast_counts_in_the_title_and_notifies(
     notified = page.evaluate("window.notified")
     assert any("spring_sale (en_US) is now disabled." in item["title"] for item in notified)
 
+    assert serious_accessibility_violations(page) == []
+
     toast.get_by_role("button", name="Dismiss").click()
     expect(toast).to_have_count(0)
     expect(page).to_have_title(title)  # a click on the page means it was seen
+
+
+def test_an_account_that_can_no_longer_send_shows_a_critical_toast(
+    page: Page, log_in, member, meta_waba, send_webhook
+):
+    log_in(member)
+    open_dashboard(page)
+    title = page.title()
+
+    assert send_webhook(payload("account_disabled.json")).status_code == 200
+
+    toast = page.locator(f'#toasts .toast[data-key="account:{meta_waba.pk}"]')
+    # The account's news and its alert's, in one toast whichever comes last.
+    expect(toast).to_contain_text("Meta disabled this account", timeout=LIVE_TIMEOUT)
+    expect(toast).to_contain_text("Critical: ")
+    expect(page.locator("#toasts .toast")).to_have_count(1)
+    alert = Alert.objects.get(business_account=meta_waba, kind=Alert.Kind.ACCOUNT_DISABLED)
+    expect(toast.get_by_role("link")).to_have_attribute(
+        "href", re.compile(rf"^(#sending-path|/dashboard/#alert-{alert.pk})$")
+    )
+    expect(page).to_have_title(re.compile(r"^\(\d+\) " + re.escape(title) + "$"))
 
 
 def test_news_of_the_same_template_replaces_its_toast_and_four_at_most_stay(

@@ -263,12 +263,19 @@
     });
   }
 
+  function thingOf(message) {
+    if (message.template_id) return "template:" + message.template_id;
+    if (message.phone_number_id) return "number:" + message.phone_number_id;
+    if (message.business_account_id) return "account:" + message.business_account_id;
+    return "alert:" + message.alert_id;
+  }
+
   function newsOfAlert(message) {
     var level = { CRITICAL: "critical", WARNING: "warning" }[message.severity];
     if (!level) return;
     notice({
-      // An alert about a template is news of that template: it takes the template's toast.
-      key: message.template_id ? "template:" + message.template_id : "alert:" + message.alert_id,
+      // An alert is news of its template, number or account: it takes that one's toast.
+      key: thingOf(message),
       level: level,
       sentence: "Alert raised: " + (message.title || "see the open alerts"),
       detail: "",
