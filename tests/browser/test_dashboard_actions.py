@@ -18,7 +18,11 @@ from campaigns.models import Campaign
 from pytake.dates import exact_time
 from templates_app.models import SyncRun
 from tests import factories
-from tests.browser.conftest import serious_accessibility_violations, status_body
+from tests.browser.conftest import (
+    save_screenshot,
+    serious_accessibility_violations,
+    status_body,
+)
 from tests.webhooks import payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -298,6 +302,8 @@ def test_on_a_phone_nothing_scrolls_sideways_and_every_action_is_on_screen(
         for row in page.locator("table.cards tbody tr").all():
             box = row.bounding_box()
             assert box["x"] + box["width"] <= 375, (url, box)
+        if who == "org_admin" and url == "/dashboard/":
+            save_screenshot(page, "dashboard-phone")
 
 
 @pytest.mark.parametrize("width", [1280, 375])
