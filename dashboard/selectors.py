@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from alerts.models import Alert, NotificationDelivery
 from alerts.selectors import open_alerts_of
@@ -16,6 +17,7 @@ from audit.models import AuditLog
 from campaigns.fallbacks import incompatibility
 from campaigns.models import Campaign
 from organizations.models import Organization, User
+from templates_app.attention import severity_expression
 from templates_app.badges import quality_badge, status_badge
 from templates_app.models import QualityScore, TemplateStatus, WebhookDelivery, WhatsAppTemplate
 
@@ -81,6 +83,20 @@ def organization_templates(*, organization: Organization) -> QuerySet[WhatsAppTe
     return WhatsAppTemplate.objects.filter(
         organization=organization, deleted_at__isnull=True
     ).order_by("name", "language")
+
+
+def organization_template(
+    *, organization: Organization, template_id: UUID
+) -> WhatsAppTemplate | None:
+    """One of the organization's templates (None for another's), with its `severity`."""
+    return (
+        WhatsAppTemplate.objects.filter(
+            organization=organization, pk=template_id, deleted_at__isnull=True
+        )
+        .annotate(severity=severity_expression(timezone.now()))
+        .select_related("business_account", "phone_number")
+        .first()
+    )
 
 
 def paused_campaigns(*, organization: Organization) -> QuerySet[Campaign]:

@@ -6,6 +6,7 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("templates/<uuid:template_id>/", views.template_detail, name="template"),
     path("sections/<slug:name>/", views.section, name="section"),
     path(
         "campaigns/<uuid:campaign_id>/fallbacks/",

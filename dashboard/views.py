@@ -21,7 +21,8 @@ from live.selectors import last_live_message_id
 from organizations.models import Organization
 from organizations.permissions import can_administer
 from pytake.exceptions import ApplicationError
-from templates_app.badges import badge_vocabulary
+from templates_app.attention import ACTION_REQUIRED, Severity
+from templates_app.badges import badge_vocabulary, current_reason
 from templates_app.models import WhatsAppTemplate
 from templates_app.selectors import critical_templates
 from templates_app.sending_path_health import sending_path_of
@@ -70,10 +71,11 @@ def _organization(request: HttpRequest) -> Organization | None:
 
 
 def _common(request: HttpRequest, organization: Organization) -> dict[str, Any]:
-    # Members read; acknowledging is for organization admins (the API answers others 403).
+    # Members read; acting is for organization admins (the API answers others 403).
     return {
         "organization": organization,
         "can_acknowledge": can_administer(request.user, organization.pk),
+        "why_not": f"Only an admin of {organization.name} can do this.",
     }
 
 
@@ -109,6 +111,28 @@ def _page(
     for build in SECTIONS.values():
         context.update(build(organization))
     return render(request, "dashboard/index.html", context, status=status)
+
+
+@login_required
+def template_detail(request: HttpRequest, template_id: UUID) -> HttpResponse:
+    """One template of the user's organization: its status, why, what to do, its campaigns and
+    its open alerts (another organization's template is not found)."""
+    organization = _organization(request)
+    if organization is None:
+        raise Http404("No organization.")
+    template = selectors.organization_template(organization=organization, template_id=template_id)
+    if template is None:
+        raise Http404("No such template.")
+    severity = template.severity
+    context = {
+        **_common(request, organization),
+        "template": template,
+        "reason": current_reason(template) or "All is well",
+        "action_required": ACTION_REQUIRED[Severity(severity)] if severity else "",
+        "campaigns": selectors.template_campaigns(template=template).select_related("template"),
+        "alerts": selectors.template_open_alerts(template=template),
+    }
+    return render(request, "dashboard/template_detail.html", context)
 
 
 @login_required

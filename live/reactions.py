@@ -91,6 +91,9 @@ def sending_path_message(change: Any) -> LiveMessage:
         "previous": change.previous,
         "new": change.new,
         "reason": change.sentence,
+        # Whether it stops the campaigns sending through it, lets them send again, or neither:
+        # the page warns of the first at once.
+        "sending": str(change.sending),
         "phone_number": None,
     }
     if number is not None:

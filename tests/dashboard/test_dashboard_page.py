@@ -181,12 +181,16 @@ def test_critical_list_says_what_to_do_most_severe_first(member_browser, disable
     assert "fine" not in page
 
 
-def test_member_sees_open_alerts_without_an_acknowledge_button(member_browser, disabled_template):
+def test_member_sees_the_acknowledge_button_disabled_with_the_reason(
+    member_browser, disabled_template, organization
+):
     factories.AlertFactory(template=disabled_template, title="spring_sale was disabled")
 
     page = member_browser.get("/dashboard/sections/alerts/").content.decode()
 
-    assert "spring_sale was disabled" in page and "Acknowledge" not in page
+    assert "spring_sale was disabled" in page
+    assert "disabled>Acknowledge</button>" in page
+    assert f"Only an admin of {organization.name} can do this." in page
 
 
 def test_dashboard_login_is_locked_after_five_failures_like_the_admins(member):

@@ -1,4 +1,5 @@
-// PyTake dashboard: live updates over ws/updates/, acknowledge buttons. Plain JavaScript.
+// PyTake dashboard: live updates over ws/updates/, toasts for bad news, the rows' action buttons
+// (acknowledge, resume, sync, unpause). Plain JavaScript.
 // Messages follow the live-updates format: each has type, id, organization_id, timestamp.
 (function () {
   "use strict";
@@ -6,9 +7,14 @@
   var script = document.currentScript;
   var organizationId = script.dataset.organization;
   var sectionsUrl = script.dataset.sectionsUrl;
-  var acknowledgeUrl = script.dataset.acknowledgeUrl;
-  var unpauseUrl = script.dataset.unpauseUrl;
-  var badges = JSON.parse(document.getElementById("badge-vocabulary").textContent);
+  var actionUrls = {
+    acknowledge: script.dataset.acknowledgeUrl,
+    resume: script.dataset.resumeUrl,
+    sync: script.dataset.syncUrl,
+    unpause: script.dataset.unpauseUrl,
+  };
+  var vocabulary = document.getElementById("badge-vocabulary");
+  var badges = vocabulary ? JSON.parse(vocabulary.textContent) : { status: {}, quality: {} };
   var liveState = document.getElementById("live-state");
   var announcer = document.getElementById("announcer");
   var pageQuery = new URLSearchParams(window.location.search);
@@ -41,6 +47,7 @@
       .then(function (html) {
         var hadFocus = section.contains(document.activeElement);
         section.innerHTML = html;
+        window.PyTakeDates.render(section);
         if (hadFocus) {
           var heading = section.querySelector("h2");
           if (heading) heading.focus();
@@ -59,20 +66,6 @@
     badge.className = "badge badge--" + entry.tone;
   }
 
-  // The server's `date:"j M Y, H:i e"` in UTC ("4 Dec 2026, 13:23 UTC"), so a row changed live
-  // reads like the rows the server rendered, whatever the browser's locale or time zone.
-  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-  function twoDigits(number) {
-    return (number < 10 ? "0" : "") + number;
-  }
-
-  function formatServerTime(isoTimestamp) {
-    var when = new Date(isoTimestamp);
-    return when.getUTCDate() + " " + MONTHS[when.getUTCMonth()] + " " + when.getUTCFullYear() +
-      ", " + twoDigits(when.getUTCHours()) + ":" + twoDigits(when.getUTCMinutes()) + " UTC";
-  }
-
   function updateTemplateRow(message) {
     var row = document.querySelector('tr[data-template-id="' + message.template_id + '"]');
     if (!row) {
@@ -88,10 +81,7 @@
     }
     var lastEvent = row.querySelector('[data-cell="last-event"]');
     if (lastEvent && message.timestamp) {
-      var time = document.createElement("time");
-      time.dateTime = message.timestamp;
-      time.textContent = formatServerTime(message.timestamp);
-      lastEvent.replaceChildren(time);
+      lastEvent.replaceChildren(window.PyTakeDates.element(message.timestamp));
     }
     row.classList.remove("changed");
     void row.offsetWidth; // restart the highlight
@@ -109,22 +99,28 @@
   var handlers = {
     "template.status_changed": function (m) {
       updateTemplateRow(m);
+      newsOfTemplate(m);
       refreshSoon(["critical", "campaigns", "alerts"]);
     },
     "template.quality_changed": function (m) {
       updateTemplateRow(m);
+      newsOfTemplate(m);
       refreshSoon(["critical", "alerts"]);
     },
     "template.category_changed": function () { refreshSoon(["templates"]); },
     "campaigns.paused": function () { refreshSoon(["campaigns"]); },
     "campaigns.resumed": function () { refreshSoon(["campaigns"]); },
     "campaigns.switched": function () { refreshSoon(["campaigns", "critical"]); },
-    "alert.created": function () { refreshSoon(["alerts"]); },
+    "alert.created": function (m) {
+      newsOfAlert(m);
+      refreshSoon(["alerts"]);
+    },
     "alert.updated": function () { refreshSoon(["alerts"]); },
     "alert.acknowledged": function () { refreshSoon(["alerts"]); },
     "alert.resolved": function () { refreshSoon(["alerts"]); },
     // A number's or account's news may change what every template of it can do.
-    "sending_path.changed": function () {
+    "sending_path.changed": function (m) {
+      newsOfSendingPath(m);
       refreshSoon(["sending_path", "critical", "campaigns", "alerts"]);
     },
   };
@@ -152,6 +148,7 @@
   }
 
   function connect() {
+    if (!liveState) return; // a page without live updates (a template's own page)
     showState(everConnected ? "reconnecting" : "connecting",
       everConnected ? "Live updates: reconnecting…" : "Live updates: connecting…");
     socket = new WebSocket(socketUrl());
@@ -206,65 +203,244 @@
     setTimeout(connect, delay);
   }
 
-  // --- Acknowledge buttons: the REST API with the session and the CSRF token -------------------
+
+  // --- News you notice: toasts, the tab's title, browser notifications -------------------------
+
+  var toasts = document.getElementById("toasts");
+  var MAX_TOASTS = 4;
+  var baseTitle = document.title;
+  var unseenCritical = 0;
+  var notifyButton = document.getElementById("notify-me");
+  var notifyState = document.getElementById("notify-state");
+
+  function templateUrl(templateId) {
+    return script.dataset.templateUrl.replace(script.dataset.placeholder, templateId);
+  }
+
+  function alertUrl(message) {
+    if (script.dataset.alertUrl) return script.dataset.alertUrl.replace(script.dataset.placeholder, message.alert_id);
+    if (message.template_id) return templateUrl(message.template_id) + "#alert-" + message.alert_id;
+    return "#alert-" + message.alert_id;
+  }
+
+  function nameOf(message) {
+    return (message.name || "A template") + (message.language ? " (" + message.language + ")" : "");
+  }
+
+  function newsOfTemplate(message) {
+    var level = null;
+    var sentence = null;
+    if (message.type === "template.status_changed") {
+      var status = badges.status[message.status];
+      if (message.status === "DISABLED") level = "critical";
+      else if (message.status === "PAUSED") level = "warning";
+      if (level) sentence = nameOf(message) + " is now " + (status ? status.label : message.status).toLowerCase() + ".";
+    } else if (message.quality_score === "RED") {
+      level = "warning";
+      sentence = nameOf(message) + ": its quality is now low.";
+    }
+    if (!level) return;
+    notice({
+      key: "template:" + message.template_id,
+      level: level,
+      sentence: sentence,
+      detail: message.reason,
+      href: templateUrl(message.template_id),
+      linkText: "Open " + (message.name || "the template"),
+    });
+  }
+
+  function newsOfSendingPath(message) {
+    if (message.sending !== "stops") return;
+    var number = message.phone_number;
+    notice({
+      key: number ? "number:" + number.id : "account:" + message.business_account_id,
+      level: "critical",
+      sentence: (number ? "Number " + number.display_phone_number : "A business account") + " cannot send.",
+      detail: message.reason,
+      href: "#sending-path",
+      linkText: "See the sending path",
+    });
+  }
+
+  function thingOf(message) {
+    if (message.template_id) return "template:" + message.template_id;
+    if (message.phone_number_id) return "number:" + message.phone_number_id;
+    if (message.business_account_id) return "account:" + message.business_account_id;
+    return "alert:" + message.alert_id;
+  }
+
+  function newsOfAlert(message) {
+    var level = { CRITICAL: "critical", WARNING: "warning" }[message.severity];
+    if (!level) return;
+    notice({
+      // An alert is news of its template, number or account: it takes that one's toast.
+      key: thingOf(message),
+      level: level,
+      sentence: "Alert raised: " + (message.title || "see the open alerts"),
+      detail: "",
+      href: alertUrl(message),
+      linkText: "Open the alert",
+    });
+  }
+
+  // One toast per thing: news of the same thing replaces its toast; the oldest go past four.
+  function notice(news) {
+    if (!toasts) return;
+    var toast = document.createElement("div");
+    toast.className = "toast toast--" + news.level;
+    toast.dataset.key = news.key;
+    var text = document.createElement("p");
+    var strong = document.createElement("strong");
+    strong.textContent = (news.level === "critical" ? "Critical: " : "Warning: ") + news.sentence;
+    text.appendChild(strong);
+    if (news.detail) text.appendChild(document.createTextNode(" " + news.detail));
+    var link = document.createElement("a");
+    link.href = news.href;
+    link.textContent = news.linkText;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close secondary";
+    close.textContent = "Dismiss";
+    close.addEventListener("click", function () { toast.remove(); });
+    toast.append(text, link, close);
+    var previous = toasts.querySelector('[data-key="' + news.key + '"]');
+    if (previous) previous.remove();
+    toasts.prepend(toast);
+    while (toasts.children.length > MAX_TOASTS) toasts.lastElementChild.remove();
+    if (news.level === "critical") {
+      unseenCritical += 1;
+      showUnseen();
+      notifyBrowser(news);
+    }
+  }
+
+  function showUnseen() {
+    document.title = unseenCritical ? "(" + unseenCritical + ") " + baseTitle : baseTitle;
+  }
+
+  function seen() {
+    if (document.visibilityState !== "visible" || !unseenCritical) return;
+    unseenCritical = 0;
+    showUnseen();
+  }
+
+  window.addEventListener("focus", seen);
+  document.addEventListener("visibilitychange", seen);
+  // A person who clicks or types on the page has seen it.
+  document.addEventListener("pointerdown", seen);
+  document.addEventListener("keydown", seen);
+
+  function notifyBrowser(news) {
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    var notification = new Notification("PyTake: " + news.sentence, {
+      body: news.detail || "", tag: news.key,
+    });
+    notification.onclick = function () {
+      window.focus();
+      window.location.href = news.href;
+    };
+  }
+
+  function showNotifyState() {
+    if (!notifyButton) return;
+    if (!("Notification" in window)) {
+      notifyState.textContent = "This browser cannot show notifications.";
+      return;
+    }
+    var permission = Notification.permission;
+    notifyButton.hidden = permission !== "default";
+    if (permission === "granted") notifyState.textContent = "Critical news also shows as a notification of this browser.";
+    if (permission === "denied") notifyState.textContent = "Notifications are blocked in this browser's settings for this site.";
+  }
+
+  if (notifyButton) {
+    // Asked only when the person presses the button, never on load.
+    notifyButton.addEventListener("click", function () {
+      Promise.resolve(Notification.requestPermission()).then(showNotifyState);
+    });
+    showNotifyState();
+  }
+
+  // --- The rows' buttons: the REST API with the session and the CSRF token ---------------------
 
   function csrfToken() {
     var input = document.querySelector('input[name="csrfmiddlewaretoken"]');
     return input ? input.value : "";
   }
 
+  var onDashboard = Boolean(document.querySelector("[data-section]"));
+
+  // What each button does: its object's id, words while it runs, and what follows success.
+  var ACTIONS = {
+    acknowledge: {
+      id: "alertId", busy: "Acknowledging…",
+      done: function () { return "Alert acknowledged."; },
+      sections: ["alerts"],
+    },
+    resume: {
+      id: "campaignId", busy: "Resuming…",
+      done: function (body) { return "Campaign " + (body.name || "") + " resumed."; },
+      sections: ["campaigns", "critical"],
+    },
+    sync: {
+      id: "accountId", busy: "Syncing…",
+      done: function (body) {
+        return "Sync " + (body.status_display || "requested").toLowerCase() +
+          (typeof body.changes_applied === "number" ? ": " + body.changes_applied + " change(s) applied." : ".");
+      },
+      sections: [],
+    },
+    unpause: {
+      id: "templateId", busy: "Asking Meta…",
+      done: function (body) { return body.detail || "Meta was asked to lift the pause."; },
+      sections: [],
+    },
+  };
+
+  function answerOf(button) {
+    var holder = button.closest("td, p, .actions") || button.parentNode;
+    return holder.querySelector(".action-answer, .unpause-answer");
+  }
+
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("button.acknowledge");
-    if (!button) return;
+    var button = event.target.closest("button.acknowledge, button.resume, button.sync, button.unpause");
+    if (!button || button.disabled) return;
+    var kind = ["acknowledge", "resume", "sync", "unpause"].filter(function (name) {
+      return button.classList.contains(name);
+    })[0];
+    var action = ACTIONS[kind];
+    var label = button.textContent;
+    var answer = answerOf(button);
     button.disabled = true;
-    button.textContent = "Acknowledging…";
-    fetch(acknowledgeUrl.replace("ID", button.dataset.alertId), {
+    button.textContent = action.busy;
+    fetch(actionUrls[kind].replace("ID", button.dataset[action.id]), {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
     })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
-          if (!response.ok) throw new Error(body.detail || "The alert could not be acknowledged.");
+          if (!response.ok) throw new Error(body.detail || "PyTake refused: HTTP " + response.status + ".");
+          return body;
         });
       })
-      .then(function () {
-        announce("Alert acknowledged.");
-        return refreshSection("alerts");
+      .then(function (body) {
+        var text = action.done(body);
+        announce(text);
+        if (answer) answer.textContent = text;
+        button.disabled = false;
+        button.textContent = label;
+        if (!action.sections.length) return;
+        if (onDashboard) action.sections.forEach(refreshSection);
+        else window.location.reload();
       })
       .catch(function (error) {
         button.disabled = false;
-        button.textContent = "Acknowledge";
-        announce(error.message);
-      });
-  });
-
-  // --- Unpause buttons: ask Meta to lift a pause by pacing; Meta's answer shown beside ---------
-
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("button.unpause");
-    if (!button) return;
-    var answer = button.parentNode.querySelector(".unpause-answer");
-    button.disabled = true;
-    button.textContent = "Asking Meta…";
-    fetch(unpauseUrl.replace("ID", button.dataset.templateId), {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-    })
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (body) {
-          var text = body.detail || "Meta's answer could not be read.";
-          if (answer) answer.textContent = text;
-          announce(text);
-          button.disabled = false;
-          button.textContent = "Unpause (ask Meta)";
-        });
-      })
-      .catch(function () {
-        button.disabled = false;
-        button.textContent = "Unpause (ask Meta)";
-        announce("PyTake could not be reached.");
+        button.textContent = label;
+        var text = error.message || "PyTake could not be reached.";
+        if (answer) answer.textContent = text;
+        announce(text);
       });
   });
 
