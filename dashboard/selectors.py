@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from alerts.models import Alert, NotificationDelivery
 from alerts.selectors import open_alerts_of
@@ -16,6 +17,7 @@ from audit.models import AuditLog
 from campaigns.fallbacks import incompatibility
 from campaigns.models import Campaign
 from organizations.models import Organization, User
+from templates_app.attention import severity_expression
 from templates_app.badges import quality_badge, status_badge
 from templates_app.models import QualityScore, TemplateStatus, WebhookDelivery, WhatsAppTemplate
 
@@ -77,10 +79,14 @@ def dashboard_organization(user: User, *, requested: str | None) -> Organization
 
 
 def organization_templates(*, organization: Organization) -> QuerySet[WhatsAppTemplate]:
-    """The organization's templates (not deleted), by name."""
-    return WhatsAppTemplate.objects.filter(
-        organization=organization, deleted_at__isnull=True
-    ).order_by("name", "language")
+    """The organization's templates (not deleted), by name, with their severity and what it
+    reads, so each one's guidance needs no query of its own."""
+    return (
+        WhatsAppTemplate.objects.filter(organization=organization, deleted_at__isnull=True)
+        .select_related("business_account", "phone_number")
+        .annotate(severity=severity_expression(timezone.now()))
+        .order_by("name", "language")
+    )
 
 
 def paused_campaigns(*, organization: Organization) -> QuerySet[Campaign]:

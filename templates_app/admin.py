@@ -25,7 +25,8 @@ from pytake import json_depth
 from pytake.exceptions import ApplicationError
 from pytake.names import check_name
 from templates_app.attention import failure_rate, needs_attention, severity_expression
-from templates_app.badges import Badge, current_reason, quality_badge, status_badge
+from templates_app.badges import Badge, quality_badge, status_badge
+from templates_app.guidance import template_guidance
 from templates_app.models import (
     BusinessAccount,
     PhoneNumber,
@@ -199,7 +200,8 @@ class SyncRunAdmin(RecordAdminMixin, OrganizationScopedAdmin):
         "listing_complete",
     ]
     list_filter = ["status", "trigger"]
-    list_select_related = ["business_account"]
+    # The account and number: the guidance of a template that cannot send reads them.
+    list_select_related = ["business_account", "phone_number"]
 
 
 @admin.register(PhoneNumber)
@@ -361,7 +363,7 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
 
     @admin.display(description="why")
     def reason(self, template: WhatsAppTemplate) -> str:
-        return current_reason(template) or "All is well"
+        return template_guidance(template).why
 
     @admin.display(description="Meta's pause ladder")
     def pause_ladder(self, template: WhatsAppTemplate) -> str:
