@@ -35,7 +35,12 @@ from templates_app.models import (
     WhatsAppTemplate,
 )
 from templates_app.selectors import LAST_CHANGE_AT, pause_ladder_of, with_health_counts
-from templates_app.sending_path_health import account_health, account_verdict, number_verdict
+from templates_app.sending_path_health import (
+    Verdict,
+    account_health,
+    account_verdict,
+    number_verdict,
+)
 from templates_app.services import accounts, deliveries, sync, templates, unpause
 
 
@@ -174,13 +179,13 @@ class BusinessAccountAdmin(OrganizationScopedAdmin):
             self.message_user(request, f"{account}: sync {run.pk} {run.get_status_display()}.")
 
 
-def verdict_in_words(verdict: Any) -> str:
+def verdict_in_words(verdict: Verdict) -> str:
+    """ "No. Meta disabled this business account. What to do: Appeal …", from its guidance."""
     said = {"yes": "Yes", "limited": "Limited", "no": "No"}[verdict.can_send]
-    reasons = " ".join(verdict.reasons)
-    steps = " ".join(verdict.what_to_do)
-    return " ".join(
-        part for part in (f"{said}.", reasons, f"What to do: {steps}" if steps else "") if part
-    )
+    guidance = verdict.guidance()
+    why = guidance.why if verdict.reasons else ""
+    steps = f"What to do: {guidance.what_to_do}" if guidance.what_to_do else ""
+    return " ".join(part for part in (f"{said}.", why, steps) if part)
 
 
 @admin.register(SyncRun)

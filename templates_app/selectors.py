@@ -106,7 +106,13 @@ def template_list(user: User) -> QuerySet[WhatsAppTemplate]:
     """
     return (
         with_open_alerts(templates_for(user))
-        .annotate(quality_rank=QUALITY_RANK, last_change_at=LAST_CHANGE_AT)
+        # The severity, account and number: each template's guidance reads them, no query more.
+        .select_related("business_account", "phone_number")
+        .annotate(
+            quality_rank=QUALITY_RANK,
+            last_change_at=LAST_CHANGE_AT,
+            severity=severity_expression(timezone.now()),
+        )
         .order_by("name", "language", "pk")
     )
 
