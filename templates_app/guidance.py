@@ -67,7 +67,7 @@ def _attention_why(template: Any, severity: Severity, *, now: datetime | None) -
     reason = attention_reason(template, severity)
     if severity is Severity.QUALITY_RED and template.status != TemplateStatus.APPROVED:
         # Both read together: "Paused by Meta; quality rated low (red)".
-        status = current_status_reason(template)
+        status = current_status_reason(template).rstrip(".")
         return f"{status}; {reason[0].lower()}{reason[1:]}"
     return reason
 
