@@ -205,8 +205,7 @@ class SyncRunAdmin(RecordAdminMixin, OrganizationScopedAdmin):
         "listing_complete",
     ]
     list_filter = ["status", "trigger"]
-    # The account and number: the guidance of a template that cannot send reads them.
-    list_select_related = ["business_account", "phone_number"]
+    list_select_related = ["business_account"]
 
 
 @admin.register(PhoneNumber)
@@ -327,7 +326,8 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
         "organization",
     ]
     search_fields = ["name", "meta_template_id"]
-    list_select_related = ["business_account"]
+    # The account and number: the guidance of a template that cannot send reads them.
+    list_select_related = ["business_account", "phone_number"]
     change_form_template = "admin/dashboard/template_change_form.html"
     change_list_template = "admin/dashboard/template_change_list.html"
 
