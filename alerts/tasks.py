@@ -141,6 +141,7 @@ def attempt_delivery(*, delivery_id: int) -> str:
         "channel__organization",
         "alert__organization",
         "alert__business_account",
+        "alert__phone_number__business_account",
         # The template's account and number: its guidance reads them.
         "alert__template__business_account",
         "alert__template__phone_number",
@@ -188,6 +189,7 @@ def message_of(delivery: NotificationDelivery) -> messages.Message:
             .select_related(
                 "organization",
                 "business_account",
+                "phone_number__business_account",
                 "template__business_account",
                 "template__phone_number",
             )

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from alerts.models import Alert
 from templates_app.attention import Guidance
-from templates_app.guidance import account_guidance, template_guidance
+from templates_app.guidance import account_guidance, number_guidance, template_guidance
 from templates_app.models import TemplateStatus
 from templates_app.reasons import QUALITY_WORDS
 from templates_app.sending_path_health import CAN_SEND
@@ -31,14 +31,17 @@ def account_admin_url(account_id: Any) -> str:
 
 
 def alert_guidance(alert: Alert) -> Guidance:
-    """Why and what to do, as the dashboard and the admin say it of the alert's template or
-    account; news that asks nothing yet (quality fell to yellow) keeps the alert's own reason."""
+    """Why and what to do, as the dashboard and the admin say it of the alert's template, number
+    or account; news that asks nothing yet (quality fell to yellow) keeps the alert's own reason."""
     if alert.template_id is not None:
         guidance = template_guidance(alert.template)
         if guidance.severity is not None:
             return guidance
     else:
-        guidance = account_guidance(alert.business_account)
+        if alert.phone_number_id is not None:
+            guidance = number_guidance(alert.phone_number)
+        else:
+            guidance = account_guidance(alert.business_account)
         if guidance.why != CAN_SEND:
             return guidance
     return Guidance(why=alert.data.get("reason", ""), what_to_do="", severity=None)

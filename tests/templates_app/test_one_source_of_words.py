@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from alerts import notify
 from alerts.notify import messages, webhook
 from templates_app.attention import Severity, severity_expression, severity_of
 from templates_app.guidance import account_guidance, number_guidance, template_guidance
@@ -285,3 +286,31 @@ def test_python_and_sql_give_every_template_the_same_severity(organization, send
     assert by_python == by_sql
     # Every severity is met somewhere, and so is needing nothing.
     assert set(by_python.values()) == {*Severity, None}
+
+
+def test_a_number_alert_email_says_the_numbers_why_and_what_to_do(organization, mailoutbox):
+    account = factories.BusinessAccountFactory(organization=organization, name="Acme")
+    number = factories.PhoneNumberFactory(
+        business_account=account, display_phone_number="+1 555 000 2222", status="FLAGGED"
+    )
+    alert = factories.AlertFactory(
+        template=None,
+        business_account=account,
+        phone_number=number,
+        organization=organization,
+        kind="NUMBER_FLAGGED",
+        title="Phone number +1 555 000 2222 flagged by Meta.",
+        data={"reason": "Meta flagged the number."},
+    )
+    channel = factories.NotificationChannelFactory(organization=organization)
+
+    notify.send(channel, messages.alert_message(alert), message_id="msg_1")
+
+    said = number_guidance(number)
+    assert (said.why, said.what_to_do) == (
+        "Meta flagged number +1 555 000 2222 for low quality.",
+        "Fix the number's quality within 7 days or its messaging limit drops.",
+    )
+    [email] = mailoutbox
+    assert f"Why:              {said.why}" in email.body
+    assert f"What to do:       {said.what_to_do}" in email.body
