@@ -1,8 +1,9 @@
 """Which templates need attention, how urgently, why, and what to do about it.
 
-One table, `attention_rules`, says it all: each severity with the condition that gives it, most
-severe first. The database ranks templates with it (`severity_expression`) and the list filters
-with it (`needs_attention`); the sentences a person reads come from the template's stored fields.
+One table, `attention_conditions`, says it all: each severity with the condition that gives it,
+most severe first, written once. The database ranks templates with it (`severity_expression`)
+and the list filters with it (`needs_attention`); Python reads the same conditions on loaded
+templates (`severity_of`). The sentences a person reads are `templates_app.guidance`'s.
 """
 
 from __future__ import annotations
