@@ -314,3 +314,44 @@ def test_a_number_alert_email_says_the_numbers_why_and_what_to_do(organization, 
     [email] = mailoutbox
     assert f"Why:              {said.why}" in email.body
     assert f"What to do:       {said.what_to_do}" in email.body
+
+
+def _queries_of(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/",
+        "/admin/templates_app/whatsapptemplate/health/",
+        "/admin/templates_app/whatsapptemplate/?attention=yes",
+        "/api/v1/whatsapp/templates/?page_size=100",
+        "/api/v1/whatsapp/templates/critical",
+    ],
+)
+def test_the_words_of_many_templates_cost_no_query_per_row(
+    url, disabled_account, phone_number, browser, staff, admin_client
+):
+    _, blocked_number = disabled_account
+    make = factories.WhatsAppTemplateFactory
+    client = admin_client if url.startswith("/api/") else staff if "admin" in url else browser
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            make(phone_number=phone_number, status="PAUSED", quality_score="RED")
+            make(phone_number=blocked_number)
+
+    add(2)
+    _queries_of(client, url)  # the first visit fills caches (the session, content types)
+    few = _queries_of(client, url)
+    add(10)
+    many = _queries_of(client, url)
+
+    assert many == few
