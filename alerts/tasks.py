@@ -138,7 +138,13 @@ def attempt_delivery(*, delivery_id: int) -> str:
         pk=delivery_id, status__in=NotificationDelivery.DUE_STATUSES, next_attempt_at__lte=now
     ).update(status=Status.SENDING, attempts=F("attempts") + 1, updated_at=now)
     delivery = NotificationDelivery.objects.select_related(
-        "channel__organization", "alert__template", "alert__organization"
+        "channel__organization",
+        "alert__organization",
+        "alert__business_account",
+        "alert__phone_number__business_account",
+        # The template's account and number: its guidance reads them.
+        "alert__template__business_account",
+        "alert__template__phone_number",
     ).get(pk=delivery_id)
     if not claimed:
         return delivery.status
@@ -180,7 +186,13 @@ def message_of(delivery: NotificationDelivery) -> messages.Message:
     if delivery.kind == NotificationDelivery.Kind.DIGEST:
         alerts = (
             Alert.objects.filter(deliveries__digest=delivery)
-            .select_related("template", "organization")
+            .select_related(
+                "organization",
+                "business_account",
+                "phone_number__business_account",
+                "template__business_account",
+                "template__phone_number",
+            )
             .order_by("created_at")
         )
         return messages.digest_message(alerts, organization=channel.organization.name)

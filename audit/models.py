@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
+from audit.actions import action_sentence
 from organizations.models import Organization
 
 
@@ -78,7 +79,7 @@ class AuditLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.target_type} {self.target_id}"
+        return f"{action_sentence(self.action)}: {self.target_name or self.target_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

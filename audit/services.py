@@ -22,41 +22,13 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.db import models
 from django.utils.text import capfirst
 
+from audit.actions import Action
 from audit.models import AuditLog
 from pytake.db import insert_many, insert_values
 
 if TYPE_CHECKING:
     from organizations.models import User
     from templates_app.changes import BusinessAccountEvent, TemplateChange
-
-
-class Action(StrEnum):
-    TEMPLATE_STATUS_CHANGED = "template.status_changed"
-    TEMPLATE_QUALITY_CHANGED = "template.quality_changed"
-    TEMPLATE_CATEGORY_CHANGED = "template.category_changed"
-    TEMPLATE_CORRECT_CATEGORY_DETECTED = "template.correct_category_detected"
-    TEMPLATE_COMPONENTS_CHANGED = "template.components_changed"
-    TEMPLATE_ADDED_IN_ADMIN = "template.admin_added"
-    TEMPLATE_CHANGED_IN_ADMIN = "template.admin_changed"
-    TEMPLATE_DELETED_IN_ADMIN = "template.admin_deleted"
-    TEMPLATE_DELETED = "template.deleted"
-    TEMPLATE_UNPAUSE_REQUESTED = "template.unpause_requested"
-    CAMPAIGN_PAUSED = "campaign.paused"
-    CAMPAIGN_RESUMED = "campaign.resumed"
-    CAMPAIGN_TEMPLATE_SWITCHED = "campaign.template_switched"
-    CAMPAIGN_FALLBACKS_SET = "campaign.fallbacks_set"
-    CAMPAIGN_CANCELLED = "campaign.cancelled"
-    CAMPAIGN_DELETED = "campaign.deleted"
-    CAMPAIGN_ADDED_IN_ADMIN = "campaign.admin_added"
-    CAMPAIGN_CHANGED_IN_ADMIN = "campaign.admin_changed"
-    CAMPAIGN_DELETED_IN_ADMIN = "campaign.admin_deleted"
-    ALERT_ACKNOWLEDGED = "alert.acknowledged"
-    ALERT_RESOLVED = "alert.resolved"
-    ACCOUNT_TOKEN_INVALID = "business_account.token_invalid"
-    ACCOUNT_CLAIMED = "business_account.claimed"
-    ACCOUNT_RELEASED = "business_account.released"
-    ACCOUNT_SENDING_PATH_CHANGED = "business_account.meta_news"
-    NUMBER_SENDING_PATH_CHANGED = "phone_number.meta_news"
 
 
 class TargetType(StrEnum):

@@ -31,9 +31,10 @@ from organizations.models import Organization
 from organizations.permissions import can_administer
 from pytake.exceptions import ApplicationError
 from templates_app.admin import badge_html
-from templates_app.attention import ACTION_REQUIRED, Severity, needs_attention
-from templates_app.badges import current_reason, quality_badge, status_badge
+from templates_app.attention import needs_attention
+from templates_app.badges import quality_badge, status_badge
 from templates_app.charts import read_rate_svg
+from templates_app.guidance import template_guidance
 from templates_app.models import WebhookDelivery, WhatsAppTemplate
 from templates_app.selectors import daily_counts_of, pause_ladder_of
 from templates_app.sending_path_health import sending_path_of
@@ -121,14 +122,14 @@ class HealthViews:
     def _health_context(self, request: HttpRequest, template: WhatsAppTemplate) -> dict[str, Any]:
         history = Paginator(template_status_history(template=template), HISTORY_PAGE_SIZE)
         history_page = history.get_page(request.GET.get("history"))
-        severity = template.severity
+        guidance = template_guidance(template)
         days = daily_counts_of(template)
         return {
             "health": {
                 "status": badge_html(status_badge(template.status)),
                 "quality": badge_html(quality_badge(template.quality_score)),
-                "reason": current_reason(template) or "All is well",
-                "action": ACTION_REQUIRED[Severity(severity)] if severity else "",
+                "reason": guidance.why,
+                "action": guidance.what_to_do,
                 "recommendation": template.rejection_recommendation,
                 "failure_rate": self.templates.failure_rate(template),
             },
@@ -210,6 +211,7 @@ class HealthViews:
                 self.templates.get_queryset(request)
                 .filter(organization=organization)
                 .filter(needs_attention(timezone.now()))
+                .select_related("business_account", "phone_number")
                 .order_by(*self.templates.get_ordering(request))
             )
             context.update(
@@ -220,10 +222,11 @@ class HealthViews:
                             "template": template,
                             "status": badge_html(status_badge(template.status)),
                             "quality": badge_html(quality_badge(template.quality_score)),
-                            "reason": current_reason(template),
-                            "action": ACTION_REQUIRED[Severity(template.severity)],
+                            "reason": guidance.why,
+                            "action": guidance.what_to_do,
                         }
                         for template in critical[:20]
+                        for guidance in [template_guidance(template)]
                     ],
                     "sending_path": sending_path_of(organization_id=organization.pk),
                     "latest_alerts": selectors.latest_alerts(organization=organization),

@@ -79,10 +79,14 @@ def dashboard_organization(user: User, *, requested: str | None) -> Organization
 
 
 def organization_templates(*, organization: Organization) -> QuerySet[WhatsAppTemplate]:
-    """The organization's templates (not deleted), by name."""
-    return WhatsAppTemplate.objects.filter(
-        organization=organization, deleted_at__isnull=True
-    ).order_by("name", "language")
+    """The organization's templates (not deleted), by name, with their severity and what it
+    reads, so each one's guidance needs no query of its own."""
+    return (
+        WhatsAppTemplate.objects.filter(organization=organization, deleted_at__isnull=True)
+        .select_related("business_account", "phone_number")
+        .annotate(severity=severity_expression(timezone.now()))
+        .order_by("name", "language")
+    )
 
 
 def organization_template(

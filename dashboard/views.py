@@ -21,8 +21,8 @@ from live.selectors import last_live_message_id
 from organizations.models import Organization
 from organizations.permissions import can_administer
 from pytake.exceptions import ApplicationError
-from templates_app.attention import ACTION_REQUIRED, Severity
-from templates_app.badges import badge_vocabulary, current_reason
+from templates_app.badges import badge_vocabulary
+from templates_app.guidance import template_guidance
 from templates_app.models import WhatsAppTemplate
 from templates_app.selectors import critical_templates
 from templates_app.sending_path_health import sending_path_of
@@ -123,12 +123,12 @@ def template_detail(request: HttpRequest, template_id: UUID) -> HttpResponse:
     template = selectors.organization_template(organization=organization, template_id=template_id)
     if template is None:
         raise Http404("No such template.")
-    severity = template.severity
+    guidance = template_guidance(template)
     context = {
         **_common(request, organization),
         "template": template,
-        "reason": current_reason(template) or "All is well",
-        "action_required": ACTION_REQUIRED[Severity(severity)] if severity else "",
+        "reason": guidance.why,
+        "action_required": guidance.what_to_do,
         "campaigns": selectors.template_campaigns(template=template).select_related("template"),
         "alerts": selectors.template_open_alerts(template=template),
     }

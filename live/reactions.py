@@ -13,6 +13,7 @@ from templates_app.changes import (
     ReactionContext,
     TemplateChange,
 )
+from templates_app.guidance import template_guidance
 
 # The message of each kind of template change that browsers hear of.
 TEMPLATE_CHANGE_MESSAGES: dict[str, MessageType] = {
@@ -55,6 +56,9 @@ def template_change_message(change: TemplateChange) -> LiveMessage | None:
             "effective_at": change.details.get("effective_at"),
         }
     payload["reason"] = change.reason
+    # The row's "Why" and "What to do", in the words the page itself renders.
+    guidance = template_guidance(template)
+    payload |= {"why": guidance.why, "what_to_do": guidance.what_to_do}
     return message(template.organization_id, message_type, payload)
 
 

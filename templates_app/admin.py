@@ -25,7 +25,8 @@ from pytake import json_depth
 from pytake.exceptions import ApplicationError
 from pytake.names import check_name
 from templates_app.attention import failure_rate, needs_attention, severity_expression
-from templates_app.badges import Badge, current_reason, quality_badge, status_badge
+from templates_app.badges import Badge, quality_badge, status_badge
+from templates_app.guidance import template_guidance
 from templates_app.models import (
     BusinessAccount,
     PhoneNumber,
@@ -34,7 +35,12 @@ from templates_app.models import (
     WhatsAppTemplate,
 )
 from templates_app.selectors import LAST_CHANGE_AT, pause_ladder_of, with_health_counts
-from templates_app.sending_path_health import account_health, account_verdict, number_verdict
+from templates_app.sending_path_health import (
+    Verdict,
+    account_health,
+    account_verdict,
+    number_verdict,
+)
 from templates_app.services import accounts, deliveries, sync, templates, unpause
 
 
@@ -173,13 +179,13 @@ class BusinessAccountAdmin(OrganizationScopedAdmin):
             self.message_user(request, f"{account}: sync {run.pk} {run.get_status_display()}.")
 
 
-def verdict_in_words(verdict: Any) -> str:
+def verdict_in_words(verdict: Verdict) -> str:
+    """ "No. Meta disabled this business account. What to do: Appeal …", from its guidance."""
     said = {"yes": "Yes", "limited": "Limited", "no": "No"}[verdict.can_send]
-    reasons = " ".join(verdict.reasons)
-    steps = " ".join(verdict.what_to_do)
-    return " ".join(
-        part for part in (f"{said}.", reasons, f"What to do: {steps}" if steps else "") if part
-    )
+    guidance = verdict.guidance()
+    why = guidance.why if verdict.reasons else ""
+    steps = f"What to do: {guidance.what_to_do}" if guidance.what_to_do else ""
+    return " ".join(part for part in (f"{said}.", why, steps) if part)
 
 
 @admin.register(SyncRun)
@@ -320,7 +326,8 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
         "organization",
     ]
     search_fields = ["name", "meta_template_id"]
-    list_select_related = ["business_account"]
+    # The account and number: the guidance of a template that cannot send reads them.
+    list_select_related = ["business_account", "phone_number"]
     change_form_template = "admin/dashboard/template_change_form.html"
     change_list_template = "admin/dashboard/template_change_list.html"
 
@@ -361,7 +368,7 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
 
     @admin.display(description="why")
     def reason(self, template: WhatsAppTemplate) -> str:
-        return current_reason(template) or "All is well"
+        return template_guidance(template).why
 
     @admin.display(description="Meta's pause ladder")
     def pause_ladder(self, template: WhatsAppTemplate) -> str:

@@ -1,13 +1,12 @@
-"""How a template's health reads to a person: a badge (words, and a tone for its colour) and
-the reason behind its current state. The admin and the dashboard both show these."""
+"""How a template's health reads to a person: a badge, words and a tone for its colour. The admin
+and the dashboard both show these; the reason behind a state is `templates_app.guidance`'s."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-from templates_app.attention import Severity, attention_reason, current_status_reason
-from templates_app.models import QualityScore, TemplateStatus, WhatsAppTemplate
+from templates_app.models import QualityScore, TemplateStatus
 from templates_app.reasons import QUALITY_WORDS
 
 Tone = Literal["bad", "warn", "ok", "neutral"]
@@ -83,12 +82,3 @@ def badge_vocabulary() -> dict[str, dict[str, dict[str, str]]]:
             for badge in [quality_badge(quality)]
         },
     }
-
-
-def current_reason(template: WhatsAppTemplate) -> str:
-    """Why the template stands where it does, as a sentence ("" when all is well)."""
-    if template.status == TemplateStatus.APPROVED:
-        if template.quality_score == QualityScore.RED:
-            return attention_reason(template, Severity.QUALITY_RED)
-        return ""
-    return current_status_reason(template)

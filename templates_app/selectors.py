@@ -29,13 +29,12 @@ from django.utils.module_loading import import_string
 from organizations.models import User
 from organizations.permissions import scope_to_organization
 from templates_app.attention import (
-    ACTION_REQUIRED,
     Severity,
-    attention_reason,
     failure_rate,
     needs_attention,
     severity_expression,
 )
+from templates_app.guidance import template_guidance
 from templates_app.models import (
     BLOCKED_STATUSES,
     BusinessAccount,
@@ -107,7 +106,13 @@ def template_list(user: User) -> QuerySet[WhatsAppTemplate]:
     """
     return (
         with_open_alerts(templates_for(user))
-        .annotate(quality_rank=QUALITY_RANK, last_change_at=LAST_CHANGE_AT)
+        # The severity, account and number: each template's guidance reads them, no query more.
+        .select_related("business_account", "phone_number")
+        .annotate(
+            quality_rank=QUALITY_RANK,
+            last_change_at=LAST_CHANGE_AT,
+            severity=severity_expression(timezone.now()),
+        )
         .order_by("name", "language", "pk")
     )
 
@@ -191,32 +196,24 @@ def critical_templates(
         .only(*CRITICAL_FIELDS)
     )
     chosen = list(rows[:limit])
-    blocked = _path_reasons([t for t in chosen if t.severity == Severity.PATH_BLOCKED])
+    _load_sending_paths([t for t in chosen if t.severity == Severity.PATH_BLOCKED])
     ladders = pause_ladders_of(chosen, now=now)
     return CriticalTemplates(
-        templates=[_critical_row(template, blocked, ladders[template.pk]) for template in chosen],
+        templates=[_critical_row(template, ladders[template.pk], now=now) for template in chosen],
         total=critical.count(),
     )
 
 
-def _path_reasons(templates: list[Any]) -> dict[Any, str]:
-    """Why each template's number or account cannot send, in sentences (two queries, only when
-    some template cannot send for that reason)."""
+def _load_sending_paths(templates: list[Any]) -> None:
+    """Give each template its business account and phone number, for the guidance of those
+    that cannot send through them (two queries, only when some template cannot)."""
     if not templates:
-        return {}
-    from templates_app.sending_path_health import account_verdict, number_verdict
-
+        return
     accounts = BusinessAccount.objects.in_bulk({t.business_account_id for t in templates})
     numbers = PhoneNumber.objects.in_bulk({t.phone_number_id for t in templates})
-    reasons = {}
     for template in templates:
-        verdict = account_verdict(accounts[template.business_account_id])
-        number = numbers.get(template.phone_number_id)
-        if number is not None:
-            verdict = number_verdict(number, verdict) if verdict.can_send != "no" else verdict
-        said = " ".join(verdict.reasons) or "Its business account or phone number cannot send."
-        reasons[template.pk] = f"It cannot send. {said}"
-    return reasons
+        template.business_account = accounts[template.business_account_id]
+        template.phone_number = numbers.get(template.phone_number_id)
 
 
 # The columns a critical template's answer is made of; `only()` leaves components behind.
@@ -240,10 +237,9 @@ CRITICAL_FIELDS = (
 )
 
 
-def _critical_row(
-    template: Any, path_reasons: dict[Any, str], ladder: PauseLadder
-) -> CriticalTemplate:
+def _critical_row(template: Any, ladder: PauseLadder, *, now: datetime) -> CriticalTemplate:
     severity = Severity(template.severity)
+    guidance = template_guidance(template, now=now)
     return CriticalTemplate(
         id=template.pk,
         name=template.name,
@@ -253,13 +249,13 @@ def _critical_row(
         disabled_reason=_phrase_or_none(template.disabled_reason),
         disabled_at=template.disabled_at,
         paused_at=template.paused_at,
-        reason=path_reasons.get(template.pk) or attention_reason(template, severity),
+        reason=guidance.why,
         sent_count=template.sent_count,
         failed_count=template.failed_count,
         failure_rate=failure_rate(sent=template.sent_count, failed=template.failed_count),
         campaigns_affected=template.campaigns_affected,
         open_alerts=template.open_alerts,
-        action_required=ACTION_REQUIRED[severity],
+        action_required=guidance.what_to_do,
         last_event_at=template.last_event_at,
         severity=severity,
         what_comes_next=ladder.sentence(),

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from templates_app.attention import Guidance, Severity
 from templates_app.models import BusinessAccount, PhoneNumber
 from templates_app.services.sending_path import (
     STOPS_CAMPAIGNS,
@@ -26,6 +27,7 @@ YES, LIMITED, NO = "yes", "limited", "no"
 _RANK = {YES: 0, LIMITED: 1, NO: 2}
 # Meta's can_send_message, in our words.
 META_VERDICT = {"AVAILABLE": YES, "LIMITED": LIMITED, "BLOCKED": NO}
+CAN_SEND = "It can send."
 BLOCKED_NUMBER_STATUSES = frozenset({"BANNED", "RESTRICTED", "DISCONNECTED", "DELETED"})
 
 
@@ -41,6 +43,15 @@ class Verdict:
         self.reasons.append(reason)
         if what_to_do and what_to_do not in self.what_to_do:
             self.what_to_do.append(what_to_do)
+
+    def guidance(self) -> Guidance:
+        """The verdict as every page and message shows it: the reasons and the steps, each as
+        one text; a number or account that cannot send at all ranks as a blocked path."""
+        return Guidance(
+            why=" ".join(self.reasons) or CAN_SEND,
+            what_to_do=" ".join(self.what_to_do),
+            severity=Severity.PATH_BLOCKED if self.can_send == NO else None,
+        )
 
     def include(self, other: Verdict) -> None:
         for reason in other.reasons:
@@ -182,11 +193,14 @@ def _when(moment: datetime | None) -> str | None:
 
 def number_health(number: PhoneNumber, account: Verdict) -> dict[str, Any]:
     verdict = number_verdict(number, account)
+    guidance = verdict.guidance()
     return {
         "id": str(number.pk),
         "phone_number_id": number.phone_number_id,
         "display_phone_number": number.display_phone_number,
         "can_send": verdict.can_send,
+        "why": guidance.why,
+        "action_required": guidance.what_to_do,
         "reasons": verdict.reasons,
         "what_to_do": verdict.what_to_do,
         "status": number.status or None,
@@ -216,6 +230,7 @@ def account_health(
     """The account's verdict, with each of its numbers'."""
     now = now or timezone.now()
     verdict = account_verdict(account, now=now)
+    guidance = verdict.guidance()
     if numbers is None:
         numbers = sorted(
             account.phone_numbers.all(), key=lambda n: (n.display_phone_number, str(n.pk))
@@ -225,6 +240,8 @@ def account_health(
         "name": account.name,
         "waba_id": account.waba_id,
         "can_send": verdict.can_send,
+        "why": guidance.why,
+        "action_required": guidance.what_to_do,
         "reasons": verdict.reasons,
         "what_to_do": verdict.what_to_do,
         "review_decision": account.review_decision or None,

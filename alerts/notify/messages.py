@@ -11,8 +11,11 @@ from django.conf import settings
 from django.urls import reverse
 
 from alerts.models import Alert
+from templates_app.attention import Guidance
+from templates_app.guidance import account_guidance, number_guidance, template_guidance
 from templates_app.models import TemplateStatus
 from templates_app.reasons import QUALITY_WORDS
+from templates_app.sending_path_health import CAN_SEND
 
 
 def template_admin_url(template_id: Any) -> str:
@@ -25,6 +28,23 @@ def account_admin_url(account_id: Any) -> str:
     """The business account's page in the admin, as a full link for a message."""
     path = reverse("admin:templates_app_businessaccount_change", args=[account_id])
     return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def alert_guidance(alert: Alert) -> Guidance:
+    """Why and what to do, as the dashboard and the admin say it of the alert's template, number
+    or account; news that asks nothing yet (quality fell to yellow) keeps the alert's own reason."""
+    if alert.template_id is not None:
+        guidance = template_guidance(alert.template)
+        if guidance.severity is not None:
+            return guidance
+    else:
+        if alert.phone_number_id is not None:
+            guidance = number_guidance(alert.phone_number)
+        else:
+            guidance = account_guidance(alert.business_account)
+        if guidance.why != CAN_SEND:
+            return guidance
+    return Guidance(why=alert.data.get("reason", ""), what_to_do="", severity=None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,7 +67,11 @@ class AlertLine:
     status_label: str
     quality: str
     quality_label: str
+    # What Meta's news said when the alert was raised.
     reason: str
+    # Why it matters and what to do now: the one guidance every page shows (`alert_guidance`).
+    why: str
+    what_to_do: str
     campaigns_paused: int
     raised_at: datetime
     link: str
@@ -59,6 +83,7 @@ class AlertLine:
         data = alert.data
         status = data.get("status") or alert.template.status
         quality = data.get("quality") or alert.template.quality_score
+        guidance = alert_guidance(alert)
         return cls(
             id=str(alert.pk),
             kind=alert.kind,
@@ -76,6 +101,8 @@ class AlertLine:
             quality=quality,
             quality_label=QUALITY_WORDS.get(quality, quality.lower()),
             reason=data.get("reason", ""),
+            why=guidance.why,
+            what_to_do=guidance.what_to_do,
             campaigns_paused=int(data.get("campaigns_paused") or 0),
             raised_at=alert.created_at,
             link=template_admin_url(alert.template_id),
@@ -84,6 +111,7 @@ class AlertLine:
     @classmethod
     def _of_account(cls, alert: Alert) -> AlertLine:
         account = alert.business_account
+        guidance = alert_guidance(alert)
         return cls(
             id=str(alert.pk),
             kind=alert.kind,
@@ -101,6 +129,8 @@ class AlertLine:
             quality="",
             quality_label="",
             reason=alert.data.get("reason", ""),
+            why=guidance.why,
+            what_to_do=guidance.what_to_do,
             campaigns_paused=0,
             raised_at=alert.created_at,
             link=account_admin_url(account.pk),
@@ -123,6 +153,8 @@ class AlertLine:
             if self.is_template
             else None,
             "reason": self.reason,
+            "why": self.why,
+            "what_to_do": self.what_to_do,
             "campaigns_paused": self.campaigns_paused,
             "raised_at": self.raised_at.isoformat(),
             "link": self.link,

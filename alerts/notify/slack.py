@@ -33,8 +33,10 @@ def _clipped(text: str, length: int) -> str:
 
 def _alert_blocks(line: AlertLine) -> list[dict[str, Any]]:
     text = f"*<{line.link}|{escaped(line.title)}>*"
-    if line.reason:
-        text += f"\n{escaped(line.reason)}"
+    if line.why:
+        text += f"\n*Why:* {escaped(line.why)}"
+    if line.what_to_do:
+        text += f"\n*What to do:* {escaped(line.what_to_do)}"
     return [
         {
             "type": "section",

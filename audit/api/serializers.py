@@ -2,6 +2,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from audit.actions import action_sentence
 from audit.models import AuditLog
 from templates_app.api.serializers import QualityCountsSerializer
 
@@ -10,6 +11,13 @@ MAX_OFFSET = 1_000_000_000
 
 class AuditLogSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    action = serializers.CharField(
+        read_only=True, help_text="The action's code, e.g. `template.status_changed`."
+    )
+    action_display = serializers.SerializerMethodField(
+        help_text='The action as a sentence, e.g. "The template\'s status changed"; the admin '
+        "shows the same words."
+    )
 
     class Meta:
         model = AuditLog
@@ -19,6 +27,7 @@ class AuditLogSerializer(serializers.ModelSerializer):
             "actor_type",
             "actor",
             "action",
+            "action_display",
             "target_type",
             "target_id",
             "target_name",
@@ -26,6 +35,9 @@ class AuditLogSerializer(serializers.ModelSerializer):
             "reason",
         ]
         read_only_fields = fields
+
+    def get_action_display(self, entry: AuditLog) -> str:
+        return action_sentence(entry.action)
 
 
 class StatusHistoryQuerySerializer(serializers.Serializer):

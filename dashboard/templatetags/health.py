@@ -1,4 +1,4 @@
-"""Badges and reasons for templates, as the admin and the dashboard show them."""
+"""Badges and the guidance's "why" for templates, as the admin and the dashboard show them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from templates_app.badges import Badge, current_reason, quality_badge, status_badge
+from templates_app.badges import Badge, quality_badge, status_badge
+from templates_app.guidance import template_guidance
 from templates_app.models import WhatsAppTemplate
 
 register = template.Library()
@@ -30,4 +31,4 @@ def quality_badge_html(quality: str) -> SafeString:
 
 @register.filter
 def template_reason(template: WhatsAppTemplate) -> str:
-    return current_reason(template)
+    return template_guidance(template).why

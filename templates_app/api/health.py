@@ -29,6 +29,13 @@ class NumberHealthSerializer(serializers.Serializer):
     phone_number_id = serializers.CharField()
     display_phone_number = serializers.CharField()
     can_send = serializers.ChoiceField(VERDICTS)
+    why = serializers.CharField(
+        help_text='Why, as one text: its reasons together ("It can send." when it can); the same '
+        "words as the dashboard, the admin and the notifications."
+    )
+    action_required = serializers.CharField(
+        allow_blank=True, help_text='What to do, as one text; "" when nothing is to be done.'
+    )
     reasons = serializers.ListField(child=serializers.CharField())
     what_to_do = serializers.ListField(child=serializers.CharField())
     status = serializers.CharField(allow_null=True, help_text="CONNECTED, FLAGGED, …")
@@ -51,6 +58,13 @@ class AccountHealthSerializer(serializers.Serializer):
     name = serializers.CharField()
     waba_id = serializers.CharField()
     can_send = serializers.ChoiceField(VERDICTS)
+    why = serializers.CharField(
+        help_text='Why, as one text: its reasons together ("It can send." when it can); the same '
+        "words as the dashboard, the admin and the notifications."
+    )
+    action_required = serializers.CharField(
+        allow_blank=True, help_text='What to do, as one text; "" when nothing is to be done.'
+    )
     reasons = serializers.ListField(child=serializers.CharField())
     what_to_do = serializers.ListField(child=serializers.CharField())
     review_decision = serializers.CharField(allow_null=True)
@@ -75,6 +89,8 @@ ACCOUNT_EXAMPLE = {
     "name": "Acme Shop",
     "waba_id": "102290129340398",
     "can_send": "no",
+    "why": "Meta restricted this account from starting conversations until 12 Jan 2027, 14:00 UTC.",
+    "action_required": "Wait for the restriction to end; campaigns resume if they opted in.",
     "reasons": [
         "Meta restricted this account from starting conversations until 12 Jan 2027, 14:00 UTC."
     ],
@@ -100,6 +116,10 @@ ACCOUNT_EXAMPLE = {
             "phone_number_id": "106540352242922",
             "display_phone_number": "+1 555 000 1111",
             "can_send": "no",
+            "why": "Its business account cannot send. "
+            "Meta flagged number +1 555 000 1111 for low quality.",
+            "action_required": "Fix the number's quality within 7 days or its messaging limit "
+            "drops.",
             "reasons": [
                 "Its business account cannot send.",
                 "Meta flagged number +1 555 000 1111 for low quality.",

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organizations.permissions import viewed_organization_id
+from templates_app.guidance import template_guidance
 from templates_app.models import (
     BusinessAccount,
     PhoneNumber,
@@ -116,6 +117,13 @@ class TemplateSerializer(serializers.ModelSerializer):
     open_alerts = serializers.IntegerField(
         read_only=True, default=0, help_text="Alerts of this template not resolved yet."
     )
+    reason = serializers.SerializerMethodField(
+        help_text='Why it stands where it does, as a sentence ("All is well" when it does); '
+        "the same words as the dashboard, the admin and the notifications."
+    )
+    action_required = serializers.SerializerMethodField(
+        help_text='What to do about it, as a sentence; "" when nothing is to be done.'
+    )
 
     class Meta:
         model = WhatsAppTemplate
@@ -148,6 +156,8 @@ class TemplateSerializer(serializers.ModelSerializer):
             "quality_updated_at",
             "last_event_at",
             "open_alerts",
+            "reason",
+            "action_required",
             "sent_count",
             "delivered_count",
             "read_count",
@@ -157,6 +167,12 @@ class TemplateSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_reason(self, template: WhatsAppTemplate) -> str:
+        return template_guidance(template).why
+
+    def get_action_required(self, template: WhatsAppTemplate) -> str:
+        return template_guidance(template).what_to_do
 
 
 class PauseSerializer(serializers.Serializer):
@@ -265,7 +281,10 @@ class CriticalTemplateSerializer(serializers.Serializer):
     )
     disabled_at = serializers.DateTimeField(allow_null=True)
     paused_at = serializers.DateTimeField(allow_null=True)
-    reason = serializers.CharField(help_text="Why, as a sentence: its status or its quality.")
+    reason = serializers.CharField(
+        help_text="Why, as a sentence: its status, its quality, or what blocks its account or "
+        "number (the same words as everywhere PyTake shows the template)."
+    )
     sent_count = serializers.IntegerField()
     failed_count = serializers.IntegerField()
     failure_rate = serializers.FloatField(
@@ -275,7 +294,7 @@ class CriticalTemplateSerializer(serializers.Serializer):
         help_text="Its campaigns that are ACTIVE or SCHEDULED, or PAUSED because of it."
     )
     open_alerts = serializers.IntegerField(help_text="Its alerts not yet resolved.")
-    action_required = serializers.CharField()
+    action_required = serializers.CharField(help_text="What to do about it, as a sentence.")
     last_event_at = serializers.DateTimeField(allow_null=True)
     campaigns_switched = serializers.IntegerField(
         help_text="Its campaigns that moved to a fallback template and send from there."

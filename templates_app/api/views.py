@@ -194,6 +194,8 @@ TEMPLATE_EXAMPLE = {
     "disabled_at": None,
     "quality_updated_at": "2026-11-24T08:30:00Z",
     "last_event_at": "2026-11-24T09:00:00Z",
+    "reason": "Paused for low quality (first pause, 3 hours); quality rated low (red)",
+    "action_required": "Review template quality metrics and resubmit",
     "sent_count": 1200,
     "failed_count": 300,
     "created_at": "2026-11-20T07:55:00Z",

@@ -294,10 +294,11 @@ class TemplateFinder:
             return cls({}, [])
         meta_ids = {e.template.meta_template_id for e in events if e.template.meta_template_id}
         names = {e.template.name for e in events if e.template.name}
-        # Each template comes with its account; only the templates' rows are locked.
+        # Each template comes with its account and number (its guidance, in the live message,
+        # reads them); only the templates' rows are locked.
         templates = list(
             WhatsAppTemplate.objects.select_for_update(of=("self",))
-            .select_related("business_account")
+            .select_related("business_account", "phone_number")
             .filter(
                 # A released account lost its WABA id to the organization that proved it owns it.
                 business_account__waba_id__in=waba_ids,

@@ -201,7 +201,10 @@ def test_slack_gets_a_text_summary_and_blocks(
         "text": {"type": "plain_text", "text": f"[Critical] {title}"},
     }
     link = f"http://127.0.0.1:8000/admin/templates_app/whatsapptemplate/{template.pk}/change/"
-    assert section["text"]["text"] == f"*<{link}|{title}>*\nDisabled by Meta: scam"
+    assert section["text"]["text"] == (
+        f"*<{link}|{title}>*\n*Why:* Disabled by Meta: scam"
+        "\n*What to do:* Create a new template and move its campaigns to it"
+    )
     assert [field["text"] for field in section["fields"]] == [
         "*Template*\nspring_sale (en_US)",
         "*Status*\ndisabled",

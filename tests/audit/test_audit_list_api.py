@@ -50,12 +50,14 @@ def test_org_admin_lists_the_organizations_entries_newest_first(
         "actor_type",
         "actor",
         "action",
+        "action_display",
         "target_type",
         "target_id",
         "target_name",
         "changes",
         "reason",
     }
+    assert newest["action_display"] == "Campaign resumed"
     assert (newest["actor_type"], newest["actor"]) == ("user", org_admin.username)
     assert (newest["target_type"], newest["target_id"]) == ("campaign", str(campaign.pk))
     assert newest["target_name"] == "Black Friday"

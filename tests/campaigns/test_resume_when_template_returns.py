@@ -10,7 +10,7 @@ from audit.models import AuditLog
 from campaigns import services
 from campaigns.models import Campaign
 from templates_app.changes import react_to_template_changes
-from templates_app.models import TemplateStatus
+from templates_app.models import TemplateStatus, WhatsAppTemplate
 from tests import factories
 from tests.meta_events import apply_status, status_change
 
@@ -137,6 +137,11 @@ def test_template_resume_is_one_audit_insert_and_one_update(template):
     apply_status(template, "PAUSED")
     template.status = TemplateStatus.APPROVED
     template.save()
+    # As the state machine hands it over: with its account and number (the live message's
+    # guidance reads them).
+    template = WhatsAppTemplate.objects.select_related("business_account", "phone_number").get(
+        pk=template.pk
+    )
 
     reinstated = status_change(template, "PAUSED", "APPROVED", what_happened="REINSTATED")
 

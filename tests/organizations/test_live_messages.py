@@ -66,6 +66,9 @@ async def test_paused_webhook_sends_the_status_change_then_one_message_for_all_c
         "status": "PAUSED",
         "quality_score": "GREEN",
         "reason": status_changed["reason"],
+        # The row's guidance, as the dashboard renders it.
+        "why": "Paused for 3 hours.",
+        "what_to_do": "Wait for Meta to lift the pause; improve the content to avoid a disable",
     }
     assert status_changed["type"] == "template.status_changed"
     assert "Paused for 3 hours." in status_changed["reason"]

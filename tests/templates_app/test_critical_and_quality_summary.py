@@ -225,7 +225,10 @@ def test_quality_red_outranks_a_pause(member_client, account, frozen_now):
     body = member_client.get(CRITICAL_URL).json()
 
     first, second = body["critical_templates"]
-    assert (first["name"], first["reason"]) == ("paused_red", "Quality rated low (red)")
+    assert (first["name"], first["reason"]) == (
+        "paused_red",
+        "Paused by Meta; quality rated low (red)",
+    )
     assert first["action_required"] == "Review template quality metrics and resubmit"
     assert second["name"] == "paused_green"
 

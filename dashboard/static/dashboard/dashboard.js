@@ -76,8 +76,8 @@
     if (message.quality_score) {
       setBadge(row.querySelector('[data-cell="quality"]'), "quality", message.quality_score);
     }
-    if (typeof message.reason === "string") {
-      row.querySelector('[data-cell="reason"]').textContent = message.reason || "All is well";
+    if (typeof message.why === "string") {
+      row.querySelector('[data-cell="reason"]').textContent = message.why;
     }
     var lastEvent = row.querySelector('[data-cell="last-event"]');
     if (lastEvent && message.timestamp) {
