@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
@@ -17,6 +21,7 @@ from organizations.admin import (
     adopt_created,
     is_scoped,
 )
+from organizations.permissions import can_administer
 from pytake.exceptions import ApplicationError
 
 # Badge colours; each badge also says its value in words, for readers who do not see colour.
@@ -34,26 +39,38 @@ def badge(text: str, colour: str) -> str:
     )
 
 
+MEMBERS_MAY_NOT_ACT = "Only an organization admin may acknowledge or resolve its alerts."
+
+
+@dataclass(frozen=True)
+class AlertButton:
+    """A button on the alert's page: what it does, where it posts, and why it is disabled."""
+
+    label: str
+    url: str
+    refusal: str = ""
+
+
 @admin.register(Alert)
 class AlertAdmin(OrganizationScopedAdmin):
     """Alerts are written by Meta's news; people acknowledge and resolve them, nothing else."""
 
     organization_field = "organization"
 
+    # What fits at 1280 px: the kind and the dates of acknowledging and resolving are on the
+    # alert's page; `organization` is dropped for staff of one organization.
     list_display = [
-        "title",
+        "one_line_title",
         "severity_badge",
         "status_badge",
-        "kind",
         "subject",
-        "occurrences",
         "created_at",
-        "acknowledged_by",
-        "resolved_at",
+        "organization",
     ]
+    list_display_links = ["one_line_title"]
     list_filter = ["status", "severity", "kind", "created_at", "organization"]
     search_fields = ["template__name", "title"]
-    list_select_related = ["template", "business_account", "acknowledged_by"]
+    list_select_related = ["template", "business_account", "organization"]
     date_hierarchy = "created_at"
     actions = ["acknowledge", "resolve"]
     readonly_fields = [
@@ -76,6 +93,11 @@ class AlertAdmin(OrganizationScopedAdmin):
         "escalated_to",
     ]
 
+    @admin.display(description="Alert", ordering="title")
+    def one_line_title(self, alert: Alert) -> str:
+        # One line, cut with an ellipsis by the stylesheet; the whole title on hover.
+        return format_html('<span class="one-line" title="{0}">{0}</span>', str(alert))
+
     @admin.display(description="About")
     def subject(self, alert: Alert) -> str:
         return str(alert.subject)
@@ -93,6 +115,88 @@ class AlertAdmin(OrganizationScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Alert | None = None) -> bool:
         return False
+
+    # --- the alert's page: Acknowledge and Resolve, not Save ---------------------------------
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<path:object_id>/acknowledge/",
+                self.admin_site.admin_view(self.acknowledge_view),
+                name="alerts_alert_acknowledge",
+            ),
+            path(
+                "<path:object_id>/resolve/",
+                self.admin_site.admin_view(self.resolve_view),
+                name="alerts_alert_resolve",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        alert = self.get_object(request, unquote(object_id))
+        extra_context = {**(extra_context or {}), "show_save": False}
+        extra_context["show_save_and_continue"] = False
+        if alert is not None:
+            extra_context["alert_buttons"] = self.buttons_for(request, alert)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def buttons_for(self, request: HttpRequest, alert: Alert) -> list[AlertButton]:
+        """The actions the alert's state allows, each disabled with its reason for a person who
+        may not take it (members: only organization admins act on alerts)."""
+        refusal = "" if can_administer(request.user, alert.organization_id) else MEMBERS_MAY_NOT_ACT
+        buttons = []
+        if alert.status == Alert.Status.OPEN:
+            url = reverse("admin:alerts_alert_acknowledge", args=[alert.pk])
+            buttons.append(AlertButton("Acknowledge", url, refusal))
+        if alert.status != Alert.Status.RESOLVED:
+            url = reverse("admin:alerts_alert_resolve", args=[alert.pk])
+            buttons.append(AlertButton("Resolve", url, refusal))
+        return buttons
+
+    def acknowledge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._act_on_alert(
+            request,
+            object_id,
+            lambda alert: lifecycle.acknowledge_alert(alert=alert, actor=request.user),
+            done="Acknowledged",
+        )
+
+    def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        reason = request.POST.get("reason", "")
+        return self._act_on_alert(
+            request,
+            object_id,
+            lambda alert: lifecycle.resolve_alert(alert=alert, actor=request.user, reason=reason),
+            done="Resolved",
+        )
+
+    def _act_on_alert(
+        self, request: HttpRequest, object_id: str, act: Callable[[Alert], Alert], *, done: str
+    ) -> HttpResponse:
+        """POST only, organization admins only; the service's refusal is shown on the page."""
+        alert = self.get_object(request, unquote(object_id))
+        if alert is None:
+            return HttpResponseRedirect(reverse("admin:alerts_alert_changelist"))
+        page = reverse("admin:alerts_alert_change", args=[alert.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page)
+        if not can_administer(request.user, alert.organization_id):
+            messages.error(request, MEMBERS_MAY_NOT_ACT)
+            return HttpResponseRedirect(page)
+        try:
+            act(alert)
+        except ApplicationError as error:
+            messages.warning(request, error.message)
+        else:
+            messages.success(request, f"{done}: {alert}")
+        return HttpResponseRedirect(page)
 
     @admin.action(description="Acknowledge the selected alerts")
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
