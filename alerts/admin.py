@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -7,7 +8,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
@@ -220,13 +222,47 @@ class AlertAdmin(OrganizationScopedAdmin):
             self.message_user(request, message, messages.WARNING)
 
 
+# The fields each kind of channel takes; the form shows only those of the chosen kind.
+KIND_FIELDS: dict[str, list[str]] = {
+    NotificationChannel.Kind.EMAIL: ["recipients"],
+    NotificationChannel.Kind.SLACK: ["url"],
+    NotificationChannel.Kind.WEBHOOK: ["url", "secret"],
+}
+
+
+class RecipientsField(forms.CharField):
+    """Email addresses as a person types them: one a line (commas also part them)."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 60, "autocomplete": "off"})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value) or ""
+        return [address.strip() for address in re.split(r"[\n,;]", text) if address.strip()]
+
+    def validate(self, value: list[str]) -> None:
+        super().validate(value)
+        for address in value:
+            try:
+                validate_email(address)
+            except ValidationError as error:
+                message = f"“{address}” is not an email address: write one address a line."
+                raise ValidationError(message, code="invalid") from error
+
+
 class NotificationChannelForm(forms.ModelForm):
+    recipients = RecipientsField(
+        required=False,
+        help_text="Email channels: the addresses to write to, one a line.",
+    )
     # Write-only, like the secret: a Slack URL is itself the key to post in the channel.
     url = forms.CharField(
         required=False,
         max_length=1000,
         widget=forms.TextInput(attrs={"size": 80, "autocomplete": "off"}),
-        help_text="Slack's or the customer's URL.",
+        help_text="Slack's incoming webhook URL, or the customer's URL.",
     )
     secret = forms.CharField(
         required=False,
@@ -236,10 +272,11 @@ class NotificationChannelForm(forms.ModelForm):
 
     class Meta:
         model = NotificationChannel
+        # The kind first: it decides which of the fields below the form shows.
         fields = [
+            "kind",
             "organization",
             "name",
-            "kind",
             "recipients",
             "url",
             "secret",
@@ -277,7 +314,62 @@ class NotificationChannelAdmin(OrganizationScopedAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and "organization" not in readonly:
             readonly.append("organization")  # a channel stays with its organization
+        if obj is not None:
+            readonly.append("kind")  # and its kind (the service refuses a change)
         return readonly
+
+    # --- the form per kind, and "Send test" ---------------------------------------------------
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<path:object_id>/send-test/",
+                self.admin_site.admin_view(self.send_test_view),
+                name="alerts_notificationchannel_send_test",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "kind_fields": KIND_FIELDS}
+        channel = self.get_object(request, unquote(object_id)) if object_id else None
+        if channel is not None:
+            extra_context["channel_kind"] = channel.kind
+            extra_context["send_test_refusal"] = (
+                ""
+                if can_administer(request.user, channel.organization_id)
+                else "Only an organization admin may send a test message."
+            )
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def send_test_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Send a test message through the channel now and say how it went, as the API does."""
+        channel = self.get_object(request, unquote(object_id))
+        if channel is None:
+            return HttpResponseRedirect(reverse("admin:alerts_notificationchannel_changelist"))
+        page = reverse("admin:alerts_notificationchannel_change", args=[channel.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page)
+        if not can_administer(request.user, channel.organization_id):
+            messages.error(request, "Only an organization admin may send a test message.")
+            return HttpResponseRedirect(page)
+        delivery = channels.send_test_notification(channel=channel)
+        delivery.refresh_from_db()
+        if delivery.status == NotificationDelivery.Status.SENT:
+            messages.success(request, f"The test message reached {channel.name}.")
+        elif delivery.status in NotificationDelivery.DUE_STATUSES:
+            messages.info(request, "The test message is queued: its delivery says how it went.")
+        else:
+            messages.error(
+                request, f"The test message did not reach {channel.name}: {delivery.last_error}"
+            )
+        return HttpResponseRedirect(page)
 
     def channel_fields(self, form: forms.ModelForm) -> dict[str, Any]:
         """What the form says of the channel: its fields shown, but a secret box left empty."""
