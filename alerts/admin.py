@@ -59,13 +59,13 @@ class AlertAdmin(OrganizationScopedAdmin):
 
     organization_field = "organization"
 
-    # What fits at 1280 px: the kind and the dates of acknowledging and resolving are on the
-    # alert's page; `organization` is dropped for staff of one organization.
+    # What fits at 1280 px beside the admin's menu and filters: the title names the template or
+    # account; its kind and who acknowledged or resolved it are on the alert's page.
+    # `organization` is dropped for staff of one organization.
     list_display = [
         "one_line_title",
         "severity_badge",
         "status_badge",
-        "subject",
         "created_at",
         "organization",
     ]
@@ -75,9 +75,10 @@ class AlertAdmin(OrganizationScopedAdmin):
     list_select_related = ["template", "business_account", "organization"]
     date_hierarchy = "created_at"
     actions = ["acknowledge", "resolve"]
-    readonly_fields = [
+    fields = [
         "organization",
         "template",
+        "phone_number",
         "business_account",
         "kind",
         "severity",
@@ -94,6 +95,8 @@ class AlertAdmin(OrganizationScopedAdmin):
         "resolution",
         "escalated_to",
     ]
+    # A record of Meta's news and of what people did: changed by the buttons above, not a form.
+    readonly_fields = fields
 
     @admin.display(description="Alert", ordering="title")
     def one_line_title(self, alert: Alert) -> str:

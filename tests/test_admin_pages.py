@@ -121,7 +121,7 @@ def test_alert_titles_are_one_line_with_the_whole_title_on_hover(org_staff, phon
 
     assert f'<span class="one-line" title="{title.strip()}">' in html
     headers = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', html)
-    assert headers == ["one_line_title", "severity_badge", "status_badge", "subject", "created_at"]
+    assert headers == ["one_line_title", "severity_badge", "status_badge", "created_at"]
 
 
 def test_superusers_see_which_organization_an_alert_is_of(root, phone_number):
