@@ -215,7 +215,7 @@ def test_the_kind_comes_first_and_stays_once_chosen(staff_browser, organization)
     channel = factories.NotificationChannelFactory(organization=organization)
     change = staff_browser.get(f"{CHANNELS}{channel.pk}/change/")
 
-    assert list(add.context["adminform"].form.fields)[0] == "kind"
+    assert next(iter(add.context["adminform"].form.fields)) == "kind"
     assert "kind" not in change.context["adminform"].form.fields
     assert (
         '<script src="/static/alerts/channel-form.js" data-kind="email"' in change.content.decode()
