@@ -290,6 +290,8 @@ class NotificationChannelForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial["url"] = ""
+        if "kind" in self.fields:
+            self.fields["kind"].help_text = "Choose it first: the fields it needs follow."
         if self.instance.pk and self.instance.url:
             hint = self.instance.url_hint
             self.fields["url"].help_text = f"Set: {hint}. Leave empty to keep it."
@@ -312,6 +314,11 @@ class NotificationChannelAdmin(OrganizationScopedAdmin):
     list_display = ["name", "kind", "min_severity", "enabled", "organization", "updated_at"]
     list_filter = ["kind", "min_severity", "enabled", "organization"]
     search_fields = ["name"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        # Staff of one organization: their channels are theirs, nothing to show or choose.
+        return [name for name in fields if name != "organization"] if is_scoped(request) else fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))

@@ -380,8 +380,10 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
                 (
                     pause.title or "Paused",
                     pause.description or "no description",
-                    pause.paused_at,
-                    f" (ended {pause.ended_at}, {pause.ended_by})" if pause.ended_at else "",
+                    exact_time(pause.paused_at),
+                    f" (ended {exact_time(pause.ended_at)}, {pause.ended_by})"
+                    if pause.ended_at
+                    else "",
                 )
                 for pause in ladder.pauses
             ),

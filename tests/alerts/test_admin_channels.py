@@ -217,6 +217,7 @@ def test_the_kind_comes_first_and_stays_once_chosen(staff_browser, organization)
 
     assert next(iter(add.context["adminform"].form.fields)) == "kind"
     assert "kind" not in change.context["adminform"].form.fields
+    assert "field-organization" not in add.content.decode()  # one organization: theirs
     assert (
         '<script src="/static/alerts/channel-form.js" data-kind="email"' in change.content.decode()
     )
