@@ -274,3 +274,18 @@ def test_a_delivery_shows_its_headers_as_a_table_and_its_epochs_as_dates(root):
     page = text_of(response)
     assert f'"time": 1795000000, → {first}' in page
     assert f'"timestamp": "1795000060" → {second}' in page
+
+
+def test_a_member_sees_the_templates_acknowledge_disabled_with_the_reason(
+    member_staff, phone_number
+):
+    template = factories.WhatsAppTemplateFactory(phone_number=phone_number, status="DISABLED")
+    factories.AlertFactory(template=template)
+
+    response = member_staff.get(f"/admin/templates_app/whatsapptemplate/{template.pk}/change/")
+
+    html = response.content.decode()
+    assert re.search(
+        r'<button type="button" class="button" disabled[^>]*>Acknowledge</button>', html
+    )
+    assert "Only an organization admin may acknowledge its alerts." in text_of(response)
