@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
@@ -17,6 +23,7 @@ from organizations.admin import (
     adopt_created,
     is_scoped,
 )
+from organizations.permissions import can_administer
 from pytake.exceptions import ApplicationError
 
 # Badge colours; each badge also says its value in words, for readers who do not see colour.
@@ -34,31 +41,44 @@ def badge(text: str, colour: str) -> str:
     )
 
 
+MEMBERS_MAY_NOT_ACT = "Only an organization admin may acknowledge or resolve its alerts."
+
+
+@dataclass(frozen=True)
+class AlertButton:
+    """A button on the alert's page: what it does, where it posts, and why it is disabled."""
+
+    label: str
+    url: str
+    refusal: str = ""
+
+
 @admin.register(Alert)
 class AlertAdmin(OrganizationScopedAdmin):
     """Alerts are written by Meta's news; people acknowledge and resolve them, nothing else."""
 
     organization_field = "organization"
 
+    # What fits at 1280 px beside the admin's menu and filters: the title names the template or
+    # account; its kind and who acknowledged or resolved it are on the alert's page.
+    # `organization` is dropped for staff of one organization.
     list_display = [
-        "title",
+        "one_line_title",
         "severity_badge",
         "status_badge",
-        "kind",
-        "subject",
-        "occurrences",
         "created_at",
-        "acknowledged_by",
-        "resolved_at",
+        "organization",
     ]
+    list_display_links = ["one_line_title"]
     list_filter = ["status", "severity", "kind", "created_at", "organization"]
     search_fields = ["template__name", "title"]
-    list_select_related = ["template", "business_account", "acknowledged_by"]
+    list_select_related = ["template", "business_account", "organization"]
     date_hierarchy = "created_at"
     actions = ["acknowledge", "resolve"]
-    readonly_fields = [
+    fields = [
         "organization",
         "template",
+        "phone_number",
         "business_account",
         "kind",
         "severity",
@@ -75,6 +95,13 @@ class AlertAdmin(OrganizationScopedAdmin):
         "resolution",
         "escalated_to",
     ]
+    # A record of Meta's news and of what people did: changed by the buttons above, not a form.
+    readonly_fields = fields
+
+    @admin.display(description="Alert", ordering="title")
+    def one_line_title(self, alert: Alert) -> str:
+        # One line, cut with an ellipsis by the stylesheet; the whole title on hover.
+        return format_html('<span class="one-line" title="{0}">{0}</span>', str(alert))
 
     @admin.display(description="About")
     def subject(self, alert: Alert) -> str:
@@ -93,6 +120,88 @@ class AlertAdmin(OrganizationScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Alert | None = None) -> bool:
         return False
+
+    # --- the alert's page: Acknowledge and Resolve, not Save ---------------------------------
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<path:object_id>/acknowledge/",
+                self.admin_site.admin_view(self.acknowledge_view),
+                name="alerts_alert_acknowledge",
+            ),
+            path(
+                "<path:object_id>/resolve/",
+                self.admin_site.admin_view(self.resolve_view),
+                name="alerts_alert_resolve",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        alert = self.get_object(request, unquote(object_id))
+        extra_context = {**(extra_context or {}), "show_save": False}
+        extra_context["show_save_and_continue"] = False
+        if alert is not None:
+            extra_context["alert_buttons"] = self.buttons_for(request, alert)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def buttons_for(self, request: HttpRequest, alert: Alert) -> list[AlertButton]:
+        """The actions the alert's state allows, each disabled with its reason for a person who
+        may not take it (members: only organization admins act on alerts)."""
+        refusal = "" if can_administer(request.user, alert.organization_id) else MEMBERS_MAY_NOT_ACT
+        buttons = []
+        if alert.status == Alert.Status.OPEN:
+            url = reverse("admin:alerts_alert_acknowledge", args=[alert.pk])
+            buttons.append(AlertButton("Acknowledge", url, refusal))
+        if alert.status != Alert.Status.RESOLVED:
+            url = reverse("admin:alerts_alert_resolve", args=[alert.pk])
+            buttons.append(AlertButton("Resolve", url, refusal))
+        return buttons
+
+    def acknowledge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._act_on_alert(
+            request,
+            object_id,
+            lambda alert: lifecycle.acknowledge_alert(alert=alert, actor=request.user),
+            done="Acknowledged",
+        )
+
+    def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        reason = request.POST.get("reason", "")
+        return self._act_on_alert(
+            request,
+            object_id,
+            lambda alert: lifecycle.resolve_alert(alert=alert, actor=request.user, reason=reason),
+            done="Resolved",
+        )
+
+    def _act_on_alert(
+        self, request: HttpRequest, object_id: str, act: Callable[[Alert], Alert], *, done: str
+    ) -> HttpResponse:
+        """POST only, organization admins only; the service's refusal is shown on the page."""
+        alert = self.get_object(request, unquote(object_id))
+        if alert is None:
+            return HttpResponseRedirect(reverse("admin:alerts_alert_changelist"))
+        page = reverse("admin:alerts_alert_change", args=[alert.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page)
+        if not can_administer(request.user, alert.organization_id):
+            messages.error(request, MEMBERS_MAY_NOT_ACT)
+            return HttpResponseRedirect(page)
+        try:
+            act(alert)
+        except ApplicationError as error:
+            messages.warning(request, error.message)
+        else:
+            messages.success(request, f"{done}: {alert}")
+        return HttpResponseRedirect(page)
 
     @admin.action(description="Acknowledge the selected alerts")
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
@@ -116,13 +225,47 @@ class AlertAdmin(OrganizationScopedAdmin):
             self.message_user(request, message, messages.WARNING)
 
 
+# The fields each kind of channel takes; the form shows only those of the chosen kind.
+KIND_FIELDS: dict[str, list[str]] = {
+    NotificationChannel.Kind.EMAIL: ["recipients"],
+    NotificationChannel.Kind.SLACK: ["url"],
+    NotificationChannel.Kind.WEBHOOK: ["url", "secret"],
+}
+
+
+class RecipientsField(forms.CharField):
+    """Email addresses as a person types them: one a line (commas also part them)."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 60, "autocomplete": "off"})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value) or ""
+        return [address.strip() for address in re.split(r"[\n,;]", text) if address.strip()]
+
+    def validate(self, value: list[str]) -> None:
+        super().validate(value)
+        for address in value:
+            try:
+                validate_email(address)
+            except ValidationError as error:
+                message = f"“{address}” is not an email address: write one address a line."
+                raise ValidationError(message, code="invalid") from error
+
+
 class NotificationChannelForm(forms.ModelForm):
+    recipients = RecipientsField(
+        required=False,
+        help_text="Email channels: the addresses to write to, one a line.",
+    )
     # Write-only, like the secret: a Slack URL is itself the key to post in the channel.
     url = forms.CharField(
         required=False,
         max_length=1000,
         widget=forms.TextInput(attrs={"size": 80, "autocomplete": "off"}),
-        help_text="Slack's or the customer's URL.",
+        help_text="Slack's incoming webhook URL, or the customer's URL.",
     )
     secret = forms.CharField(
         required=False,
@@ -132,10 +275,11 @@ class NotificationChannelForm(forms.ModelForm):
 
     class Meta:
         model = NotificationChannel
+        # The kind first: it decides which of the fields below the form shows.
         fields = [
+            "kind",
             "organization",
             "name",
-            "kind",
             "recipients",
             "url",
             "secret",
@@ -146,6 +290,8 @@ class NotificationChannelForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial["url"] = ""
+        if "kind" in self.fields:
+            self.fields["kind"].help_text = "Choose it first: the fields it needs follow."
         if self.instance.pk and self.instance.url:
             hint = self.instance.url_hint
             self.fields["url"].help_text = f"Set: {hint}. Leave empty to keep it."
@@ -169,11 +315,71 @@ class NotificationChannelAdmin(OrganizationScopedAdmin):
     list_filter = ["kind", "min_severity", "enabled", "organization"]
     search_fields = ["name"]
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        # Staff of one organization: their channels are theirs, nothing to show or choose.
+        return [name for name in fields if name != "organization"] if is_scoped(request) else fields
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and "organization" not in readonly:
             readonly.append("organization")  # a channel stays with its organization
+        if obj is not None:
+            readonly.append("kind")  # and its kind (the service refuses a change)
         return readonly
+
+    # --- the form per kind, and "Send test" ---------------------------------------------------
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<path:object_id>/send-test/",
+                self.admin_site.admin_view(self.send_test_view),
+                name="alerts_notificationchannel_send_test",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "kind_fields": KIND_FIELDS}
+        channel = self.get_object(request, unquote(object_id)) if object_id else None
+        if channel is not None:
+            extra_context["channel_kind"] = channel.kind
+            extra_context["send_test_refusal"] = (
+                ""
+                if can_administer(request.user, channel.organization_id)
+                else "Only an organization admin may send a test message."
+            )
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def send_test_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Send a test message through the channel now and say how it went, as the API does."""
+        channel = self.get_object(request, unquote(object_id))
+        if channel is None:
+            return HttpResponseRedirect(reverse("admin:alerts_notificationchannel_changelist"))
+        page = reverse("admin:alerts_notificationchannel_change", args=[channel.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page)
+        if not can_administer(request.user, channel.organization_id):
+            messages.error(request, "Only an organization admin may send a test message.")
+            return HttpResponseRedirect(page)
+        delivery = channels.send_test_notification(channel=channel)
+        delivery.refresh_from_db()
+        if delivery.status == NotificationDelivery.Status.SENT:
+            messages.success(request, f"The test message reached {channel.name}.")
+        elif delivery.status in NotificationDelivery.DUE_STATUSES:
+            messages.info(request, "The test message is queued: its delivery says how it went.")
+        else:
+            messages.error(
+                request, f"The test message did not reach {channel.name}: {delivery.last_error}"
+            )
+        return HttpResponseRedirect(page)
 
     def channel_fields(self, form: forms.ModelForm) -> dict[str, Any]:
         """What the form says of the channel: its fields shown, but a secret box left empty."""

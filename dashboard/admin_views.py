@@ -38,6 +38,7 @@ from templates_app.guidance import template_guidance
 from templates_app.models import WebhookDelivery, WhatsAppTemplate
 from templates_app.selectors import daily_counts_of, pause_ladder_of
 from templates_app.sending_path_health import sending_path_of
+from templates_app.services.sending_path import campaign_blockers
 
 HISTORY_PAGE_SIZE = 10
 DAILY_ROWS_SHOWN = 7
@@ -94,6 +95,21 @@ def _history_line(entry: AuditLog) -> dict[str, Any]:
     }
 
 
+def why_campaigns_cannot_resume(template: WhatsAppTemplate) -> str:
+    """Why the template's paused campaigns cannot resume now, in a sentence; "" when they can
+    (what `campaigns.services.resume_campaign` would refuse)."""
+    if template.is_blocked:
+        status = status_badge(template.status).label.lower()
+        return (
+            f"Its paused campaigns cannot resume: the template is {status}, and Meta does not "
+            "send it until it is approved again."
+        )
+    blockers = campaign_blockers(template.business_account, now=timezone.now())
+    if blockers:
+        return f"Its paused campaigns cannot resume: {' '.join(blockers)}"
+    return ""
+
+
 class HealthViews:
     """Views over the template and delivery admins: each finds its object through the admin
     (so it keeps the admin's organization scoping) and writes only through services."""
@@ -138,6 +154,7 @@ class HealthViews:
             "campaigns": selectors.template_campaigns(template=template),
             "alerts": selectors.template_open_alerts(template=template),
             "can_act": can_administer(request.user, template.organization_id),
+            "resume_refusal": why_campaigns_cannot_resume(template),
             "ladder": pause_ladder_of(template),
             "read_rate_chart": read_rate_svg(days),
             # The last week, newest first: the chart shows the month's trend.

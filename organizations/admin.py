@@ -170,6 +170,15 @@ class OrganizationScopedMixin:
             formfield.queryset = scope(formfield.queryset, request.user.organization_id)
         return formfield
 
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        columns = list(super().get_list_display(request))
+        # Staff of one organization: the same name on every row says nothing.
+        return (
+            [column for column in columns if column != "organization"]
+            if is_scoped(request)
+            else columns
+        )
+
     def get_list_filter(self, request: HttpRequest) -> list[Any]:
         filters = list(super().get_list_filter(request))
         if not is_scoped(request):

@@ -16,6 +16,9 @@ class PyTakeAdminSite(admin.AdminSite):
     """Every app registers its own admins here; dashboard adds its health views' URLs."""
 
     index_template = "admin/dashboard/index.html"
+    site_header = "PyTake"
+    site_title = "PyTake admin"
+    index_title = "Site administration"
 
     def register(
         self,

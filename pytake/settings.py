@@ -110,7 +110,8 @@ ASGI_APPLICATION = "pytake.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own admin templates (admin/base_site.html: PyTake's name, its CSS).
+        "DIRS": [BASE_DIR / "pytake" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -1,5 +1,7 @@
 import json
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from organizations.admin import (
     OrganizationScopedAdmin,
@@ -22,7 +25,9 @@ from organizations.admin import (
 from organizations.models import Organization
 from organizations.permissions import can_administer
 from pytake import json_depth
+from pytake.dates import exact_time
 from pytake.exceptions import ApplicationError
+from pytake.log_redaction import REDACTED, redact
 from pytake.names import check_name
 from templates_app.attention import failure_rate, needs_attention, severity_expression
 from templates_app.badges import Badge, quality_badge, status_badge
@@ -382,8 +387,10 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
                 (
                     pause.title or "Paused",
                     pause.description or "no description",
-                    pause.paused_at,
-                    f" (ended {pause.ended_at}, {pause.ended_by})" if pause.ended_at else "",
+                    exact_time(pause.paused_at),
+                    f" (ended {exact_time(pause.ended_at)}, {pause.ended_by})"
+                    if pause.ended_at
+                    else "",
                 )
                 for pause in ladder.pauses
             ),
@@ -598,6 +605,54 @@ TEMPLATE_READONLY_FIELDS = [
 ]
 
 
+# A header whose value is a credential: never shown, whatever a sender put in it.
+SECRET_HEADER = re.compile(r"authorization|cookie|token|secret|api-?key", re.IGNORECASE)
+# Meta's `time` and `timestamp` fields, one per line of the indented body: seconds since 1970.
+EPOCH_LINE = re.compile(r'^\s*"(?:time|timestamp)": "?(\d{9,11})"?,?$')
+
+
+def headers_table(headers: dict[str, Any]) -> str:
+    """The stored headers as a two-column table, name and value; credentials redacted."""
+    if not headers:
+        return "None stored"
+    rows = format_html_join(
+        "",
+        '<tr><th scope="row">{}</th><td>{}</td></tr>',
+        (
+            (name, REDACTED if SECRET_HEADER.search(name) else redact(str(value)))
+            for name, value in sorted(headers.items())
+        ),
+    )
+    return format_html(
+        '<table class="delivery-headers" data-field="headers"><thead><tr>'
+        '<th scope="col">Header</th><th scope="col">Value</th></tr></thead>'
+        "<tbody>{}</tbody></table>",
+        rows,
+    )
+
+
+def body_with_dates(text: str) -> str:
+    """The indented body, each epoch of a `time` or `timestamp` line followed by its date."""
+    lines = []
+    for line in text.splitlines():
+        epoch = EPOCH_LINE.match(line)
+        if epoch is None:
+            lines.append(format_html("{}", line))
+            continue
+        moment = datetime.fromtimestamp(int(epoch.group(1)), tz=UTC)
+        date = exact_time(moment, seconds=True, zone=True)
+        lines.append(format_html('{}  <span class="epoch-date">→ {}</span>', line, date))
+    return format_html('<pre class="delivery-body">{}</pre>', mark_safe("\n".join(lines)))
+
+
+def attempt_time(value: str) -> str:
+    """An attempt's stored ISO time as every page prints a moment."""
+    try:
+        return exact_time(datetime.fromisoformat(value), seconds=True, zone=True)
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def _outcome_lines(outcomes: list[dict]) -> str:
     return format_html_join(
         "",
@@ -636,7 +691,7 @@ class WebhookDeliveryAdmin(RecordAdminMixin, admin.ModelAdmin):
         "change_outcomes",
         "attempt_history",
         "pretty_body",
-        "headers",
+        "headers_table",
         "body_sha256",
         "error",
     ]
@@ -694,7 +749,11 @@ class WebhookDeliveryAdmin(RecordAdminMixin, admin.ModelAdmin):
             text = json.dumps(parsed, indent=2, ensure_ascii=False)
         except ValueError:
             text = delivery.body_text
-        return format_html('<pre class="delivery-body">{}</pre>', text)
+        return body_with_dates(text)
+
+    @admin.display(description="headers")
+    def headers_table(self, delivery: WebhookDelivery) -> str:
+        return headers_table(delivery.headers or {})
 
     def reprocess_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         delivery = self.get_object(request, object_id)
@@ -731,7 +790,7 @@ class WebhookDeliveryAdmin(RecordAdminMixin, admin.ModelAdmin):
             (
                 (
                     attempt["attempt"],
-                    attempt["at"],
+                    attempt_time(attempt["at"]),
                     attempt["status"],
                     _outcome_lines(attempt["outcomes"]),
                 )

@@ -81,7 +81,7 @@ def test_the_admin_form_shows_a_masked_hint_and_keeps_the_url_left_empty(
             "organization": organization.pk,
             "name": "Renamed",
             "kind": "slack",
-            "recipients": "[]",
+            "recipients": "",
             "url": "",
             "secret": "",
             "min_severity": "WARNING",
