@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
 
 from alerts.models import Alert
+from pytake.dates import exact_time
 from templates_app.attention import Guidance
 from templates_app.guidance import account_guidance, number_guidance, template_guidance
 from templates_app.models import TemplateStatus
@@ -135,6 +136,11 @@ class AlertLine:
             raised_at=alert.created_at,
             link=account_admin_url(account.pk),
         )
+
+    @property
+    def raised(self) -> str:
+        """When, as every page prints a moment; in UTC, named, since readers are anywhere."""
+        return exact_time(self.raised_at, UTC, zone=True)
 
     def as_json(self) -> dict[str, Any]:
         return {

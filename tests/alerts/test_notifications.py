@@ -21,6 +21,7 @@ from alerts import tasks
 from alerts.models import Alert, NotificationDelivery
 from alerts.services import channels
 from campaigns.models import Campaign
+from pytake.dates import exact_time
 from templates_app.meta import combine
 from tests import factories
 from tests.alerts.conftest import T0, quality_body, status_body
@@ -99,6 +100,11 @@ def test_disabled_alert_is_emailed_in_text_and_html_with_a_link(
     assert mimetype == "text/html"
     assert f'<a href="{link}">Open spring_sale (en_US) in PyTake</a>' in html
     assert "<td>3</td>" in html
+    # When, as every page prints a moment, in UTC and saying so: readers are anywhere.
+    raised = exact_time(Alert.objects.get().created_at, UTC, zone=True)
+    assert raised.endswith(" (UTC)")
+    assert f"Raised:           {raised}\n" in email.body
+    assert f">{raised}</time></td>" in html
     delivery = NotificationDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.kind) == ("sent", 1, "alert")
     assert delivery.sent_at is not None
