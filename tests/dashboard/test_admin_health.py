@@ -281,6 +281,10 @@ def test_member_on_the_staff_cannot_acknowledge_from_a_templates_page(templates,
     assert 'disabled aria-describedby="alert-' in html
     assert "Only an organization admin may acknowledge its alerts." in html
     assert "/acknowledge/" not in html
+    # Sync from Meta too: shown, disabled, and the reason in words; no form posts it.
+    assert 'disabled aria-describedby="template-actions-refusal">Sync from Meta</button>' in html
+    assert "Only an organization admin may sync with Meta or unpause a template." in html
+    assert f"{template.pk}/sync/" not in html
     client.post(f"{CHANGELIST}{template.pk}/alerts/{alert.pk}/acknowledge/")
 
     alert.refresh_from_db()
