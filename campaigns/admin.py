@@ -18,13 +18,11 @@ from pytake.exceptions import ApplicationError
 from pytake.names import check_name
 from templates_app.models import WhatsAppTemplate
 
-STATUS_COLOURS = {
-    Campaign.Status.DRAFT: "#6c757d",
-    Campaign.Status.SCHEDULED: "#0d6efd",
-    Campaign.Status.ACTIVE: "#198754",
-    Campaign.Status.PAUSED: "#fd7e14",
-    Campaign.Status.COMPLETED: "#495057",
-    Campaign.Status.CANCELLED: "#dc3545",
+# The admin's badge tones (admin-health.css), whose colours keep a readable contrast.
+STATUS_TONES = {
+    Campaign.Status.ACTIVE: "ok",
+    Campaign.Status.PAUSED: "warn",
+    Campaign.Status.CANCELLED: "bad",
 }
 ADMIN_PAUSE_REASON = "Paused in the admin."
 ADMIN_CANCEL_REASON = "Cancelled in the admin."
@@ -207,9 +205,8 @@ class CampaignAdmin(OrganizationScopedAdmin):
     @admin.display(description="status", ordering="status")
     def status_badge(self, campaign: Campaign) -> str:
         return format_html(
-            '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px;'
-            'font-size:11px;font-weight:bold">{}</span>',
-            STATUS_COLOURS.get(campaign.status, "#6c757d"),
+            '<span class="health-badge health-badge--{}">{}</span>',
+            STATUS_TONES.get(campaign.status, "neutral"),
             campaign.get_status_display(),
         )
 

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from alerts.models import NotificationChannel
 from tests import factories
+from tests.browser.conftest import serious_accessibility_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -158,3 +159,20 @@ def test_the_channel_form_shows_only_the_fields_of_its_kind(page: Page, log_in, 
     expect(page.locator(".messagelist")).to_contain_text("Ops mail")
     channel = NotificationChannel.objects.get(name="Ops mail")
     assert channel.recipients == ["ops@example.com", "oncall@example.com"]
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("where", ["/admin/", *PHONE_PAGES])
+def test_the_pages_staff_use_are_axe_clean_on_a_desk_and_on_a_phone(
+    page: Page, log_in, staff_user, long_alert, disabled_template, where, width
+):
+    page.set_viewport_size({"width": width, "height": 800})
+    log_in(staff_user)
+    url = {
+        "alert": f"/admin/alerts/alert/{long_alert.pk}/change/",
+        "template": f"/admin/templates_app/whatsapptemplate/{disabled_template.pk}/change/",
+    }.get(where, where)
+
+    page.goto(url)
+
+    assert serious_accessibility_violations(page) == [], url
