@@ -36,7 +36,7 @@ def test_changelist_shows_status_badge_template_and_pause_reason(admin_site_clie
     assert response.status_code == 200
     page = response.content.decode()
     assert "Black Friday" in page
-    assert "border-radius:10px" in page and ">Paused</span>" in page
+    assert '<span class="health-badge health-badge--warn">Paused</span>' in page
     assert "order_update (en_US)" in page
     assert "Template order_update (en_US): Paused by Meta: scam" in page
 
