@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -150,8 +151,15 @@ def test_the_admin_page_offers_unpause_and_shows_metas_answer(client, graph, pac
 
 
 def test_the_dashboard_offers_unpause_to_org_admins_only(client, paced, org_admin, member):
+    # A member sees the button disabled, with the reason in words beside it.
+    refusal = f"Only an admin of {org_admin.organization.name} can do this."
     for person, offered in ((org_admin, True), (member, False)):
         client.force_login(person)
         with time_machine.travel(LOCKED_AT + timedelta(minutes=6), tick=False):
             page = client.get("/dashboard/sections/critical/").content.decode()
-        assert (f'class="unpause" data-template-id="{paced.pk}"' in page) is offered
+        button = re.search(
+            f'<button type="button" class="unpause" data-template-id="{paced.pk}"[^>]*>', page
+        )
+        assert button is not None
+        assert ("disabled" not in button.group()) is offered
+        assert (refusal in page) is not offered
