@@ -171,6 +171,12 @@ class CriticalTemplate:
     campaigns_switched: int = 0
     campaigns_summary: str = ""
 
+    @property
+    def path_is_blocked(self) -> bool:
+        """It cannot send because its business account or number cannot: their health is
+        where to act."""
+        return self.severity is Severity.PATH_BLOCKED
+
 
 @dataclass(frozen=True, slots=True)
 class CriticalTemplates:

@@ -205,3 +205,24 @@ def test_dashboard_login_is_locked_after_five_failures_like_the_admins(member):
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert "_auth_user_id" not in browser.session
+
+
+def test_a_template_its_account_stops_leads_to_the_accounts_health(member_browser, phone_number):
+    account = phone_number.business_account
+    account.ban_state = "DISABLE"
+    account.save(update_fields=["ban_state"])
+    factories.WhatsAppTemplateFactory(phone_number=phone_number, name="welcome", status="APPROVED")
+    factories.WhatsAppTemplateFactory(
+        phone_number=factories.PhoneNumberFactory(
+            business_account__organization=phone_number.business_account.organization
+        ),
+        name="order_update",
+        status="PAUSED",
+    )
+
+    page = member_browser.get("/dashboard/").content.decode()
+
+    # Only the template that cannot send through its account links to the account's health,
+    # which is on the same page.
+    assert page.count('<a class="account-health" href="#sending-path-heading">') == 1
+    assert 'id="sending-path-heading"' in page
