@@ -38,6 +38,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     until the session ends, and asyncio tests cannot start their own beside it.
     """
     browser = [item for item in items if item.path.is_relative_to(BROWSER_TESTS)]
+    # A test elsewhere asking for a fixture named like Playwright's (`browser`, `page`, …) is
+    # parametrized by browser and pulled among these, starting Playwright's loop too early.
+    strays = [
+        item.nodeid
+        for item in items
+        if not item.path.is_relative_to(BROWSER_TESTS)
+        and "browser_name" in getattr(getattr(item, "callspec", None), "params", {})
+    ]
+    if strays:
+        raise pytest.UsageError(
+            "Only tests/browser may use Playwright's fixture names (browser, page, context): "
+            + ", ".join(strays[:5])
+        )
     if CHROMIUM.exists():
         items[:] = [item for item in items if not item.path.is_relative_to(BROWSER_TESTS)]
         items.extend(browser)

@@ -35,7 +35,7 @@ def page_text(response) -> str:
 
 
 @pytest.fixture
-def browser(org_admin) -> Client:
+def dashboard_reader(org_admin) -> Client:
     client = Client()
     client.force_login(org_admin)
     return client
@@ -72,12 +72,12 @@ def test_the_guidance_of_a_paused_red_template_names_both(paused_red):
 
 
 def test_dashboard_admin_api_and_email_say_the_same_of_a_paused_red_template(
-    paused_red, browser, staff, admin_client, mailoutbox
+    paused_red, dashboard_reader, staff, admin_client, mailoutbox
 ):
     # Why, then (after the pause ladder's line, on the dashboard) what to do.
     said = re.compile(f"{re.escape(PAUSED_RED_WHY)} (.+ )?{re.escape(PAUSED_RED_WHAT_TO_DO)}")
 
-    dashboard = page_text(browser.get("/dashboard/"))
+    dashboard = page_text(dashboard_reader.get("/dashboard/"))
     health = page_text(staff.get("/admin/templates_app/whatsapptemplate/health/"))
     template_page = page_text(
         staff.get(f"/admin/templates_app/whatsapptemplate/{paused_red.pk}/change/")
@@ -142,7 +142,7 @@ def disabled_account(organization):
 
 
 def test_number_and_account_read_the_same_on_dashboard_admin_and_api(
-    disabled_account, browser, staff, admin_client
+    disabled_account, dashboard_reader, staff, admin_client
 ):
     account, number = disabled_account
     account_said = account_guidance(account)
@@ -154,7 +154,7 @@ def test_number_and_account_read_the_same_on_dashboard_admin_and_api(
     assert number_said.why == "Its business account cannot send."
     assert account_said.severity is number_said.severity is Severity.PATH_BLOCKED
 
-    dashboard = page_text(browser.get("/dashboard/"))
+    dashboard = page_text(dashboard_reader.get("/dashboard/"))
     health = page_text(staff.get("/admin/templates_app/whatsapptemplate/health/"))
     account_page = page_text(
         staff.get(f"/admin/templates_app/businessaccount/{account.pk}/change/")
@@ -178,7 +178,9 @@ def test_number_and_account_read_the_same_on_dashboard_admin_and_api(
     )
 
 
-def test_a_template_that_cannot_send_says_why_through_its_account(disabled_account, browser):
+def test_a_template_that_cannot_send_says_why_through_its_account(
+    disabled_account, dashboard_reader
+):
     _, number = disabled_account
     template = factories.WhatsAppTemplateFactory(phone_number=number, name="blocked_one")
 
@@ -186,7 +188,7 @@ def test_a_template_that_cannot_send_says_why_through_its_account(disabled_accou
 
     assert guidance.why == "It cannot send. Meta disabled this business account."
     assert guidance.severity is Severity.PATH_BLOCKED
-    assert f"{guidance.why} {guidance.what_to_do}" in page_text(browser.get("/dashboard/"))
+    assert f"{guidance.why} {guidance.what_to_do}" in page_text(dashboard_reader.get("/dashboard/"))
 
 
 def test_an_account_alert_email_says_the_accounts_why_and_what_to_do(
@@ -337,11 +339,13 @@ def _queries_of(client, url: str) -> int:
     ],
 )
 def test_the_words_of_many_templates_cost_no_query_per_row(
-    url, disabled_account, phone_number, browser, staff, admin_client
+    url, disabled_account, phone_number, dashboard_reader, staff, admin_client
 ):
     _, blocked_number = disabled_account
     make = factories.WhatsAppTemplateFactory
-    client = admin_client if url.startswith("/api/") else staff if "admin" in url else browser
+    client = (
+        admin_client if url.startswith("/api/") else staff if "admin" in url else dashboard_reader
+    )
 
     def add(count: int) -> None:
         for _ in range(count):
