@@ -36,9 +36,11 @@ from templates_app.models import (
     BusinessAccount,
     PhoneNumber,
     SyncRun,
+    TemplateStatus,
     WebhookDelivery,
     WhatsAppTemplate,
 )
+from templates_app.reasons import news_sentence, status_sentence
 from templates_app.selectors import LAST_CHANGE_AT, pause_ladder_of, with_health_counts
 from templates_app.sending_path_health import (
     Verdict,
@@ -382,13 +384,16 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
             return "No pause in Meta's quality window"
         rows = format_html_join(
             "",
-            "<li>{}: {} at {}{}</li>",
+            "<li>{}: {}{}</li>",
             (
                 (
-                    pause.title or "Paused",
-                    pause.description or "no description",
                     exact_time(pause.paused_at),
-                    f" (ended {exact_time(pause.ended_at)}, {pause.ended_by})"
+                    status_sentence(
+                        TemplateStatus.PAUSED,
+                        pause_title=pause.title,
+                        description=pause.description,
+                    ),
+                    f"; ended {exact_time(pause.ended_at)}: {news_sentence(pause.ended_by)}"
                     if pause.ended_at
                     else "",
                 )

@@ -83,6 +83,16 @@ def status_sentence(
     return f"{base}: {phrase}" if phrase else base
 
 
+def news_sentence(code: str) -> str:
+    """The news that ended a pause (a status, or Meta's UNPAUSE), in words: "Disabled by Meta"."""
+    code = code.strip().upper()
+    return (
+        STATUS_SENTENCES.get(code)
+        or PAUSE_SENTENCES.get(code)
+        or code.replace("_", " ").capitalize()
+    )
+
+
 def quality_sentence(previous: str, new: str, reason_codes: tuple[str, ...] = ()) -> str:
     """`Quality fell from high (green) to low (red)`, with Meta's reasons when it gave some."""
     rank = {"GREEN": 3, "YELLOW": 2, "RED": 1}

@@ -7,16 +7,18 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
+from django.utils import timezone
 
 from alerts.models import Alert
 from audit.models import AuditLog
 from organizations.models import User
 from pytake.dates import exact_time
+from templates_app.models import TemplatePause
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -289,3 +291,38 @@ def test_a_member_sees_the_templates_acknowledge_disabled_with_the_reason(
         r'<button type="button" class="button" disabled[^>]*>Acknowledge</button>', html
     )
     assert "Only an organization admin may acknowledge its alerts." in text_of(response)
+
+
+def test_the_template_page_reads_metas_pause_ladder_in_words(organization, phone_number):
+    template = factories.WhatsAppTemplateFactory(phone_number=phone_number, status="DISABLED")
+    first = timezone.now() - timedelta(hours=12)
+    TemplatePause.objects.create(
+        template=template,
+        title="FIRST_PAUSE",
+        paused_at=first,
+        ended_at=first + timedelta(hours=3),
+        ended_by="UNPAUSE",
+    )
+    TemplatePause.objects.create(
+        template=template,
+        title="SECOND_PAUSE",
+        paused_at=first + timedelta(hours=6),
+        ended_at=first + timedelta(hours=8),
+        ended_by="DISABLED",
+    )
+
+    page = browser_of(staff(organization)).get(
+        f"/admin/templates_app/whatsapptemplate/{template.pk}/change/"
+    )
+
+    ladder = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.content.decode())).split())
+    assert (
+        f"{exact_time(first)}: Paused for low quality (first pause, 3 hours); "
+        f"ended {exact_time(first + timedelta(hours=3))}: Pause lifted by Meta"
+    ) in ladder
+    assert (
+        f"{exact_time(first + timedelta(hours=6))}: Paused for low quality again (second pause, "
+        f"6 hours); ended {exact_time(first + timedelta(hours=8))}: Disabled by Meta"
+    ) in ladder
+    for code in ("FIRST_PAUSE", "SECOND_PAUSE", "UNPAUSE"):
+        assert code not in ladder
