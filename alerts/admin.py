@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,15 +10,17 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
 from alerts.services import channels, lifecycle
 from organizations.admin import (
     OrganizationScopedAdmin,
+    PageActionsMixin,
     RecordAdminMixin,
+    Said,
     adopt_created,
     is_scoped,
 )
@@ -42,6 +43,7 @@ def badge(text: str, colour: str) -> str:
 
 
 MEMBERS_MAY_NOT_ACT = "Only an organization admin may acknowledge or resolve its alerts."
+SEND_TEST_REFUSED = "Only an organization admin may send a test message."
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,11 @@ class AlertButton:
 
 
 @admin.register(Alert)
-class AlertAdmin(OrganizationScopedAdmin):
+class AlertAdmin(PageActionsMixin, OrganizationScopedAdmin):
     """Alerts are written by Meta's news; people acknowledge and resolve them, nothing else."""
 
     organization_field = "organization"
+    page_actions = ("acknowledge", "resolve")
 
     # What fits at 1280 px beside the admin's menu and filters: the title names the template or
     # account; its kind and who acknowledged or resolved it are on the alert's page.
@@ -123,21 +126,6 @@ class AlertAdmin(OrganizationScopedAdmin):
 
     # --- the alert's page: Acknowledge and Resolve, not Save ---------------------------------
 
-    def get_urls(self) -> list:
-        return [
-            path(
-                "<path:object_id>/acknowledge/",
-                self.admin_site.admin_view(self.acknowledge_view),
-                name="alerts_alert_acknowledge",
-            ),
-            path(
-                "<path:object_id>/resolve/",
-                self.admin_site.admin_view(self.resolve_view),
-                name="alerts_alert_resolve",
-            ),
-            *super().get_urls(),
-        ]
-
     def change_view(
         self,
         request: HttpRequest,
@@ -166,42 +154,19 @@ class AlertAdmin(OrganizationScopedAdmin):
         return buttons
 
     def acknowledge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self._act_on_alert(
-            request,
-            object_id,
-            lambda alert: lifecycle.acknowledge_alert(alert=alert, actor=request.user),
-            done="Acknowledged",
-        )
+        def acknowledge(alert: Alert) -> str:
+            lifecycle.acknowledge_alert(alert=alert, actor=request.user)
+            return f"Acknowledged: {alert}"
+
+        return self.act_on_page(request, object_id, refused=MEMBERS_MAY_NOT_ACT, act=acknowledge)
 
     def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        reason = request.POST.get("reason", "")
-        return self._act_on_alert(
-            request,
-            object_id,
-            lambda alert: lifecycle.resolve_alert(alert=alert, actor=request.user, reason=reason),
-            done="Resolved",
-        )
+        def resolve(alert: Alert) -> str:
+            reason = request.POST.get("reason", "")
+            lifecycle.resolve_alert(alert=alert, actor=request.user, reason=reason)
+            return f"Resolved: {alert}"
 
-    def _act_on_alert(
-        self, request: HttpRequest, object_id: str, act: Callable[[Alert], Alert], *, done: str
-    ) -> HttpResponse:
-        """POST only, organization admins only; the service's refusal is shown on the page."""
-        alert = self.get_object(request, unquote(object_id))
-        if alert is None:
-            return HttpResponseRedirect(reverse("admin:alerts_alert_changelist"))
-        page = reverse("admin:alerts_alert_change", args=[alert.pk])
-        if request.method != "POST":
-            return HttpResponseRedirect(page)
-        if not can_administer(request.user, alert.organization_id):
-            messages.error(request, MEMBERS_MAY_NOT_ACT)
-            return HttpResponseRedirect(page)
-        try:
-            act(alert)
-        except ApplicationError as error:
-            messages.warning(request, error.message)
-        else:
-            messages.success(request, f"{done}: {alert}")
-        return HttpResponseRedirect(page)
+        return self.act_on_page(request, object_id, refused=MEMBERS_MAY_NOT_ACT, act=resolve)
 
     @admin.action(description="Acknowledge the selected alerts")
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
@@ -306,10 +271,11 @@ class NotificationChannelForm(forms.ModelForm):
 
 
 @admin.register(NotificationChannel)
-class NotificationChannelAdmin(OrganizationScopedAdmin):
+class NotificationChannelAdmin(PageActionsMixin, OrganizationScopedAdmin):
     """Channels are checked and written by the alerts service, as in the API."""
 
     organization_field = "organization"
+    page_actions = ("send_test",)
     form = NotificationChannelForm
     list_display = ["name", "kind", "min_severity", "enabled", "organization", "updated_at"]
     list_filter = ["kind", "min_severity", "enabled", "organization"]
@@ -330,16 +296,6 @@ class NotificationChannelAdmin(OrganizationScopedAdmin):
 
     # --- the form per kind, and "Send test" ---------------------------------------------------
 
-    def get_urls(self) -> list:
-        return [
-            path(
-                "<path:object_id>/send-test/",
-                self.admin_site.admin_view(self.send_test_view),
-                name="alerts_notificationchannel_send_test",
-            ),
-            *super().get_urls(),
-        ]
-
     def changeform_view(
         self,
         request: HttpRequest,
@@ -352,34 +308,26 @@ class NotificationChannelAdmin(OrganizationScopedAdmin):
         if channel is not None:
             extra_context["channel_kind"] = channel.kind
             extra_context["send_test_refusal"] = (
-                ""
-                if can_administer(request.user, channel.organization_id)
-                else "Only an organization admin may send a test message."
+                "" if can_administer(request.user, channel.organization_id) else SEND_TEST_REFUSED
             )
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def send_test_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Send a test message through the channel now and say how it went, as the API does."""
-        channel = self.get_object(request, unquote(object_id))
-        if channel is None:
-            return HttpResponseRedirect(reverse("admin:alerts_notificationchannel_changelist"))
-        page = reverse("admin:alerts_notificationchannel_change", args=[channel.pk])
-        if request.method != "POST":
-            return HttpResponseRedirect(page)
-        if not can_administer(request.user, channel.organization_id):
-            messages.error(request, "Only an organization admin may send a test message.")
-            return HttpResponseRedirect(page)
-        delivery = channels.send_test_notification(channel=channel)
-        delivery.refresh_from_db()
-        if delivery.status == NotificationDelivery.Status.SENT:
-            messages.success(request, f"The test message reached {channel.name}.")
-        elif delivery.status in NotificationDelivery.DUE_STATUSES:
-            messages.info(request, "The test message is queued: its delivery says how it went.")
-        else:
-            messages.error(
-                request, f"The test message did not reach {channel.name}: {delivery.last_error}"
+
+        def send_test(channel: NotificationChannel) -> Said:
+            delivery = channels.send_test_notification(channel=channel)
+            delivery.refresh_from_db()
+            if delivery.status == NotificationDelivery.Status.SENT:
+                return messages.SUCCESS, f"The test message reached {channel.name}."
+            if delivery.status in NotificationDelivery.DUE_STATUSES:
+                return messages.INFO, "The test message is queued: its delivery says how it went."
+            return (
+                messages.ERROR,
+                f"The test message did not reach {channel.name}: {delivery.last_error}",
             )
-        return HttpResponseRedirect(page)
+
+        return self.act_on_page(request, object_id, refused=SEND_TEST_REFUSED, act=send_test)
 
     def channel_fields(self, form: forms.ModelForm) -> dict[str, Any]:
         """What the form says of the channel: its fields shown, but a secret box left empty."""

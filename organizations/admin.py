@@ -13,11 +13,12 @@ Models that belong to no organization (tokens, task results, groups) are for sup
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.contrib import admin, messages
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
@@ -25,13 +26,15 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 from knox.models import AuthToken
 
 from organizations import services
 from organizations.models import Organization, User
+from organizations.permissions import can_administer
 from pytake.exceptions import ApplicationError
 from pytake.names import check_name
 
@@ -96,11 +99,11 @@ def add_service_error(form: forms.BaseForm, error: ApplicationError) -> None:
     """A service's refusal as form errors: on each field it names that the form shows, else on
     the whole form."""
     placed = False
-    for name, messages in error.extra.items():
+    for name, sentences in error.extra.items():
         # Field errors are lists of sentences; other values (ids, statuses) say what, not why.
-        if name not in form.fields or name in form.errors or not isinstance(messages, list):
+        if name not in form.fields or name in form.errors or not isinstance(sentences, list):
             continue
-        for message in messages:
+        for message in sentences:
             form.add_error(name, str(message))
         placed = True
     if not placed:
@@ -252,6 +255,61 @@ def refuse_other_organizations(
             elif owner != expected:
                 form.add_error(name, f"{row} belongs to another organization than this form.")
                 break
+
+
+# What a page action says once done: a sentence, or a message level and a sentence.
+Said = str | tuple[int, str]
+
+
+class PageActionsMixin:
+    """Buttons on an object's page (Acknowledge, Sync from Meta, Send test): each `<name>` in
+    `page_actions` is served by `<name>_view` at `<id>/<name>/` (underscores as dashes) and named
+    `<app>_<model>_<name>`; `act_on_page` is what every such view does."""
+
+    page_actions: tuple[str, ...] = ()
+
+    def get_urls(self) -> list:
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            *(
+                path(
+                    f"<path:object_id>/{name.replace('_', '-')}/",
+                    self.admin_site.admin_view(getattr(self, f"{name}_view")),
+                    name=f"{prefix}_{name}",
+                )
+                for name in self.page_actions
+            ),
+            *super().get_urls(),
+        ]
+
+    def act_on_page(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        refused: str,
+        act: Callable[[Any], Said],
+    ) -> HttpResponse:
+        """POST only, organization admins only (else `refused`), then `act` through its
+        service; what it says (or the service's refusal) is shown on the object's page."""
+        prefix = f"admin:{self.opts.app_label}_{self.opts.model_name}"
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return HttpResponseRedirect(reverse(f"{prefix}_changelist"))
+        page = reverse(f"{prefix}_change", args=[obj.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page)
+        if not can_administer(request.user, obj.organization_id):
+            messages.error(request, refused)
+            return HttpResponseRedirect(page)
+        try:
+            said = act(obj)
+        except ApplicationError as error:
+            messages.warning(request, error.message)
+        else:
+            level, sentence = said if isinstance(said, tuple) else (messages.SUCCESS, said)
+            messages.add_message(request, level, sentence)
+        return HttpResponseRedirect(page)
 
 
 class OrganizationScopedAdmin(OrganizationScopedMixin, admin.ModelAdmin):

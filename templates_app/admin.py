@@ -1,6 +1,5 @@
 import json
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -17,13 +16,13 @@ from django.utils.safestring import mark_safe
 
 from organizations.admin import (
     OrganizationScopedAdmin,
+    PageActionsMixin,
     RecordAdminMixin,
     adopt_created,
     is_scoped,
     soft_deleted_objects,
 )
 from organizations.models import Organization
-from organizations.permissions import can_administer
 from pytake import json_depth
 from pytake.dates import exact_time
 from pytake.exceptions import ApplicationError
@@ -304,7 +303,7 @@ TEMPLATE_MAIN_FIELDS = (
 
 
 @admin.register(WhatsAppTemplate)
-class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
+class WhatsAppTemplateAdmin(PageActionsMixin, OrganizationScopedAdmin):
     """The templates, most severe first, each with its reason and what it stopped.
 
     The template's page and the health page read campaigns, alerts and the audit trail: their
@@ -312,6 +311,7 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
     """
 
     organization_field = "organization"
+    page_actions = ("sync", "unpause")
     list_display = [
         "template_name",
         "status_badge",
@@ -431,21 +431,6 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
     def last_meta_event(self, template: WhatsAppTemplate) -> str:
         return template.last_event_at or "None yet"
 
-    def get_urls(self) -> list:
-        return [
-            path(
-                "<path:object_id>/sync/",
-                self.admin_site.admin_view(self.sync_view),
-                name="templates_app_whatsapptemplate_sync",
-            ),
-            path(
-                "<path:object_id>/unpause/",
-                self.admin_site.admin_view(self.unpause_view),
-                name="templates_app_whatsapptemplate_unpause",
-            ),
-            *super().get_urls(),
-        ]
-
     def get_fieldsets(self, request: HttpRequest, obj: WhatsAppTemplate | None = None) -> list:
         # What a person edits first; Meta's many timestamps and details folded away below it.
         fields = list(self.get_fields(request, obj))
@@ -458,33 +443,6 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
             )
         return fieldsets
 
-    def _act_on_template(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        *,
-        refused: str,
-        act: Callable[[WhatsAppTemplate], str],
-    ) -> HttpResponse:
-        """A button on the template's page: POST only, org admins only (else `refused`), then
-        `act` through its service, whose sentence (or refusal) is shown on the page."""
-        template = self.get_object(request, object_id)
-        if template is None:
-            return HttpResponseRedirect(reverse("admin:templates_app_whatsapptemplate_changelist"))
-        page = reverse("admin:templates_app_whatsapptemplate_change", args=[template.pk])
-        if request.method != "POST":
-            return HttpResponseRedirect(page)
-        if not can_administer(request.user, template.organization_id):
-            messages.error(request, refused)
-            return HttpResponseRedirect(page)
-        try:
-            said = act(template)
-        except ApplicationError as error:
-            messages.warning(request, error.message)
-        else:
-            messages.success(request, said)
-        return HttpResponseRedirect(page)
-
     def sync_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Ask Meta for the template's business account's templates, through the sync service."""
 
@@ -495,7 +453,7 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
                 "this page shows what it changes once it has run."
             )
 
-        return self._act_on_template(
+        return self.act_on_page(
             request,
             object_id,
             refused="Only an organization admin may sync with Meta.",
@@ -504,7 +462,7 @@ class WhatsAppTemplateAdmin(OrganizationScopedAdmin):
 
     def unpause_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Ask Meta to lift a pause by pacing, through the unpause service; Meta's answer shown."""
-        return self._act_on_template(
+        return self.act_on_page(
             request,
             object_id,
             refused="Only an organization admin may unpause a template.",
