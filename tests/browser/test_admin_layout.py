@@ -104,6 +104,14 @@ PHONE_PAGES = [
 ]
 
 
+def page_url(where: str, alert, template) -> str:
+    """A path as it is, or the page of the alert or of the template."""
+    return {
+        "alert": f"/admin/alerts/alert/{alert.pk}/change/",
+        "template": f"/admin/templates_app/whatsapptemplate/{template.pk}/change/",
+    }.get(where, where)
+
+
 @pytest.mark.parametrize("where", PHONE_PAGES)
 def test_a_phone_scrolls_no_page_sideways_and_sees_every_action(
     page: Page, log_in, staff_user, long_alert, disabled_template, where
@@ -112,10 +120,7 @@ def test_a_phone_scrolls_no_page_sideways_and_sees_every_action(
     factories.AuditLogFactory(organization=staff_user.organization, target_name=LONG_TITLE)
     page.set_viewport_size({"width": 375, "height": 800})
     log_in(staff_user)
-    url = {
-        "alert": f"/admin/alerts/alert/{long_alert.pk}/change/",
-        "template": f"/admin/templates_app/whatsapptemplate/{disabled_template.pk}/change/",
-    }.get(where, where)
+    url = page_url(where, long_alert, disabled_template)
 
     page.goto(url)
     assert page.locator("#content").count() == 1
@@ -168,10 +173,7 @@ def test_the_pages_staff_use_are_axe_clean_on_a_desk_and_on_a_phone(
 ):
     page.set_viewport_size({"width": width, "height": 800})
     log_in(staff_user)
-    url = {
-        "alert": f"/admin/alerts/alert/{long_alert.pk}/change/",
-        "template": f"/admin/templates_app/whatsapptemplate/{disabled_template.pk}/change/",
-    }.get(where, where)
+    url = page_url(where, long_alert, disabled_template)
 
     page.goto(url)
 
