@@ -388,11 +388,8 @@ class WhatsAppTemplateAdmin(PageActionsMixin, OrganizationScopedAdmin):
             (
                 (
                     exact_time(pause.paused_at),
-                    status_sentence(
-                        TemplateStatus.PAUSED,
-                        pause_title=pause.title,
-                        description=pause.description,
-                    ),
+                    # The rung in words; Meta's long description is on the template's page.
+                    status_sentence(TemplateStatus.PAUSED, pause_title=pause.title),
                     f"; ended {exact_time(pause.ended_at)}: {news_sentence(pause.ended_by)}"
                     if pause.ended_at
                     else "",

@@ -174,7 +174,14 @@ def test_the_admin_template_page_shows_the_ladder(client, order_update, super_ad
     assert page.status_code == 200
     text = page.content.decode()
     assert "Paused twice: Meta disables it at the next RED rating" in text
-    assert "FIRST_PAUSE" in text and "SECOND_PAUSE" in text
+    # Each rung in words, when it ended and by what news; never Meta's codes.
+    assert (
+        "1 Dec 2026, 08:00: Paused for low quality (first pause, 3 hours); "
+        "ended 1 Dec 2026, 11:00: Pause lifted by Meta" in text
+    )
+    assert "4 Dec 2026, 12:00: Paused for low quality again (second pause, 6 hours)</li>" in text
+    ladder = text.split("field-pause_ladder")[1].split("form-row")[0]
+    assert "FIRST_PAUSE" not in ladder and "SECOND_PAUSE" not in ladder
 
 
 def test_the_dashboard_says_where_a_template_stands_on_the_ladder(client, order_update, member):
