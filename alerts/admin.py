@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from alerts.models import Alert, NotificationChannel, NotificationDelivery
+from alerts.notify.messages import alert_guidance
 from alerts.services import channels, lifecycle
 from organizations.admin import (
     OrganizationScopedAdmin,
@@ -87,7 +88,9 @@ class AlertAdmin(PageActionsMixin, OrganizationScopedAdmin):
         "severity",
         "status",
         "title",
-        "data",
+        "what_meta_said",
+        "why",
+        "what_to_do",
         "occurrences",
         "created_at",
         "last_seen_at",
@@ -100,6 +103,19 @@ class AlertAdmin(PageActionsMixin, OrganizationScopedAdmin):
     ]
     # A record of Meta's news and of what people did: changed by the buttons above, not a form.
     readonly_fields = fields
+
+    @admin.display(description="What Meta said")
+    def what_meta_said(self, alert: Alert) -> str:
+        return alert.data.get("reason") or "Nothing more than the title says"
+
+    @admin.display(description="Why")
+    def why(self, alert: Alert) -> str:
+        # The words every page and notification uses for the alert's template, number or account.
+        return alert_guidance(alert).why or "Nothing more than the title says"
+
+    @admin.display(description="What to do")
+    def what_to_do(self, alert: Alert) -> str:
+        return alert_guidance(alert).what_to_do or "Nothing now"
 
     @admin.display(description="Alert", ordering="title")
     def one_line_title(self, alert: Alert) -> str:

@@ -18,6 +18,7 @@ from alerts.models import Alert
 from audit.models import AuditLog
 from organizations.models import User
 from pytake.dates import exact_time
+from templates_app.guidance import template_guidance
 from templates_app.models import TemplatePause
 from tests import factories
 
@@ -156,6 +157,21 @@ def test_an_alert_page_offers_acknowledge_and_resolve_not_save(org_staff, phone_
     assert re.search(r'<button type="submit" class="button">\s*Acknowledge\s*</button>', html)
     assert re.search(r'<button type="submit" class="button">\s*Resolve\s*</button>', html)
     assert 'name="_save"' not in html and 'name="_continue"' not in html
+
+
+def test_an_alert_page_says_why_and_what_to_do_in_the_words_of_every_page(org_staff, phone_number):
+    template = factories.WhatsAppTemplateFactory(
+        phone_number=phone_number, status="DISABLED", disabled_reason="SCAM"
+    )
+    alert = factories.AlertFactory(template=template, data={"reason": "Disabled by Meta: scam"})
+
+    text = text_of(org_staff.get(alert_page(alert)))
+
+    said = template_guidance(template)
+    assert "What Meta said: Disabled by Meta: scam" in text
+    assert f"Why: {said.why}" in text
+    assert f"What to do: {said.what_to_do}" in text
+    assert '{"reason"' not in text  # no JSON
 
 
 def test_acknowledge_on_the_alert_page_acknowledges_it(org_staff, phone_number):
