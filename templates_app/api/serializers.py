@@ -168,11 +168,16 @@ class TemplateSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, template: WhatsAppTemplate) -> dict:
+        # Why and what to do come from one guidance per template, read by both fields.
+        self._guidance = template_guidance(template)
+        return super().to_representation(template)
+
     def get_reason(self, template: WhatsAppTemplate) -> str:
-        return template_guidance(template).why
+        return self._guidance.why
 
     def get_action_required(self, template: WhatsAppTemplate) -> str:
-        return template_guidance(template).what_to_do
+        return self._guidance.what_to_do
 
 
 class PauseSerializer(serializers.Serializer):
