@@ -7,12 +7,6 @@
   var script = document.currentScript;
   var organizationId = script.dataset.organization;
   var sectionsUrl = script.dataset.sectionsUrl;
-  var actionUrls = {
-    acknowledge: script.dataset.acknowledgeUrl,
-    resume: script.dataset.resumeUrl,
-    sync: script.dataset.syncUrl,
-    unpause: script.dataset.unpauseUrl,
-  };
   var vocabulary = document.getElementById("badge-vocabulary");
   var badges = vocabulary ? JSON.parse(vocabulary.textContent) : { status: {}, quality: {} };
   var liveState = document.getElementById("live-state");
@@ -371,19 +365,23 @@
 
   var onDashboard = Boolean(document.querySelector("[data-section]"));
 
-  // What each button does: its object's id, words while it runs, and what follows success.
+  // What each button does (the button's class names it): where it posts, its object's id, words
+  // while it runs, and what follows success.
   var ACTIONS = {
     acknowledge: {
+      url: script.dataset.acknowledgeUrl,
       id: "alertId", busy: "Acknowledging…",
       done: function () { return "Alert acknowledged."; },
       sections: ["alerts"],
     },
     resume: {
+      url: script.dataset.resumeUrl,
       id: "campaignId", busy: "Resuming…",
       done: function (body) { return "Campaign " + (body.name || "") + " resumed."; },
       sections: ["campaigns", "critical"],
     },
     sync: {
+      url: script.dataset.syncUrl,
       id: "accountId", busy: "Syncing…",
       done: function (body) {
         return "Sync " + (body.status_display || "requested").toLowerCase() +
@@ -392,11 +390,15 @@
       sections: [],
     },
     unpause: {
+      url: script.dataset.unpauseUrl,
       id: "templateId", busy: "Asking Meta…",
       done: function (body) { return body.detail || "Meta was asked to lift the pause."; },
       sections: [],
     },
   };
+
+  var ACTION_KINDS = Object.keys(ACTIONS);
+  var ACTION_BUTTONS = ACTION_KINDS.map(function (name) { return "button." + name; }).join(", ");
 
   function answerOf(button) {
     var holder = button.closest("td, p, .actions") || button.parentNode;
@@ -404,17 +406,16 @@
   }
 
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("button.acknowledge, button.resume, button.sync, button.unpause");
+    var button = event.target.closest(ACTION_BUTTONS);
     if (!button || button.disabled) return;
-    var kind = ["acknowledge", "resume", "sync", "unpause"].filter(function (name) {
+    var action = ACTIONS[ACTION_KINDS.filter(function (name) {
       return button.classList.contains(name);
-    })[0];
-    var action = ACTIONS[kind];
+    })[0]];
     var label = button.textContent;
     var answer = answerOf(button);
     button.disabled = true;
     button.textContent = action.busy;
-    fetch(actionUrls[kind].replace("ID", button.dataset[action.id]), {
+    fetch(action.url.replace("ID", button.dataset[action.id]), {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
