@@ -140,11 +140,7 @@ def attempt_delivery(*, delivery_id: int) -> str:
     delivery = NotificationDelivery.objects.select_related(
         "channel__organization",
         "alert__organization",
-        "alert__business_account",
-        "alert__phone_number__business_account",
-        # The template's account and number: its guidance reads them.
-        "alert__template__business_account",
-        "alert__template__phone_number",
+        *(f"alert__{related}" for related in messages.GUIDANCE_RELATED),
     ).get(pk=delivery_id)
     if not claimed:
         return delivery.status
@@ -186,13 +182,7 @@ def message_of(delivery: NotificationDelivery) -> messages.Message:
     if delivery.kind == NotificationDelivery.Kind.DIGEST:
         alerts = (
             Alert.objects.filter(deliveries__digest=delivery)
-            .select_related(
-                "organization",
-                "business_account",
-                "phone_number__business_account",
-                "template__business_account",
-                "template__phone_number",
-            )
+            .select_related("organization", *messages.GUIDANCE_RELATED)
             .order_by("created_at")
         )
         return messages.digest_message(alerts, organization=channel.organization.name)

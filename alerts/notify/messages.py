@@ -31,6 +31,15 @@ def account_admin_url(account_id: Any) -> str:
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
+# What `alert_guidance` reads beside the alert: load these with many alerts (select_related).
+GUIDANCE_RELATED = (
+    "business_account",
+    "phone_number__business_account",
+    "template__business_account",
+    "template__phone_number",
+)
+
+
 def alert_guidance(alert: Alert) -> Guidance:
     """Why and what to do, as the dashboard and the admin say it of the alert's template, number
     or account; news that asks nothing yet (quality fell to yellow) keeps the alert's own reason."""
