@@ -14,11 +14,13 @@ from datetime import datetime, tzinfo
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# "4 Dec 2026, 13:53", in Django's date format syntax: Django prints the admin's dates with it
+# too (pytake/formats/en/formats.py).
+EXACT_FORMAT = "j M Y, H:i"
 TIME_ZONE_COOKIE = "tz"
 # IANA names are short ("America/Argentina/ComodRivadavia" is the longest, 32 characters).
 MAX_TIME_ZONE_NAME = 64
@@ -34,9 +36,7 @@ def exact_time(
     `zone` adds the zone's name: `4 Dec 2026, 13:53 (Europe/Paris)`."""
     tz = tz or timezone.get_current_timezone()
     local = value.astimezone(tz) if timezone.is_aware(value) else value
-    text = f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
-    if seconds:
-        text += f":{local:%S}"
+    text = dateformat.format(local, EXACT_FORMAT + (":s" if seconds else ""))
     if zone:
         text += f" ({time_zone_name(tz)})"
     return text
