@@ -129,7 +129,7 @@ def template_detail(request: HttpRequest, template_id: UUID) -> HttpResponse:
         "template": template,
         "reason": guidance.why,
         "action_required": guidance.what_to_do,
-        "campaigns": selectors.template_campaigns(template=template).select_related("template"),
+        "campaigns": selectors.template_campaigns(template=template),
         "alerts": selectors.template_open_alerts(template=template),
     }
     return render(request, "dashboard/template_detail.html", context)
